@@ -1,0 +1,46 @@
+# 专家服务基层 申报评审系统 — every target sets up what it needs on a fresh Debian machine.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+APT_PACKAGES := fonts-noto-cjk fonts-dejavu-core libharfbuzz-subset0 libpango-1.0-0 \
+	libpangoft2-1.0-0 fontconfig poppler-utils chromium
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint deps system-deps venv demo bench clean
+
+run: deps  ## Migrate an SQLite database, load demo data and serve on http://127.0.0.1:8000
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: deps lint  ## The whole test suite (CI runs exactly this)
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest
+
+lint: deps
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+deps: system-deps $(VENV)/.installed
+
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[dev]'
+	touch $@
+
+bench: deps
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3

@@ -1,0 +1,318 @@
+"""The 附件1 form in the browser: the application and its four lists of rows.
+
+These forms check formats only (a date is a date, an amount has at most two decimals), so a
+draft can be saved half filled. Completeness is checked on submission by
+applications.services.submission_problems, whose findings are attached to the same fields.
+"""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.validators import MinValueValidator
+from django.db import transaction
+
+from .models import (
+    Application,
+    BudgetItem,
+    Expert,
+    FundingSource,
+    ServiceForm,
+    ServicePlace,
+    Talent,
+)
+from .services import ROW_SECTIONS, Problem, allowed_recommenders
+
+YES_NO = [("", "—"), ("yes", "是"), ("no", "否")]
+
+
+class StaleVersion(Exception):
+    """Someone saved the application after this form was loaded."""
+
+
+def _money_field(field: forms.DecimalField) -> None:
+    field.validators.append(MinValueValidator(Decimal("0"), message="金额不能为负数。"))
+    field.widget.attrs.update({"step": "0.01", "min": "0", "inputmode": "decimal"})
+
+
+class ApplicationForm(forms.ModelForm):
+    relies_on_base_choice = forms.ChoiceField(
+        label="是否依托专家服务基地", choices=YES_NO, required=False, widget=forms.RadioSelect
+    )
+    service_forms = forms.MultipleChoiceField(
+        label="拟采取的服务形式（可多选）",
+        choices=ServiceForm.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Application
+        fields = [
+            "name",
+            "category",
+            "base_level",
+            "base_name",
+            "expert_count",
+            "service_count",
+            "service_days",
+            "start_date",
+            "end_date",
+            "service_field",
+            "department",
+            "contact_name",
+            "office_phone",
+            "mobile",
+            "email",
+            "cross_key",
+            "cross_key_counties",
+            "cross_other",
+            "cross_other_counties",
+            "local_key",
+            "local_key_counties",
+            "local_other",
+            "local_other_counties",
+            "service_forms",
+            "service_form_other",
+            "service_content",
+            "budget_total",
+            "requested_amount",
+            "summary",
+            "service_goal",
+            "professional_field",
+            "applicant_opinion",
+            "recommender",
+        ]
+        widgets = {
+            "category": forms.RadioSelect,
+            "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "service_content": forms.Textarea(attrs={"rows": 10}),
+            "summary": forms.Textarea(attrs={"rows": 4}),
+            "service_goal": forms.Textarea(attrs={"rows": 3}),
+            "applicant_opinion": forms.Textarea(attrs={"rows": 3}),
+            "office_phone": forms.TextInput(attrs={"placeholder": "021-63588888"}),
+            "mobile": forms.TextInput(attrs={"placeholder": "13812345678", "inputmode": "tel"}),
+            "email": forms.TextInput(attrs={"placeholder": "name@example.com", "type": "email"}),
+        }
+        labels = {
+            "category": "申报类别",
+            "base_level": "基地级别",
+            "cross_key": "国家乡村振兴重点帮扶县",
+            "cross_other": "非国家乡村振兴重点帮扶县",
+            "local_key": "国家乡村振兴重点帮扶县",
+            "local_other": "非国家乡村振兴重点帮扶县",
+            "cross_key_counties": "县名称",
+            "cross_other_counties": "县名称",
+            "local_key_counties": "县名称",
+            "local_other_counties": "县名称",
+            "service_form_other": "其他（请注明）",
+            "recommender": "推荐单位（提交至）",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        app = self.instance
+        call = app.call
+        self.fields["category"].choices = [c for c in self.fields["category"].choices if c[0]]
+        self.fields["recommender"].queryset = allowed_recommenders(app)
+        self.fields["recommender"].empty_label = "— 请选择 —"
+        self.fields[
+            "recommender"
+        ].help_text = (
+            "所在区人社局或行业主管部门；享受政府特殊津贴专家领衔的项目也可直接报市人社局。"
+        )
+        if app.relies_on_base is not None:
+            self.initial["relies_on_base_choice"] = "yes" if app.relies_on_base else "no"
+        self.initial["version"] = app.version
+        self.fields["service_content"].widget.attrs["data-limit"] = call.service_content_limit
+        self.fields["summary"].widget.attrs["data-limit"] = call.summary_limit
+        self.fields[
+            "service_days"
+        ].help_text = (
+            f"服务团累计服务时长不少于 {call.min_service_days} 天，每次应解决 1–2 个具体问题。"
+        )
+        self.fields["requested_amount"].help_text = (
+            f"国家级服务团经费支持不超过 {call.national_cap:g} 万元，"
+            f"市级服务团不超过 {call.municipal_cap:g} 万元。"
+        )
+        self.fields["start_date"].help_text = f"应在 {call.year} 年内。"
+        for name in ("budget_total", "requested_amount"):
+            _money_field(self.fields[name])
+        self.fields["service_days"].widget.attrs.update({"step": "0.5", "min": "0"})
+        for name in ("expert_count", "service_count"):
+            self.fields[name].widget.attrs["min"] = "0"
+
+    def clean(self):
+        data = super().clean()
+        choice = data.get("relies_on_base_choice")
+        data["relies_on_base"] = {"yes": True, "no": False}.get(choice)
+        return data
+
+    def save(self, commit=True):
+        self.instance.relies_on_base = self.cleaned_data.get("relies_on_base")
+        if self.instance.relies_on_base is False:
+            self.instance.base_level = ""
+            self.instance.base_name = ""
+        return super().save(commit)
+
+
+class ExpertForm(forms.ModelForm):
+    talents = forms.MultipleChoiceField(
+        label="人才计划与荣誉",
+        choices=Talent.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Expert
+        fields = [
+            "name",
+            "work_unit",
+            "affiliation",
+            "title",
+            "title_level",
+            "talents",
+            "talent_other",
+            "specialty",
+            "mobile",
+            "is_leader",
+        ]
+        widgets = {"mobile": forms.TextInput(attrs={"inputmode": "tel"})}
+
+
+class PlaceForm(forms.ModelForm):
+    class Meta:
+        model = ServicePlace
+        fields = ["province", "city", "county", "is_key_county"]
+
+
+class BudgetItemForm(forms.ModelForm):
+    class Meta:
+        model = BudgetItem
+        fields = ["item", "amount"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _money_field(self.fields["amount"])
+
+
+class FundingSourceForm(forms.ModelForm):
+    class Meta:
+        model = FundingSource
+        fields = ["source", "amount"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _money_field(self.fields["amount"])
+
+
+def _formset(model, form):
+    return forms.inlineformset_factory(
+        Application, model, form=form, extra=0, can_delete=True, max_num=200, validate_max=True
+    )
+
+
+FORMSETS = {
+    "experts": _formset(Expert, ExpertForm),
+    "places": _formset(ServicePlace, PlaceForm),
+    "budget_items": _formset(BudgetItem, BudgetItemForm),
+    "funding_sources": _formset(FundingSource, FundingSourceForm),
+}
+
+
+class ApplicationBundle:
+    """The main form with its four row lists, saved together or not at all."""
+
+    def __init__(self, application: Application, data=None):
+        self.application = application
+        self.form = ApplicationForm(data, instance=application)
+        self.formsets = {}
+        for prefix, formset_class in FORMSETS.items():
+            formset = formset_class(data, instance=application, prefix=prefix)
+            if data is None and not formset.initial_forms:
+                # A blank row to start with, so the list shows what it wants.
+                formset = formset_class(instance=application, prefix=prefix)
+                formset.extra = 1
+            self.formsets[prefix] = formset
+        self.section_errors: dict[str, list[str]] = {}
+        self.summary: list[str] = []
+
+    def is_valid(self) -> bool:
+        valid = self.form.is_valid()
+        for formset in self.formsets.values():
+            valid = formset.is_valid() and valid
+        return valid
+
+    def save(self) -> Application:
+        """Save everything under a row lock; refuse if someone saved in between."""
+        with transaction.atomic():
+            current = (
+                Application.objects.select_for_update()
+                .filter(pk=self.application.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+            if current != self.form.cleaned_data["version"]:
+                raise StaleVersion
+            app = self.form.save(commit=False)
+            app.version = current + 1
+            app.save()
+            for formset in self.formsets.values():
+                formset.save(commit=False)  # fills deleted_objects
+                for obj in formset.deleted_objects:
+                    obj.delete()
+                position = 0
+                for row_form in formset.forms:
+                    if row_form in formset.deleted_forms:
+                        continue
+                    if row_form.instance.pk is None and not row_form.has_changed():
+                        continue  # a blank row the user never filled
+                    row_form.instance.application = app
+                    row_form.instance.position = position
+                    row_form.instance.save()
+                    position += 1
+        return app
+
+    # Errors from the submission check, attached where the user will look.
+    def attach(self, problems: list[Problem]) -> None:
+        by_pk = {
+            section: {f.instance.pk: (i, f) for i, f in enumerate(fs.forms) if f.instance.pk}
+            for section, fs in self.formsets.items()
+        }
+        for problem in problems:
+            if problem.section:
+                index, row_form = by_pk[problem.section][problem.row_pk]
+                row_form.add_error(problem.field, problem.message)
+                label = row_form.fields[problem.field].label
+                where = f"{ROW_SECTIONS[problem.section]}第 {index + 1} 行·{label}"
+            elif problem.field in self.formsets:
+                self.section_errors.setdefault(problem.field, []).append(problem.message)
+                where = ROW_SECTIONS[problem.field]
+            elif problem.field == "relies_on_base":
+                self.form.add_error("relies_on_base_choice", problem.message)
+                where = "是否依托专家服务基地"
+            elif problem.field in self.form.fields:
+                self.form.add_error(problem.field, problem.message)
+                where = str(self.form.fields[problem.field].label)
+            else:
+                self.form.add_error(None, problem.message)
+                where = str(Application._meta.get_field(problem.field).verbose_name)
+            self.summary.append(f"{where}：{problem.message}")
+
+    def format_summary(self) -> list[str]:
+        """Names the fields whose format was refused, for the message at the top."""
+        lines = []
+        for name, errors in self.form.errors.items():
+            label = "表单" if name == "__all__" else self.form.fields[name].label
+            lines += [f"{label}：{e}" for e in errors]
+        for section, formset in self.formsets.items():
+            for index, row_form in enumerate(formset.forms):
+                for name, errors in row_form.errors.items():
+                    label = row_form.fields[name].label if name in row_form.fields else ""
+                    lines += [
+                        f"{ROW_SECTIONS[section]}第 {index + 1} 行·{label}：{e}" for e in errors
+                    ]
+            lines += [f"{ROW_SECTIONS[section]}：{e}" for e in formset.non_form_errors()]
+        return lines

@@ -1,0 +1,333 @@
+"""附件1 — 2026 年专家服务基层示范团项目申报表.
+
+Every box of the paper form is a field here. All fields may stay empty in a draft; only
+submission checks completeness (see applications.services.submission_problems).
+"""
+
+from django.db import models
+from django.db.models import Q
+
+from reviews.states import EDITABLE_STATES, State
+from shanghai_experts.models import Call, Organisation
+
+MONEY = {"max_digits": 8, "decimal_places": 2, "null": True, "blank": True}
+
+
+class Category(models.TextChoices):
+    NATIONAL = "national", "国家级"
+    MUNICIPAL = "municipal", "市级"
+
+
+class BaseLevel(models.TextChoices):
+    MINISTRY = "ministry", "部级"
+    PROVINCE = "province", "省级"
+    MUNICIPAL = "municipal", "市级"
+
+
+class ServiceForm(models.TextChoices):
+    GUIDANCE = "guidance", "技术指导"
+    PROMOTION = "promotion", "技术推广"
+    COOPERATION = "cooperation", "项目合作"
+    TRANSFER = "transfer", "成果转化"
+    TRAINING = "training", "人才培养"
+    CONSULTING = "consulting", "决策咨询"
+    OUTREACH = "outreach", "科普宣传"
+    CLINIC = "clinic", "义诊"
+    OTHER = "other", "其他"
+
+
+class ApplicationQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ApplicationQuerySet":
+        """What the user's organisation may see; everything else is a 404."""
+        org = getattr(user, "organisation", None)
+        if org is None:
+            return self.none()
+        if org.is_unit:
+            return self.filter(unit=org)
+        if org.is_recommender:
+            return self.filter(recommender=org).exclude(state=State.DRAFT)
+        if org.is_bureau:
+            return self.exclude(state=State.DRAFT)
+        return self.none()
+
+    def for_list(self) -> "ApplicationQuerySet":
+        return self.select_related("call", "unit", "recommender")
+
+
+class Application(models.Model):
+    call = models.ForeignKey(
+        Call, verbose_name="申报批次", on_delete=models.PROTECT, related_name="applications"
+    )
+    unit = models.ForeignKey(
+        Organisation,
+        verbose_name="申报单位",
+        on_delete=models.PROTECT,
+        related_name="applications",
+        limit_choices_to={"kind": Organisation.Kind.UNIT},
+    )
+    state = models.CharField(
+        "状态", max_length=24, choices=State.choices, default=State.DRAFT, db_index=True
+    )
+    recommender = models.ForeignKey(
+        Organisation,
+        verbose_name="推荐单位",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="addressed_applications",
+    )
+    creation_token = models.UUIDField(null=True, blank=True, editable=False)
+    version = models.PositiveIntegerField("版本", default=1, editable=False)
+
+    # 一、基本信息
+    name = models.CharField("服务团名称", max_length=100, blank=True)
+    category = models.CharField("申报类别", max_length=16, choices=Category.choices, blank=True)
+    relies_on_base = models.BooleanField("是否依托专家服务基地", null=True, blank=True)
+    base_level = models.CharField("基地级别", max_length=16, choices=BaseLevel.choices, blank=True)
+    base_name = models.CharField("基地名称", max_length=100, blank=True)
+    expert_count = models.PositiveIntegerField("参与服务专家人数", null=True, blank=True)
+    service_count = models.PositiveIntegerField("服务次数", null=True, blank=True)
+    service_days = models.DecimalField(
+        "累计服务时长（天）", max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    start_date = models.DateField("开始时间", null=True, blank=True)
+    end_date = models.DateField("结束时间", null=True, blank=True)
+    service_field = models.CharField("服务领域", max_length=100, blank=True)
+    department = models.CharField("负责部门", max_length=100, blank=True)
+    contact_name = models.CharField("联系人", max_length=50, blank=True)
+    office_phone = models.CharField("办公电话", max_length=32, blank=True)
+    mobile = models.CharField("手机", max_length=20, blank=True)
+    email = models.CharField("E-mail", max_length=254, blank=True)
+
+    # 对口帮扶情况（可多选）
+    cross_key = models.BooleanField("跨省帮扶·国家乡村振兴重点帮扶县", default=False)
+    cross_key_counties = models.CharField("跨省帮扶·重点帮扶县名称", max_length=300, blank=True)
+    cross_other = models.BooleanField("跨省帮扶·非国家乡村振兴重点帮扶县", default=False)
+    cross_other_counties = models.CharField("跨省帮扶·非重点县名称", max_length=300, blank=True)
+    local_key = models.BooleanField("省内帮扶·国家乡村振兴重点帮扶县", default=False)
+    local_key_counties = models.CharField("省内帮扶·重点帮扶县名称", max_length=300, blank=True)
+    local_other = models.BooleanField("省内帮扶·非国家乡村振兴重点帮扶县", default=False)
+    local_other_counties = models.CharField("省内帮扶·非重点县名称", max_length=300, blank=True)
+
+    # 拟采取的服务形式（可多选）
+    service_forms = models.JSONField("拟采取的服务形式", default=list, blank=True)
+    service_form_other = models.CharField("其他服务形式", max_length=100, blank=True)
+    service_content = models.TextField(
+        "拟开展的服务内容（服务内容、组织形式等，不超过1000字）", blank=True
+    )
+
+    # 二、经费保障（万元）
+    budget_total = models.DecimalField("项目经费预算金额（万元）", **MONEY)
+    requested_amount = models.DecimalField("申请资助经费（万元）", **MONEY)
+
+    # 一览表（附件3）所需
+    summary = models.TextField("服务内容简介（不超过200字）", blank=True)
+    service_goal = models.TextField(
+        "服务目标（达成的效果、产生的效益、解决的具体问题等）", blank=True
+    )
+    professional_field = models.CharField("专业领域", max_length=100, blank=True)
+
+    # 意见
+    applicant_opinion = models.TextField("申报单位意见", blank=True)
+    recommender_opinion = models.TextField("推荐单位意见", blank=True)
+    recommender_opinion_date = models.DateField("推荐单位意见日期", null=True, blank=True)
+
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("最后保存", auto_now=True)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+
+    objects = ApplicationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "服务团申报"
+        verbose_name_plural = "服务团申报（附件1）"
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "creation_token"],
+                condition=Q(creation_token__isnull=False),
+                name="application_creation_token_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(budget_total__isnull=True) | Q(budget_total__gte=0),
+                name="application_budget_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(requested_amount__isnull=True) | Q(requested_amount__gte=0),
+                name="application_request_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"未命名申报（{self.reference}）"
+
+    @property
+    def reference(self) -> str:
+        """The reference number printed on the form and quoted in correspondence."""
+        year = self.call.year if self.call_id else "----"
+        return f"ZJ{year}-{self.pk or 0:05d}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in EDITABLE_STATES
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("applications:detail", args=[self.pk])
+
+    # The workflow calls these; the rules themselves live in applications.services.
+    def submission_problems(self):
+        from .services import submission_problems
+
+        return submission_problems(self)
+
+    def unit_limit_problem(self):
+        from .services import unit_limit_problem
+
+        return unit_limit_problem(self)
+
+    def snapshot(self) -> dict:
+        from .services import snapshot
+
+        return snapshot(self)
+
+    # Derived from the list of places: never typed twice.
+    def place_counts(self, places=None) -> tuple[int, int]:
+        places = list(self.places.all()) if places is None else places
+        cities = {(p.province.strip(), p.city.strip()) for p in places if p.city.strip()}
+        counties = {
+            (p.province.strip(), p.city.strip(), p.county.strip())
+            for p in places
+            if p.county.strip()
+        }
+        return len(cities), len(counties)
+
+    def service_form_labels(self) -> list[str]:
+        labels = dict(ServiceForm.choices)
+        out = []
+        for value in self.service_forms or []:
+            if value == ServiceForm.OTHER and self.service_form_other:
+                out.append(f"其他（{self.service_form_other}）")
+            elif value in labels:
+                out.append(labels[value])
+        return out
+
+
+class ServicePlace(models.Model):
+    """活动地点: one province / city / county; the 地市 and 区县 counts come from these."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="places")
+    province = models.CharField("省（自治区、直辖市）", max_length=30, blank=True)
+    city = models.CharField("地市", max_length=30, blank=True)
+    county = models.CharField("区县", max_length=30, blank=True)
+    is_key_county = models.BooleanField("国家乡村振兴重点帮扶县", default=False)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "活动地点"
+        verbose_name_plural = "活动地点"
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return "".join(part for part in (self.province, self.city, self.county) if part)
+
+
+class TitleLevel(models.TextChoices):
+    SENIOR = "senior", "正高级"
+    ASSOCIATE = "associate", "副高级"
+    INTERMEDIATE = "intermediate", "中级"
+    JUNIOR = "junior", "初级及以下"
+
+
+QUALIFYING_TITLE_LEVELS = (TitleLevel.SENIOR, TitleLevel.ASSOCIATE)
+
+
+class Talent(models.TextChoices):
+    ACADEMICIAN = "academician", "两院院士"
+    MAJOR_PROGRAMME = "major_programme", "国家和省部级重大人才工程"
+    SPECIAL_ALLOWANCE = "special_allowance", "享受政府特殊津贴"
+    MAJOR_PROJECT = "major_project", "承担重大科技攻关任务"
+    URGENT_LOCAL = "urgent_local", "地方急需紧缺"
+    OTHER = "other", "其他"
+
+
+class Affiliation(models.TextChoices):
+    OWN = "own", "本单位"
+    EXTERNAL = "external", "外单位"
+
+
+class Expert(models.Model):
+    """One expert of the roster behind 参与服务专家人数."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="experts")
+    name = models.CharField("姓名", max_length=50, blank=True)
+    work_unit = models.CharField("工作单位", max_length=100, blank=True)
+    affiliation = models.CharField(
+        "本单位/外单位", max_length=10, choices=Affiliation.choices, blank=True
+    )
+    title = models.CharField("职称", max_length=50, blank=True)
+    title_level = models.CharField(
+        "职称级别", max_length=16, choices=TitleLevel.choices, blank=True
+    )
+    talents = models.JSONField("人才计划与荣誉", default=list, blank=True)
+    talent_other = models.CharField("其他人才计划或荣誉", max_length=100, blank=True)
+    specialty = models.CharField("专业特长", max_length=100, blank=True)
+    mobile = models.CharField("手机", max_length=20, blank=True)
+    is_leader = models.BooleanField("领衔专家", default=False)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "服务专家"
+        verbose_name_plural = "服务专家"
+        ordering = ["-is_leader", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def talent_labels(self) -> list[str]:
+        labels = dict(Talent.choices)
+        out = []
+        for value in self.talents or []:
+            if value == Talent.OTHER:
+                if self.talent_other:
+                    out.append(self.talent_other)
+            elif value in labels:
+                out.append(labels[value])
+        return out
+
+    @property
+    def has_special_allowance(self) -> bool:
+        return Talent.SPECIAL_ALLOWANCE in (self.talents or [])
+
+
+class BudgetItem(models.Model):
+    """预算明细: one item of the budget with its amount."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="budget_items"
+    )
+    item = models.CharField("预算科目", max_length=100, blank=True)
+    amount = models.DecimalField("金额（万元）", **MONEY)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "预算明细"
+        verbose_name_plural = "预算明细"
+        ordering = ["position", "id"]
+
+
+class FundingSource(models.Model):
+    """经费来源: where the money comes from, with its amount."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="funding_sources"
+    )
+    source = models.CharField("经费来源", max_length=100, blank=True)
+    amount = models.DecimalField("金额（万元）", **MONEY)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "经费来源"
+        verbose_name_plural = "经费来源"
+        ordering = ["position", "id"]

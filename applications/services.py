@@ -1,0 +1,377 @@
+"""Business rules of 附件1: completeness on submission, the per-unit limit, creation."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from reviews.states import State
+from shanghai_experts.models import Call, Organisation
+from shanghai_experts.text import reader_length
+from shanghai_experts.validators import validate_mobile, validate_office_phone, validate_uscc
+
+from .models import (
+    QUALIFYING_TITLE_LEVELS,
+    Application,
+    ServiceForm,
+)
+
+#: The sections that hold rows; a problem on a row names its section and the row.
+ROW_SECTIONS = {
+    "experts": "服务专家名单",
+    "places": "活动地点",
+    "budget_items": "预算明细",
+    "funding_sources": "经费来源",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """One reason the application cannot be submitted yet."""
+
+    field: str  # a field of the application or of the row
+    message: str
+    section: str | None = None  # one of ROW_SECTIONS for a row problem
+    row_pk: int | None = None
+
+    def describe(self, label: str) -> str:
+        return f"{label}：{self.message}"
+
+
+REQUIRED_FIELDS = (
+    "name",
+    "category",
+    "expert_count",
+    "service_count",
+    "service_days",
+    "start_date",
+    "end_date",
+    "service_field",
+    "department",
+    "contact_name",
+    "office_phone",
+    "mobile",
+    "email",
+    "service_content",
+    "budget_total",
+    "requested_amount",
+    "summary",
+    "service_goal",
+    "professional_field",
+    "applicant_opinion",
+)
+
+ASSISTANCE_BOXES = ("cross_key", "cross_other", "local_key", "local_other")
+
+
+def _label(field: str) -> str:
+    return str(Application._meta.get_field(field).verbose_name)
+
+
+def _empty(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _check_format(value, validator) -> str | None:
+    try:
+        validator(value)
+    except ValidationError as exc:
+        return exc.messages[0]
+    return None
+
+
+def submission_problems(app: Application) -> list[Problem]:
+    """Every reason `app` cannot be submitted, in the order of the paper form."""
+    call: Call = app.call
+    problems: list[Problem] = []
+
+    def add(field, message, section=None, row_pk=None):
+        problems.append(Problem(field, message, section, row_pk))
+
+    for field in REQUIRED_FIELDS:
+        if _empty(getattr(app, field)):
+            add(field, "此项为必填项。")
+
+    uscc_error = _check_format(app.unit.uscc, validate_uscc)
+    if uscc_error:
+        add("unit", f"本单位{uscc_error}请联系管理员更正机构信息。")
+
+    if app.relies_on_base is None:
+        add("relies_on_base", "请选择是否依托专家服务基地。")
+    elif app.relies_on_base:
+        if not app.base_level:
+            add("base_level", "依托专家服务基地时，请选择基地级别（部级、省级、市级）。")
+        if _empty(app.base_name):
+            add("base_name", "依托专家服务基地时，请填写基地名称。")
+
+    if app.service_count is not None and app.service_count < 1:
+        add("service_count", "服务次数至少为 1 次。")
+    if app.service_days is not None:
+        if app.service_days < call.min_service_days:
+            add(
+                "service_days",
+                f"服务团累计服务时长不少于 {call.min_service_days} 天（当前 {app.service_days:g} 天）。",
+            )
+        elif app.start_date and app.end_date and app.end_date >= app.start_date:
+            period_days = (app.end_date - app.start_date).days + 1
+            if app.service_days > period_days:
+                add(
+                    "service_days",
+                    f"累计服务时长 {app.service_days:g} 天超过了开始至结束时间的 {period_days} 天。",
+                )
+
+    _check_dates(app, call, add)
+
+    for field, validator in (
+        ("office_phone", validate_office_phone),
+        ("mobile", validate_mobile),
+        ("email", validate_email),
+    ):
+        value = getattr(app, field)
+        if not _empty(value):
+            error = _check_format(value.strip(), validator)
+            if error:
+                add(field, "请输入有效的电子邮箱地址。" if field == "email" else error)
+
+    for box in ASSISTANCE_BOXES:
+        ticked, counties = getattr(app, box), getattr(app, f"{box}_counties")
+        if ticked and _empty(counties):
+            add(f"{box}_counties", "已勾选此项，请填写县（市、区）名称。")
+        if not ticked and not _empty(counties):
+            add(box, "填写了县名称，请勾选此项，或清空县名称。")
+
+    forms = app.service_forms or []
+    if not forms:
+        add("service_forms", "请至少选择一种服务形式。")
+    if ServiceForm.OTHER in forms and _empty(app.service_form_other):
+        add("service_form_other", "选择“其他”时，请填写具体服务形式。")
+
+    for field, limit in (
+        ("service_content", call.service_content_limit),
+        ("summary", call.summary_limit),
+    ):
+        length = reader_length(getattr(app, field))
+        if length > limit:
+            add(field, f"不超过 {limit} 字（当前 {length} 字）。")
+
+    _check_money(app, call, add)
+    _check_experts(app, add)
+    _check_places(app, add)
+    _check_recommender(app, add)
+    return problems
+
+
+def _check_dates(app, call, add) -> None:
+    first, last = call.service_year_start, call.service_year_end
+    for field in ("start_date", "end_date"):
+        value = getattr(app, field)
+        if value and not first <= value <= last:
+            add(field, f"应在 {call.year} 年内（{first:%Y-%m-%d} 至 {last:%Y-%m-%d}）。")
+    if app.start_date and app.end_date and app.end_date < app.start_date:
+        add("end_date", "结束时间不能早于开始时间。")
+
+
+def _check_money(app, call, add) -> None:
+    items = list(app.budget_items.all())
+    sources = list(app.funding_sources.all())
+    total, requested = app.budget_total, app.requested_amount
+    if requested is not None and app.category:
+        cap = call.cap_for(app.category)
+        if requested > cap:
+            add(
+                "requested_amount",
+                f"{app.get_category_display()}专家服务团经费支持不超过 {cap:g} 万元。",
+            )
+    if requested is not None and total is not None and requested > total:
+        add("requested_amount", "申请资助经费不能超过项目经费预算金额。")
+    for section, rows, name_field, noun in (
+        ("budget_items", items, "item", "预算明细"),
+        ("funding_sources", sources, "source", "经费来源"),
+    ):
+        if not rows:
+            add(section, f"请至少填写一项{noun}。")
+            continue
+        for row in rows:
+            if _empty(getattr(row, name_field)):
+                add(name_field, "此项为必填项。", section, row.pk)
+            if row.amount is None:
+                add("amount", "此项为必填项。", section, row.pk)
+            elif row.amount <= 0:
+                add("amount", "金额应大于 0。", section, row.pk)
+        subtotal = sum((row.amount or Decimal(0) for row in rows), Decimal(0))
+        if total is not None and subtotal != total:
+            add(
+                section,
+                f"{noun}合计 {subtotal:g} 万元，与项目经费预算金额 {total:g} 万元不一致。",
+            )
+
+
+def _check_experts(app, add) -> None:
+    experts = list(app.experts.all())
+    if not experts:
+        add("experts", "请填写参与服务的专家名单。")
+        return
+    for expert in experts:
+        for field in ("name", "work_unit", "affiliation", "title", "title_level", "mobile"):
+            if _empty(getattr(expert, field)):
+                add(field, "此项为必填项。", "experts", expert.pk)
+        if expert.title_level and expert.title_level not in QUALIFYING_TITLE_LEVELS:
+            add("title_level", "专家应具有副高级及以上专业技术职称。", "experts", expert.pk)
+        if not _empty(expert.mobile):
+            error = _check_format(expert.mobile.strip(), validate_mobile)
+            if error:
+                add("mobile", error, "experts", expert.pk)
+        if "other" in (expert.talents or []) and _empty(expert.talent_other):
+            add("talent_other", "选择“其他”时，请写明人才计划或荣誉。", "experts", expert.pk)
+    if not any(expert.is_leader for expert in experts):
+        add("experts", "请至少指定一名领衔专家。")
+    if app.expert_count is not None and app.expert_count != len(experts):
+        add(
+            "expert_count",
+            f"参与服务专家人数为 {app.expert_count} 人，与专家名单的 {len(experts)} 人不一致。",
+        )
+
+
+def _check_places(app, add) -> None:
+    places = list(app.places.all())
+    if not places:
+        add("places", "请至少填写一个活动地点。")
+    for place in places:
+        for field in ("province", "city", "county"):
+            if _empty(getattr(place, field)):
+                add(field, "此项为必填项。", "places", place.pk)
+
+
+def allowed_recommenders(app: Application):
+    """Where the unit may send the application: its district office or a commission; the
+    bureau directly when a 领衔专家 enjoys the State Council special allowance."""
+    kinds = Q(kind=Organisation.Kind.COMMISSION)
+    if app.unit.district_id:
+        kinds |= Q(pk=app.unit.district_id)
+    kinds |= Q(kind=Organisation.Kind.MUNICIPAL)
+    return Organisation.objects.filter(kinds, is_active=True).order_by("kind", "id")
+
+
+def led_by_special_allowance_expert(app: Application) -> bool:
+    return any(e.is_leader and e.has_special_allowance for e in app.experts.all())
+
+
+def _check_recommender(app, add) -> None:
+    if app.recommender_id is None:
+        add("recommender", "请选择推荐单位。")
+        return
+    recommender = app.recommender
+    if not allowed_recommenders(app).filter(pk=recommender.pk).exists():
+        add("recommender", "只能向本单位所在区人社局或行业主管部门申报。")
+    elif recommender.is_bureau and not led_by_special_allowance_expert(app):
+        add(
+            "recommender",
+            "只有享受政府特殊津贴专家领衔的项目可直接向市人社局申报；"
+            "请在专家名单中为领衔专家勾选“享受政府特殊津贴”，或选择区人社局、行业主管部门。",
+        )
+
+
+def unit_limit_problem(app: Application) -> str | None:
+    """The per-unit limit of the call, counted under a lock on the unit's row."""
+    Organisation.objects.select_for_update().filter(pk=app.unit_id).first()
+    limit = app.call.applications_per_unit
+    others = (
+        Application.objects.filter(call=app.call, unit=app.unit)
+        .exclude(pk=app.pk)
+        .exclude(state=State.DRAFT)
+        .count()
+    )
+    if others >= limit:
+        return f"每个申报单位本批次限报 {limit} 个项目，本单位已提交 {others} 个，不能再提交。"
+    return None
+
+
+class LimitReached(Exception):
+    pass
+
+
+def create_application(*, unit: Organisation, call: Call, token=None) -> tuple[Application, bool]:
+    """Create a draft for `unit`; the same `token` (a double click) returns the first one.
+
+    Returns (application, created). Raises LimitReached when the unit already holds as many
+    applications in this call as the call allows.
+    """
+    with transaction.atomic():
+        Organisation.objects.select_for_update().filter(pk=unit.pk).first()
+        if token is not None:
+            existing = Application.objects.filter(unit=unit, creation_token=token).first()
+            if existing is not None:
+                return existing, False
+        held = Application.objects.filter(unit=unit, call=call).count()
+        if held >= call.applications_per_unit:
+            raise LimitReached(
+                f"每个申报单位本批次限报 {call.applications_per_unit} 个项目，"
+                f"本单位已有 {held} 个申报（含草稿），请在已有申报上继续填写。"
+            )
+        try:
+            with transaction.atomic():
+                app = Application.objects.create(unit=unit, call=call, creation_token=token)
+        except IntegrityError:
+            return Application.objects.get(unit=unit, creation_token=token), False
+    return app, True
+
+
+def snapshot(app: Application) -> dict:
+    """The submitted content as plain data: for the history's diff and the fingerprint."""
+
+    def plain(value):
+        if isinstance(value, Decimal):
+            return format(value.normalize(), "f")
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        return value
+
+    skip = {
+        "id",
+        "call",
+        "unit",
+        "state",
+        "creation_token",
+        "version",
+        "created_at",
+        "updated_at",
+        "submitted_at",
+        "recommender_opinion",
+        "recommender_opinion_date",
+    }
+    data = {
+        f.name: plain(f.value_from_object(app))
+        for f in Application._meta.concrete_fields
+        if f.name not in skip
+    }
+    data["experts"] = [
+        {k: plain(v) for k, v in row.items()}
+        for row in app.experts.values(
+            "name",
+            "work_unit",
+            "affiliation",
+            "title",
+            "title_level",
+            "talents",
+            "talent_other",
+            "specialty",
+            "mobile",
+            "is_leader",
+        )
+    ]
+    data["places"] = list(app.places.values("province", "city", "county", "is_key_county"))
+    data["budget_items"] = [
+        {"item": r["item"], "amount": plain(r["amount"])}
+        for r in app.budget_items.values("item", "amount")
+    ]
+    data["funding_sources"] = [
+        {"source": r["source"], "amount": plain(r["amount"])}
+        for r in app.funding_sources.values("source", "amount")
+    ]
+    return data

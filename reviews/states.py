@@ -1,0 +1,20 @@
+"""The states an item (附件1 application or 附件2 assessment) passes through."""
+
+from django.db import models
+
+
+class State(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    SUBMITTED = "submitted", "已提交，待推荐单位受理"
+    UNDER_REVIEW = "under_review", "推荐单位审核中"
+    RETURNED = "returned", "已退回修改"
+    RECOMMENDED = "recommended", "已推荐至市人社局"
+    NOT_RECOMMENDED = "not_recommended", "未获推荐"
+    NATIONAL_CANDIDATE = "national_candidate", "拟推荐国家级"
+    MUNICIPAL_TEAM = "municipal_team", "列入市级服务团"
+    NOT_SELECTED = "not_selected", "未入选"
+    NATIONAL_TEAM = "national_team", "列入国家级服务团"
+
+
+#: The unit may edit the form in these states.
+EDITABLE_STATES = frozenset({State.DRAFT, State.RETURNED})

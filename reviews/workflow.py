@@ -1,0 +1,261 @@
+"""The workflow of 附件1 applications and 附件2 assessments, declared as one table.
+
+    draft ──submit──▶ submitted ──accept──▶ under_review ──recommend──▶ recommended ──▶ bureau
+      ▲                  │                       │ └──not_recommend──▶ not_recommended
+      └─────return───────┴────────return─────────┘   (returned: the unit edits and submits again)
+
+    bureau: recommended ──select_national──▶ national_candidate ──mohrss_approve──▶ national_team
+                        ──select_municipal─▶ municipal_team     ──mohrss_to_municipal──▶ municipal_team
+                        ──decline──────────▶ not_selected       ──mohrss_decline──▶ not_selected
+
+`transition()` is the only code that changes an item's state. It checks who may act and the
+preconditions, locks the row inside a transaction, writes an audit record and queues e-mail.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+
+from .models import AuditRecord
+from .states import State
+
+UNIT, RECOMMENDER, BUREAU = "unit", "recommender", "bureau"
+ROLE_LABELS = {UNIT: "申报单位", RECOMMENDER: "推荐单位", BUREAU: "市人社局"}
+
+
+class WorkflowError(Exception):
+    """A refused transition; the message says why, in Chinese, for the user."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Transition:
+    action: str
+    label: str
+    sources: frozenset[str]
+    target: str
+    role: str
+    comment_required: bool = False
+    #: Each returns a reason (Chinese) when the transition may not happen now.
+    checks: tuple[Callable[..., str | None], ...] = ()
+    #: Changes made on the locked item before it is saved.
+    effects: tuple[Callable[..., None], ...] = ()
+    button_class: str = "btn-primary"
+
+
+# --- preconditions -----------------------------------------------------------------------
+
+
+def deadline_open(item, user, now) -> str | None:
+    deadline = item.call.deadline_for(user.organisation)
+    if now > deadline:
+        return f"已过截止时间（{timezone.localtime(deadline):%Y-%m-%d %H:%M}），无法提交。"
+    return None
+
+
+def form_complete(item, user, now) -> str | None:
+    problems = item.submission_problems()
+    if problems:
+        return f"申报表还有 {len(problems)} 处需要完善，请先更正后再提交。"
+    return None
+
+
+def within_unit_limit(item, user, now) -> str | None:
+    return item.unit_limit_problem()
+
+
+# --- side effects ------------------------------------------------------------------------
+
+
+def stamp_submitted(item, user, now) -> None:
+    item.submitted_at = now
+
+
+def _s(*states: str) -> frozenset[str]:
+    return frozenset(states)
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in (
+        Transition(
+            "submit",
+            "提交",
+            _s(State.DRAFT, State.RETURNED),
+            State.SUBMITTED,
+            UNIT,
+            checks=(deadline_open, form_complete, within_unit_limit),
+            effects=(stamp_submitted,),
+        ),
+        Transition("accept", "受理", _s(State.SUBMITTED), State.UNDER_REVIEW, RECOMMENDER),
+        Transition(
+            "return",
+            "退回修改",
+            _s(State.SUBMITTED, State.UNDER_REVIEW),
+            State.RETURNED,
+            RECOMMENDER,
+            comment_required=True,
+            button_class="btn-warning",
+        ),
+        Transition(
+            "recommend",
+            "推荐",
+            _s(State.UNDER_REVIEW),
+            State.RECOMMENDED,
+            RECOMMENDER,
+            comment_required=True,
+            checks=(deadline_open,),
+            button_class="btn-success",
+        ),
+        Transition(
+            "not_recommend",
+            "不予推荐",
+            _s(State.UNDER_REVIEW),
+            State.NOT_RECOMMENDED,
+            RECOMMENDER,
+            comment_required=True,
+            button_class="btn-outline-danger",
+        ),
+        Transition(
+            "select_national",
+            "拟推荐国家级",
+            _s(State.RECOMMENDED),
+            State.NATIONAL_CANDIDATE,
+            BUREAU,
+        ),
+        Transition(
+            "select_municipal",
+            "列入市级服务团",
+            _s(State.RECOMMENDED),
+            State.MUNICIPAL_TEAM,
+            BUREAU,
+        ),
+        Transition(
+            "decline",
+            "不予入选",
+            _s(State.RECOMMENDED),
+            State.NOT_SELECTED,
+            BUREAU,
+            button_class="btn-outline-danger",
+        ),
+        Transition(
+            "mohrss_approve",
+            "人社部批准（国家级）",
+            _s(State.NATIONAL_CANDIDATE),
+            State.NATIONAL_TEAM,
+            BUREAU,
+        ),
+        Transition(
+            "mohrss_to_municipal",
+            "人社部未批准，转市级",
+            _s(State.NATIONAL_CANDIDATE),
+            State.MUNICIPAL_TEAM,
+            BUREAU,
+        ),
+        Transition(
+            "mohrss_decline",
+            "人社部未批准",
+            _s(State.NATIONAL_CANDIDATE),
+            State.NOT_SELECTED,
+            BUREAU,
+            button_class="btn-outline-danger",
+        ),
+    )
+}
+
+
+def roles_of(user, item) -> set[str]:
+    org = getattr(user, "organisation", None)
+    if org is None:
+        return set()
+    roles = set()
+    if item.unit_id == org.pk:
+        roles.add(UNIT)
+    if item.recommender_id == org.pk:
+        roles.add(RECOMMENDER)
+    if org.is_bureau:
+        roles.add(BUREAU)
+    return roles
+
+
+def refusal(item, action: str, user, *, now=None, run_checks: bool = True) -> str | None:
+    """Why `user` may not take `action` on `item` now, or None when they may."""
+    t = TRANSITIONS.get(action)
+    if t is None:
+        return "未知的操作。"
+    if t.role not in roles_of(user, item):
+        return f"只有{ROLE_LABELS[t.role]}可以执行“{t.label}”。"
+    if item.state not in t.sources:
+        return f"当前状态为“{item.get_state_display()}”，不能执行“{t.label}”。"
+    if run_checks:
+        now = now or timezone.now()
+        for check in t.checks:
+            reason = check(item, user, now)
+            if reason:
+                return reason
+    return None
+
+
+def available_actions(item, user) -> list[Transition]:
+    """The transitions the UI offers this user now (role and state; checks run on submit)."""
+    return [
+        t for t in TRANSITIONS.values() if refusal(item, t.action, user, run_checks=False) is None
+    ]
+
+
+def transition(item, action: str, *, user, comment: str = "", client_ip: str | None = None):
+    """Take `action` on `item` for `user`; return the updated item or raise WorkflowError."""
+    t = TRANSITIONS.get(action)
+    if t is None:
+        raise WorkflowError("未知的操作。")
+    comment = (comment or "").strip()
+    if t.comment_required and not comment:
+        raise WorkflowError(f"“{t.label}”须填写意见。")
+    model = type(item)
+    with transaction.atomic():
+        locked = model.objects.select_for_update().get(pk=item.pk)
+        now = timezone.now()
+        reason = refusal(locked, action, user, now=now)
+        if reason:
+            raise WorkflowError(reason)
+        from_state = locked.state
+        for effect in t.effects:
+            effect(locked, user, now)
+        locked.state = t.target
+        locked.version += 1
+        locked.save()
+        AuditRecord.objects.create(
+            content_type=ContentType.objects.get_for_model(model),
+            object_id=locked.pk,
+            action=t.action,
+            action_label=t.label,
+            from_state=from_state,
+            to_state=t.target,
+            actor=user,
+            organisation=user.organisation,
+            comment=comment,
+            client_ip=client_ip,
+            snapshot=locked.snapshot() if t.action == "submit" else None,
+        )
+        transaction.on_commit(lambda: _notify(locked, t, comment))
+    return locked
+
+
+def history(item):
+    return (
+        AuditRecord.objects.filter(
+            content_type=ContentType.objects.get_for_model(type(item)), object_id=item.pk
+        )
+        .select_related("actor", "organisation")
+        .order_by("created_at", "id")
+    )
+
+
+def _notify(item, t: Transition, comment: str) -> None:
+    from .notifications import send_transition_mail
+
+    send_transition_mail(item, t, comment)

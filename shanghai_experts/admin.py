@@ -1,0 +1,63 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import Call, DeadlineExtension, Organisation, User
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "kind", "uscc", "district", "commission", "is_active"]
+    list_filter = ["kind", "is_active", "district"]
+    search_fields = ["name", "short_name", "uscc"]
+    list_select_related = ["district", "commission"]
+    autocomplete_fields = ["district", "commission"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "first_name", "organisation", "email", "is_active", "is_staff"]
+    list_filter = ["is_active", "is_staff", "organisation__kind"]
+    list_select_related = ["organisation"]
+    search_fields = ["username", "first_name", "last_name", "email", "organisation__name"]
+    autocomplete_fields = ["organisation"]
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        ("所属机构", {"fields": ("organisation", "phone")}),
+    )
+    add_fieldsets = (
+        *BaseUserAdmin.add_fieldsets,
+        ("所属机构", {"fields": ("organisation", "email", "phone")}),
+    )
+
+
+class DeadlineExtensionInline(admin.TabularInline):
+    model = DeadlineExtension
+    extra = 0
+    autocomplete_fields = ["organisation"]
+    readonly_fields = ["granted_by", "created_at"]
+
+
+@admin.register(Call)
+class CallAdmin(admin.ModelAdmin):
+    list_display = ["year", "document_number", "opens_on", "unit_deadline", "recommender_deadline"]
+    inlines = [DeadlineExtensionInline]
+    fieldsets = (
+        (None, {"fields": ("year", "document_number", "title", "bureau_email")}),
+        ("时间", {"fields": ("opens_on", "unit_deadline", "recommender_deadline")}),
+        (
+            "限额",
+            {
+                "fields": (
+                    "national_cap",
+                    "municipal_cap",
+                    "applications_per_unit",
+                    "recommender_quota",
+                    "min_service_days",
+                )
+            },
+        ),
+        (
+            "字数限制",
+            {"fields": ("service_content_limit", "summary_limit", "base_narrative_limit")},
+        ),
+    )

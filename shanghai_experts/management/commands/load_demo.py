@@ -1,0 +1,236 @@
+"""Demo data: the bureau, the 16 district offices, the commissions, some applicant units, one
+login per role and the 2026 call. Safe to run again: it updates what it finds."""
+
+import csv
+import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from applications.models import (
+    Affiliation,
+    Application,
+    BudgetItem,
+    Category,
+    Expert,
+    FundingSource,
+    ServicePlace,
+    Talent,
+    TitleLevel,
+)
+from reviews import workflow
+from shanghai_experts.models import Call, Organisation, User
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "shanghai_recommenders.csv"
+DEMO_PASSWORD = "Demo@2026sh"
+
+# name, short name, USCC (check character per GB 32100-2015), district, commission
+UNITS = [
+    (
+        "上海交通大学医学院附属瑞金医院",
+        "瑞金医院",
+        "123100004250031603",
+        "黄浦区人社局",
+        "市卫生健康委",
+    ),
+    ("复旦大学", "复旦大学", "12310000425006760T", "杨浦区人社局", "市教委"),
+    ("上海市农业科学院", "市农科院", "12310000425010100Y", "奉贤区人社局", "市农业农村委"),
+    ("上海电气集团股份有限公司", "上海电气", "91310000132200821H", "黄浦区人社局", "市国资委"),
+    (
+        "上海联影医疗科技股份有限公司",
+        "联影医疗",
+        "91310115MA1K3A0B24",
+        "嘉定区人社局",
+        "市经济信息化委",
+    ),
+    (
+        "上海市崇明区农业技术推广中心",
+        "崇明农技中心",
+        "12310230MB2F4L1M36",
+        "崇明区人社局",
+        "市农业农村委",
+    ),
+]
+
+# username, organisation short name, display name
+LOGINS = [
+    ("bureau", "市人社局", "专技处 王老师"),
+    ("huangpu", "黄浦区人社局", "黄浦区人社局 李老师"),
+    ("yangpu", "杨浦区人社局", "杨浦区人社局 赵老师"),
+    ("weijian", "市卫生健康委", "市卫生健康委 陈老师"),
+    ("ruijin", "瑞金医院", "瑞金医院科教处 张老师"),
+    ("fudan", "复旦大学", "复旦大学人事处 周老师"),
+    ("nongkeyuan", "市农科院", "市农科院人事处 吴老师"),
+]
+
+
+class Command(BaseCommand):
+    help = "载入演示数据：机构、各角色账号、2026 年申报批次。"
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--notice-dates",
+            action="store_true",
+            help="使用通知原文的截止时间（推荐单位 2026-02-06）；默认把截止时间放在今天之后，便于演示。",
+        )
+
+    @transaction.atomic
+    def handle(self, *args, notice_dates=False, **options):
+        orgs = self._organisations()
+        call = self._call(notice_dates)
+        self._users(orgs)
+        self._sample(call, orgs)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"演示数据已就绪：{Organisation.objects.count()} 个机构，"
+                f"{User.objects.count()} 个账号；演示密码 {DEMO_PASSWORD}"
+            )
+        )
+
+    def _organisations(self) -> dict[str, Organisation]:
+        orgs = {}
+        with DATA.open(encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                org, _ = Organisation.objects.update_or_create(
+                    name=row["full_name"],
+                    defaults={"kind": row["kind"], "short_name": row["short_name"]},
+                )
+                orgs[row["short_name"]] = org
+        for name, short, uscc, district, commission in UNITS:
+            org, _ = Organisation.objects.update_or_create(
+                name=name,
+                defaults={
+                    "kind": Organisation.Kind.UNIT,
+                    "short_name": short,
+                    "uscc": uscc,
+                    "district": orgs[district],
+                    "commission": orgs[commission],
+                },
+            )
+            org.full_clean()
+            orgs[short] = org
+        return orgs
+
+    def _call(self, notice_dates: bool) -> Call:
+        tz = timezone.get_current_timezone()
+        if notice_dates:
+            unit_deadline = datetime.datetime(2026, 1, 30, 17, 0, tzinfo=tz)
+            recommender_deadline = datetime.datetime(2026, 2, 6, 17, 0, tzinfo=tz)
+        else:
+            today = timezone.localdate()
+            unit_deadline = datetime.datetime.combine(
+                today + datetime.timedelta(days=21), datetime.time(17, 0), tzinfo=tz
+            )
+            recommender_deadline = unit_deadline + datetime.timedelta(days=7)
+        call, _ = Call.objects.update_or_create(
+            year=2026,
+            defaults={
+                "document_number": "沪人社专〔2026〕14号",
+                "title": "上海市人力资源和社会保障局关于组织申报2026年国家和本市专家服务基层项目的通知",
+                "opens_on": datetime.date(2026, 1, 19),
+                "unit_deadline": unit_deadline,
+                "recommender_deadline": recommender_deadline,
+                "national_cap": Decimal("20"),
+                "municipal_cap": Decimal("10"),
+                "applications_per_unit": 1,
+                "recommender_quota": 1,
+                "min_service_days": 5,
+                "service_content_limit": 1000,
+                "summary_limit": 200,
+                "base_narrative_limit": 1000,
+                "bureau_email": "zjczjgz@163.com",
+            },
+        )
+        return call
+
+    def _users(self, orgs) -> None:
+        admin, created = User.objects.get_or_create(
+            username="admin", defaults={"is_staff": True, "is_superuser": True}
+        )
+        if created:
+            admin.set_password(DEMO_PASSWORD)
+            admin.save()
+        for username, org_short, display in LOGINS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "organisation": orgs[org_short],
+                    "first_name": display,
+                    "email": f"{username}@example.org",
+                },
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+
+    def _sample(self, call: Call, orgs) -> None:
+        """One complete application of 复旦大学, submitted to 杨浦区人社局."""
+        unit = orgs["复旦大学"]
+        if Application.objects.filter(call=call, unit=unit).exists():
+            return
+        app = Application.objects.create(
+            call=call,
+            unit=unit,
+            recommender=orgs["杨浦区人社局"],
+            name="复旦大学公共卫生专家服务团",
+            category=Category.MUNICIPAL,
+            relies_on_base=False,
+            expert_count=2,
+            service_count=3,
+            service_days=Decimal("6"),
+            start_date=datetime.date(2026, 12, 1),
+            end_date=datetime.date(2026, 12, 20),
+            service_field="公共卫生",
+            department="人事处",
+            contact_name="周敏",
+            office_phone="021-65642222",
+            mobile="13816668888",
+            email="zhoumin@example.org",
+            local_other=True,
+            local_other_counties="崇明区",
+            service_forms=["guidance", "training", "outreach"],
+            service_content="围绕社区慢性病防控，组织公共卫生专家赴崇明区开展技术指导和基层人员培训。",
+            budget_total=Decimal("8"),
+            requested_amount=Decimal("6"),
+            summary="赴崇明区开展慢性病防控技术指导与基层培训。",
+            service_goal="培训基层医务人员100人次，解决社区筛查流程不规范等2个问题。",
+            professional_field="公共卫生与预防医学",
+            applicant_opinion="同意申报。",
+        )
+        ServicePlace.objects.create(
+            application=app, province="上海市", city="上海市", county="崇明区"
+        )
+        Expert.objects.create(
+            application=app,
+            name="何纳",
+            work_unit="复旦大学公共卫生学院",
+            affiliation=Affiliation.OWN,
+            title="教授",
+            title_level=TitleLevel.SENIOR,
+            talents=[Talent.SPECIAL_ALLOWANCE],
+            specialty="流行病学",
+            mobile="13900001111",
+            is_leader=True,
+        )
+        Expert.objects.create(
+            application=app,
+            name="钱序",
+            work_unit="复旦大学附属中山医院",
+            affiliation=Affiliation.EXTERNAL,
+            title="主任医师",
+            title_level=TitleLevel.SENIOR,
+            specialty="全科医学",
+            mobile="13900002222",
+            position=1,
+        )
+        BudgetItem.objects.create(application=app, item="专家差旅", amount=Decimal("5"))
+        BudgetItem.objects.create(application=app, item="培训资料", amount=Decimal("3"), position=1)
+        FundingSource.objects.create(application=app, source="申请资助", amount=Decimal("6"))
+        FundingSource.objects.create(
+            application=app, source="单位自筹", amount=Decimal("2"), position=1
+        )
+        fudan_user = User.objects.get(username="fudan")
+        workflow.transition(app, "submit", user=fudan_user)

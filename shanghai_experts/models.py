@@ -1,0 +1,229 @@
+"""Organisations, their users and the annual call (申报批次)."""
+
+import datetime
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from .validators import validate_uscc
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        UNIT = "unit", "申报单位"
+        DISTRICT = "district", "区人社局"
+        COMMISSION = "commission", "委、办、局（行业主管部门）"
+        MUNICIPAL = "municipal", "市人社局"
+
+    RECOMMENDER_KINDS = (Kind.DISTRICT, Kind.COMMISSION)
+
+    kind = models.CharField("机构类型", max_length=16, choices=Kind.choices, db_index=True)
+    name = models.CharField("机构全称", max_length=120, unique=True)
+    short_name = models.CharField("简称", max_length=60, blank=True)
+    uscc = models.CharField(
+        "统一社会信用代码", max_length=18, blank=True, validators=[validate_uscc]
+    )
+    district = models.ForeignKey(
+        "self",
+        verbose_name="所在区人社局",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="district_units",
+        limit_choices_to={"kind": "district"},
+        help_text="申报单位所在区的人力资源社会保障局。",
+    )
+    commission = models.ForeignKey(
+        "self",
+        verbose_name="行业主管部门",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="industry_units",
+        limit_choices_to={"kind": "commission"},
+    )
+    email = models.EmailField("联系邮箱", blank=True)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "机构"
+        verbose_name_plural = "机构"
+        ordering = ["kind", "id"]
+
+    def __str__(self) -> str:
+        return self.short_name or self.name
+
+    @property
+    def display_name(self) -> str:
+        return self.short_name or self.name
+
+    @property
+    def is_unit(self) -> bool:
+        return self.kind == self.Kind.UNIT
+
+    @property
+    def is_recommender(self) -> bool:
+        return self.kind in self.RECOMMENDER_KINDS
+
+    @property
+    def is_bureau(self) -> bool:
+        return self.kind == self.Kind.MUNICIPAL
+
+    def clean(self):
+        if self.kind == self.Kind.UNIT:
+            if not self.uscc:
+                raise ValidationError({"uscc": "申报单位必须填写统一社会信用代码。"})
+            if not self.district_id:
+                raise ValidationError({"district": "申报单位必须选择所在区人社局。"})
+        elif self.district_id or self.commission_id:
+            raise ValidationError("只有申报单位才有所在区和行业主管部门。")
+
+
+class User(AbstractUser):
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name="所属机构",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
+    phone = models.CharField("联系电话", max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    @property
+    def role_label(self) -> str:
+        if self.organisation_id is None:
+            return "系统管理员" if self.is_superuser else "未分配机构"
+        return self.organisation.get_kind_display()
+
+
+class CallQuerySet(models.QuerySet):
+    def current(self) -> "Call | None":
+        """The call users work on now: the newest one that has opened, else the newest."""
+        today = timezone.localdate()
+        return self.filter(opens_on__lte=today).order_by("-year").first() or (
+            self.order_by("-year").first()
+        )
+
+
+class Call(models.Model):
+    """One annual call for applications, editable by the administrator."""
+
+    year = models.PositiveSmallIntegerField("年度", unique=True)
+    document_number = models.CharField("文号", max_length=60)
+    title = models.CharField("通知标题", max_length=200)
+    opens_on = models.DateField("开始申报日期")
+    unit_deadline = models.DateTimeField(
+        "申报单位截止时间", help_text="申报单位向推荐单位提交的截止时间。"
+    )
+    recommender_deadline = models.DateTimeField(
+        "推荐单位截止时间", help_text="推荐单位向市人社局报送的截止时间。"
+    )
+    national_cap = models.DecimalField(
+        "国家级服务团经费支持上限（万元）",
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("20"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    municipal_cap = models.DecimalField(
+        "市级服务团经费支持上限（万元）",
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("10"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    applications_per_unit = models.PositiveSmallIntegerField(
+        "每个申报单位可申报项目数", default=1, validators=[MinValueValidator(1)]
+    )
+    recommender_quota = models.PositiveSmallIntegerField(
+        "每个推荐单位可推荐服务团数",
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text="优中选优；服务基地评估不占名额。",
+    )
+    min_service_days = models.PositiveSmallIntegerField("累计服务时长下限（天）", default=5)
+    service_content_limit = models.PositiveIntegerField("服务内容字数上限", default=1000)
+    summary_limit = models.PositiveIntegerField("一览表服务内容简介字数上限", default=200)
+    base_narrative_limit = models.PositiveIntegerField("附件2 第3、5项字数上限", default=1000)
+    bureau_email = models.EmailField("市人社局收件邮箱", blank=True)
+
+    objects = CallQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "申报批次"
+        verbose_name_plural = "申报批次"
+        ordering = ["-year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(recommender_deadline__gte=models.F("unit_deadline")),
+                name="call_recommender_deadline_after_unit_deadline",
+                violation_error_message="推荐单位截止时间不得早于申报单位截止时间。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} 年（{self.document_number}）"
+
+    @property
+    def service_year_start(self) -> datetime.date:
+        return datetime.date(self.year, 1, 1)
+
+    @property
+    def service_year_end(self) -> datetime.date:
+        return datetime.date(self.year, 12, 31)
+
+    def cap_for(self, category: str) -> Decimal:
+        return self.national_cap if category == "national" else self.municipal_cap
+
+    def unit_deadline_passed(self, now: datetime.datetime | None = None) -> bool:
+        return (now or timezone.now()) > self.unit_deadline
+
+    def is_open_for_units(self, now: datetime.datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return timezone.localdate(now) >= self.opens_on and now <= self.unit_deadline
+
+    def deadline_for(self, organisation: Organisation) -> datetime.datetime:
+        """The deadline that binds this organisation, after any extension the bureau granted."""
+        default = self.unit_deadline if organisation.is_unit else self.recommender_deadline
+        extension = (
+            self.extensions.filter(organisation=organisation).values_list("deadline", flat=True)
+        ).first()
+        return max(default, extension) if extension else default
+
+
+class DeadlineExtension(models.Model):
+    """The bureau extends a deadline for one organisation, with a reason."""
+
+    call = models.ForeignKey(
+        Call, verbose_name="申报批次", on_delete=models.CASCADE, related_name="extensions"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="机构", on_delete=models.CASCADE, related_name="extensions"
+    )
+    deadline = models.DateTimeField("延长至")
+    reason = models.TextField("理由")
+    granted_by = models.ForeignKey(
+        User, verbose_name="批准人", on_delete=models.PROTECT, null=True, blank=True
+    )
+    created_at = models.DateTimeField("批准时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "截止时间延期"
+        verbose_name_plural = "截止时间延期"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call", "organisation"], name="one_extension_per_organisation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} 延期至 {timezone.localtime(self.deadline):%Y-%m-%d %H:%M}"

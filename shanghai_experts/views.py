@@ -1,0 +1,32 @@
+import uuid
+
+from django.shortcuts import render
+from django.utils import timezone
+
+from applications.models import Application
+from reviews.states import State
+
+from .models import Call
+
+
+def home(request):
+    """Where every user lands: the open call, its deadlines and the organisation's items."""
+    user = request.user
+    org = user.organisation
+    call = Call.objects.current()
+    context = {"call": call, "organisation": org, "now": timezone.now()}
+    if org is None or call is None:
+        return render(request, "home.html", context)
+    items = Application.objects.visible_to(user).filter(call=call).for_list()
+    context["deadline"] = call.deadline_for(org)
+    context["deadline_passed"] = timezone.now() > context["deadline"]
+    if org.is_unit:
+        items = items.order_by("-updated_at")
+        context["new_token"] = uuid.uuid4()
+        context["can_create"] = (
+            not context["deadline_passed"] and len(items) < call.applications_per_unit
+        )
+    else:
+        items = items.exclude(state=State.DRAFT).order_by("-submitted_at")[:50]
+    context["items"] = items
+    return render(request, "home.html", context)

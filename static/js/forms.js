@@ -1,0 +1,127 @@
+// Behaviour of the application forms: row lists, counters, and one submission per click.
+(function () {
+  "use strict";
+
+  // Count characters as a reader does: no surrounding whitespace, no line breaks.
+  function readerLength(text) {
+    var normalized = (text || "").normalize("NFC").trim();
+    return Array.from(normalized).filter(function (ch) {
+      return ch !== "\n" && ch !== "\r" && ch !== "\u2028" && ch !== "\u2029";
+    }).length;
+  }
+
+  function liveRows(formset) {
+    return Array.from(formset.querySelectorAll(".formset-rows > [data-row]")).filter(function (row) {
+      var del = row.querySelector("input[name$='-DELETE']");
+      return !(del && del.checked);
+    });
+  }
+
+  function value(row, suffix) {
+    var input = row.querySelector("[name$='-" + suffix + "']");
+    return input ? input.value.trim() : "";
+  }
+
+  function refreshPlaceCounts() {
+    var formset = document.querySelector("[data-formset='places']");
+    if (!formset) return;
+    var cities = new Set(), counties = new Set();
+    liveRows(formset).forEach(function (row) {
+      var p = value(row, "province"), c = value(row, "city"), k = value(row, "county");
+      if (c) cities.add(p + "|" + c);
+      if (k) counties.add(p + "|" + c + "|" + k);
+    });
+    var cityOut = document.querySelector("[data-count='cities']");
+    var countyOut = document.querySelector("[data-count='counties']");
+    if (cityOut) cityOut.textContent = cities.size;
+    if (countyOut) countyOut.textContent = counties.size;
+  }
+
+  function refreshSums() {
+    document.querySelectorAll("[data-sum]").forEach(function (out) {
+      var formset = document.querySelector("[data-formset='" + out.dataset.sum + "']");
+      if (!formset) return;
+      var cents = 0;
+      liveRows(formset).forEach(function (row) {
+        var n = parseFloat(value(row, "amount"));
+        if (!isNaN(n)) cents += Math.round(n * 100);
+      });
+      out.textContent = (cents / 100).toString();
+    });
+  }
+
+  function refreshAll() { refreshPlaceCounts(); refreshSums(); }
+
+  document.querySelectorAll("[data-formset]").forEach(function (formset) {
+    var prefix = formset.dataset.formset;
+    var total = formset.querySelector("input[name='" + prefix + "-TOTAL_FORMS']");
+    var template = formset.querySelector("template.formset-empty");
+    var rows = formset.querySelector(".formset-rows");
+    formset.querySelector("[data-add-row]").addEventListener("click", function () {
+      var index = parseInt(total.value, 10);
+      var html = template.innerHTML.replace(/__prefix__/g, String(index));
+      rows.insertAdjacentHTML("beforeend", html);
+      total.value = String(index + 1);
+      var added = rows.lastElementChild;
+      var first = added.querySelector("input:not([type=hidden]), select, textarea");
+      if (first) first.focus();
+    });
+    formset.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-remove-row]");
+      if (!button) return;
+      var row = button.closest("[data-row]");
+      var del = row.querySelector("input[name$='-DELETE']");
+      if (del) del.checked = !del.checked;
+      var removed = del && del.checked;
+      row.classList.toggle("deleted", removed);
+      button.textContent = removed ? "撤销删除" : "删除此行";
+      row.querySelectorAll("input:not([type=hidden]):not([name$='-DELETE']), select, textarea")
+        .forEach(function (el) { el.readOnly = removed; });
+      refreshAll();
+    });
+    formset.addEventListener("input", refreshAll);
+  });
+
+  document.querySelectorAll("textarea[data-limit]").forEach(function (area) {
+    var limit = parseInt(area.dataset.limit, 10);
+    var out = document.createElement("div");
+    out.className = "form-text char-count";
+    out.setAttribute("aria-live", "polite");
+    area.insertAdjacentElement("afterend", out);
+    function update() {
+      var n = readerLength(area.value);
+      out.textContent = "已输入 " + n + " 字，限 " + limit + " 字";
+      out.classList.toggle("over", n > limit);
+    }
+    area.addEventListener("input", update);
+    update();
+  });
+
+  var baseChoice = document.querySelectorAll("input[name='relies_on_base_choice']");
+  function refreshBase() {
+    var checked = document.querySelector("input[name='relies_on_base_choice']:checked");
+    var show = checked && checked.value === "yes";
+    document.querySelectorAll("[data-base-detail]").forEach(function (el) {
+      el.classList.toggle("d-none", !show);
+    });
+  }
+  baseChoice.forEach(function (el) { el.addEventListener("change", refreshBase); });
+  if (baseChoice.length) refreshBase();
+
+  // One submission per click: a double click must not send the form twice.
+  document.querySelectorAll("form[data-once]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (form.dataset.sent) { event.preventDefault(); return; }
+      form.dataset.sent = "1";
+      var submitter = event.submitter;
+      if (submitter && submitter.name) {
+        var keep = document.createElement("input");
+        keep.type = "hidden"; keep.name = submitter.name; keep.value = submitter.value;
+        form.appendChild(keep);
+      }
+      form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+    });
+  });
+
+  refreshAll();
+})();
