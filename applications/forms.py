@@ -10,6 +10,7 @@ from decimal import Decimal
 from django import forms
 from django.core.validators import MinValueValidator
 from django.db import transaction
+from django.forms.utils import ErrorDict
 
 from .models import (
     Application,
@@ -22,7 +23,7 @@ from .models import (
 )
 from .services import ROW_SECTIONS, Problem, allowed_recommenders
 
-YES_NO = [("", "—"), ("yes", "是"), ("no", "否")]
+YES_NO = [("yes", "是"), ("no", "否")]
 
 
 class StaleVersion(Exception):
@@ -277,6 +278,11 @@ class ApplicationBundle:
 
     # Errors from the submission check, attached where the user will look.
     def attach(self, problems: list[Problem]) -> None:
+        """Show `problems` on the fields concerned. The bundle shows saved data (unbound)."""
+        for form in [self.form, *(f for fs in self.formsets.values() for f in fs.forms)]:
+            if not form.is_bound:
+                # add_error() expects a cleaned form; an unbound one has nothing to clean.
+                form._errors, form.cleaned_data = ErrorDict(), {}
         by_pk = {
             section: {f.instance.pk: (i, f) for i, f in enumerate(fs.forms) if f.instance.pk}
             for section, fs in self.formsets.items()

@@ -161,6 +161,11 @@ class Application(models.Model):
     def __str__(self) -> str:
         return self.name or f"未命名申报（{self.reference}）"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("applications:detail", args=[self.pk])
+
     @property
     def reference(self) -> str:
         """The reference number printed on the form and quoted in correspondence."""
@@ -170,11 +175,6 @@ class Application(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.state in EDITABLE_STATES
-
-    def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
-        return reverse("applications:detail", args=[self.pk])
 
     # The workflow calls these; the rules themselves live in applications.services.
     def submission_problems(self):
@@ -316,6 +316,9 @@ class BudgetItem(models.Model):
         verbose_name_plural = "预算明细"
         ordering = ["position", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.item}：{self.amount} 万元"
+
 
 class FundingSource(models.Model):
     """经费来源: where the money comes from, with its amount."""
@@ -331,3 +334,6 @@ class FundingSource(models.Model):
         verbose_name = "经费来源"
         verbose_name_plural = "经费来源"
         ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.source}：{self.amount} 万元"

@@ -13,7 +13,7 @@ from django.db.models import Q
 
 from reviews.states import State
 from shanghai_experts.models import Call, Organisation
-from shanghai_experts.text import reader_length
+from shanghai_experts.text import plain_number, reader_length
 from shanghai_experts.validators import validate_mobile, validate_office_phone, validate_uscc
 
 from .models import (
@@ -116,14 +116,14 @@ def submission_problems(app: Application) -> list[Problem]:
         if app.service_days < call.min_service_days:
             add(
                 "service_days",
-                f"服务团累计服务时长不少于 {call.min_service_days} 天（当前 {app.service_days:g} 天）。",
+                f"服务团累计服务时长不少于 {call.min_service_days} 天（当前 {plain_number(app.service_days)} 天）。",
             )
         elif app.start_date and app.end_date and app.end_date >= app.start_date:
             period_days = (app.end_date - app.start_date).days + 1
             if app.service_days > period_days:
                 add(
                     "service_days",
-                    f"累计服务时长 {app.service_days:g} 天超过了开始至结束时间的 {period_days} 天。",
+                    f"累计服务时长 {plain_number(app.service_days)} 天超过了开始至结束时间的 {period_days} 天。",
                 )
 
     _check_dates(app, call, add)
@@ -186,7 +186,7 @@ def _check_money(app, call, add) -> None:
         if requested > cap:
             add(
                 "requested_amount",
-                f"{app.get_category_display()}专家服务团经费支持不超过 {cap:g} 万元。",
+                f"{app.get_category_display()}专家服务团经费支持不超过 {plain_number(cap)} 万元。",
             )
     if requested is not None and total is not None and requested > total:
         add("requested_amount", "申请资助经费不能超过项目经费预算金额。")
@@ -208,7 +208,7 @@ def _check_money(app, call, add) -> None:
         if total is not None and subtotal != total:
             add(
                 section,
-                f"{noun}合计 {subtotal:g} 万元，与项目经费预算金额 {total:g} 万元不一致。",
+                f"{noun}合计 {plain_number(subtotal)} 万元，与项目经费预算金额 {plain_number(total)} 万元不一致。",
             )
 
 
@@ -327,7 +327,7 @@ def snapshot(app: Application) -> dict:
 
     def plain(value):
         if isinstance(value, Decimal):
-            return format(value.normalize(), "f")
+            return plain_number(value)
         if isinstance(value, datetime.date):
             return value.isoformat()
         return value

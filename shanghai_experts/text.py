@@ -16,3 +16,10 @@ def reader_length(text: str | None) -> int:
         return 0
     normalized = unicodedata.normalize("NFC", text).strip()
     return sum(1 for ch in normalized if ch not in LINE_BREAKS)
+
+
+def plain_number(value) -> str:
+    """25.00 → "25", 12.50 → "12.5": amounts and days as a person writes them."""
+    from decimal import Decimal
+
+    return format(Decimal(value).normalize(), "f")

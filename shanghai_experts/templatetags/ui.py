@@ -39,7 +39,7 @@ def field_cols(bound_field) -> str:
     """Grid width for a field in a row of a list (roster, places, budget)."""
     widget = bound_field.field.widget.__class__.__name__
     if widget == "CheckboxSelectMultiple":
-        return "col-12"
+        return "col-12 inline-choices"
     if widget == "CheckboxInput":
         return "col-6 col-md-2 pt-md-4"
     return "col-12 col-md-4 col-lg-3"

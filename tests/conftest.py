@@ -1,0 +1,44 @@
+import pytest
+
+from .factories import (
+    PASSWORD,
+    BureauFactory,
+    CallFactory,
+    CommissionFactory,
+    UnitFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture
+def call(db):
+    return CallFactory()
+
+
+@pytest.fixture
+def unit(db):
+    return UnitFactory()
+
+
+@pytest.fixture
+def unit_user(unit):
+    return UserFactory(organisation=unit)
+
+
+@pytest.fixture
+def bureau(db):
+    return BureauFactory()
+
+
+@pytest.fixture
+def commission(db):
+    return CommissionFactory()
+
+
+@pytest.fixture
+def login(client):
+    def do(user):
+        assert client.login(username=user.username, password=PASSWORD)
+        return client
+
+    return do

@@ -1,0 +1,176 @@
+import datetime
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+from stdnum.cn import uscc
+
+from applications.models import (
+    Affiliation,
+    Application,
+    BudgetItem,
+    Category,
+    Expert,
+    FundingSource,
+    ServicePlace,
+    Talent,
+    TitleLevel,
+)
+from shanghai_experts.models import Call, Organisation, User
+
+PASSWORD = "Test@2026pass"
+
+
+def make_uscc(n: int) -> str:
+    body = f"91310000MA{n:07d}"
+    return body + uscc.calc_check_digit(body)
+
+
+class CallFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Call
+        django_get_or_create = ("year",)
+
+    year = 2026
+    document_number = "沪人社专〔2026〕14号"
+    title = "关于组织申报2026年国家和本市专家服务基层项目的通知"
+    opens_on = datetime.date(2026, 1, 19)
+    unit_deadline = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=10))
+    recommender_deadline = factory.LazyAttribute(
+        lambda o: o.unit_deadline + datetime.timedelta(days=7)
+    )
+
+
+class DistrictFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    kind = Organisation.Kind.DISTRICT
+    name = factory.Sequence(lambda n: f"上海市第{n}区人力资源和社会保障局")
+    short_name = factory.Sequence(lambda n: f"第{n}区人社局")
+
+
+class CommissionFactory(DistrictFactory):
+    kind = Organisation.Kind.COMMISSION
+    name = factory.Sequence(lambda n: f"上海市第{n}委员会")
+    short_name = factory.Sequence(lambda n: f"市第{n}委")
+
+
+class BureauFactory(DistrictFactory):
+    kind = Organisation.Kind.MUNICIPAL
+    name = "上海市人力资源和社会保障局"
+    short_name = "市人社局"
+
+    class Meta:
+        model = Organisation
+        django_get_or_create = ("name",)
+
+
+class UnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    kind = Organisation.Kind.UNIT
+    name = factory.Sequence(lambda n: f"上海市第{n}人民医院")
+    short_name = factory.Sequence(lambda n: f"第{n}医院")
+    uscc = factory.Sequence(make_uscc)
+    district = factory.SubFactory(DistrictFactory)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
+    organisation = factory.SubFactory(UnitFactory)
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def saved(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    """A draft with nothing filled in."""
+
+    class Meta:
+        model = Application
+
+    call = factory.SubFactory(CallFactory)
+    unit = factory.SubFactory(UnitFactory)
+
+
+class CompleteApplicationFactory(ApplicationFactory):
+    """A draft that passes every submission check."""
+
+    class Meta:
+        model = Application
+        skip_postgeneration_save = True
+
+    recommender = factory.LazyAttribute(lambda o: o.unit.district)
+    name = "瑞金医院内分泌专家服务团"
+    category = Category.NATIONAL
+    relies_on_base = False
+    expert_count = 2
+    service_count = 3
+    service_days = Decimal("6")
+    start_date = datetime.date(2026, 3, 1)
+    end_date = datetime.date(2026, 10, 31)
+    service_field = "医疗卫生"
+    department = "科教处"
+    contact_name = "张华"
+    office_phone = "021-64370045"
+    mobile = "13812345678"
+    email = "zhanghua@example.org"
+    cross_key = True
+    cross_key_counties = "云南省文山州广南县"
+    service_forms = factory.LazyFunction(lambda: ["guidance", "training"])
+    service_content = "赴云南广南县开展糖尿病诊疗技术指导。"
+    budget_total = Decimal("25")
+    requested_amount = Decimal("20")
+    summary = "糖尿病诊疗技术指导与基层医生培训。"
+    service_goal = "培训基层医生50名，解决基层糖尿病规范化诊疗的2个具体问题。"
+    professional_field = "内分泌与代谢病"
+    applicant_opinion = "同意申报。"
+
+    @factory.post_generation
+    def rows(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        ServicePlace.objects.create(
+            application=obj,
+            province="云南省",
+            city="文山壮族苗族自治州",
+            county="广南县",
+            is_key_county=True,
+        )
+        Expert.objects.create(
+            application=obj,
+            name="宁光",
+            work_unit=obj.unit.name,
+            affiliation=Affiliation.OWN,
+            title="主任医师",
+            title_level=TitleLevel.SENIOR,
+            talents=[Talent.ACADEMICIAN],
+            specialty="内分泌",
+            mobile="13900000001",
+            is_leader=True,
+        )
+        Expert.objects.create(
+            application=obj,
+            name="王卫庆",
+            work_unit="外院",
+            affiliation=Affiliation.EXTERNAL,
+            title="副主任医师",
+            title_level=TitleLevel.ASSOCIATE,
+            specialty="内分泌",
+            mobile="13900000002",
+            position=1,
+        )
+        BudgetItem.objects.create(application=obj, item="差旅费", amount=Decimal("15"))
+        BudgetItem.objects.create(application=obj, item="培训费", amount=Decimal("10"), position=1)
+        FundingSource.objects.create(application=obj, source="申请资助", amount=Decimal("20"))
+        FundingSource.objects.create(application=obj, source="单位自筹", amount=Decimal("5"))
