@@ -31,6 +31,14 @@ class StaleVersion(Exception):
 
 
 def _money_field(field: forms.DecimalField) -> None:
+    field.error_messages.update(
+        {
+            "invalid": "请输入金额（万元），例如 12.5。",
+            "max_decimal_places": "金额以万元为单位，最多保留 2 位小数。",
+            "max_digits": "金额过大，请以万元为单位填写。",
+            "max_whole_digits": "金额过大，请以万元为单位填写。",
+        }
+    )
     field.validators.append(MinValueValidator(Decimal("0"), message="金额不能为负数。"))
     field.widget.attrs.update({"step": "0.01", "min": "0", "inputmode": "decimal"})
 
@@ -141,6 +149,14 @@ class ApplicationForm(forms.ModelForm):
         for name in ("budget_total", "requested_amount"):
             _money_field(self.fields[name])
         self.fields["service_days"].widget.attrs.update({"step": "0.5", "min": "0"})
+        self.fields["service_days"].error_messages.update(
+            {
+                "invalid": "请输入天数，例如 5 或 5.5。",
+                "max_decimal_places": "天数最多保留 1 位小数。",
+                "max_digits": "天数过大。",
+                "max_whole_digits": "天数过大。",
+            }
+        )
         for name in ("expert_count", "service_count"):
             self.fields[name].widget.attrs["min"] = "0"
 
