@@ -16,7 +16,7 @@ run: deps  ## Migrate an SQLite database, load demo data and serve on http://127
 
 test: deps lint  ## The whole test suite (CI runs exactly this)
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: deps
 	$(PY) -m ruff check .
