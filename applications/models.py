@@ -230,7 +230,9 @@ class ServicePlace(models.Model):
         ordering = ["position", "id"]
 
     def __str__(self) -> str:
-        return "".join(part for part in (self.province, self.city, self.county) if part)
+        # 上海市 is both province and city: print it once.
+        city = "" if self.city == self.province else self.city
+        return "".join(part for part in (self.province, city, self.county) if part)
 
 
 class TitleLevel(models.TextChoices):
