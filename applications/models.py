@@ -132,6 +132,11 @@ class Application(models.Model):
     recommender_opinion = models.TextField("推荐单位意见", blank=True)
     recommender_opinion_date = models.DateField("推荐单位意见日期", null=True, blank=True)
 
+    # 推荐与评审
+    recommender_rank = models.PositiveSmallIntegerField("推荐排序", null=True, blank=True)
+    funding_granted = models.DecimalField("资助经费（万元）", **MONEY)
+    bureau_support = models.DecimalField("市人社局配套支持（万元）", **MONEY)
+
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("最后保存", auto_now=True)
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
@@ -156,6 +161,20 @@ class Application(models.Model):
                 condition=Q(requested_amount__isnull=True) | Q(requested_amount__gte=0),
                 name="application_request_not_negative",
             ),
+            models.CheckConstraint(
+                condition=Q(funding_granted__isnull=True) | Q(funding_granted__gte=0),
+                name="application_funding_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(bureau_support__isnull=True) | Q(bureau_support__gte=0),
+                name="application_support_not_negative",
+            ),
+            models.UniqueConstraint(
+                fields=["call", "recommender", "recommender_rank"],
+                condition=Q(recommender_rank__isnull=False),
+                name="application_rank_unique_per_recommender",
+                violation_error_message="同一推荐单位的排序不能重复。",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -171,6 +190,10 @@ class Application(models.Model):
         """The reference number printed on the form and quoted in correspondence."""
         year = self.call.year if self.call_id else "----"
         return f"ZJ{year}-{self.pk or 0:05d}"
+
+    #: A service-team application uses the recommender's quota (a base assessment does not).
+    counts_against_quota = True
+    kind_label = "服务团申报"
 
     @property
     def is_editable(self) -> bool:

@@ -375,3 +375,28 @@ def snapshot(app: Application) -> dict:
         for r in app.funding_sources.values("source", "amount")
     ]
     return data
+
+
+def _section_label(key: str) -> str:
+    if key in ROW_SECTIONS:
+        return ROW_SECTIONS[key]
+    return str(Application._meta.get_field(key).verbose_name)
+
+
+def history_with_changes(app: Application) -> list:
+    """The audit trail; each resubmission lists the boxes changed since the previous round."""
+    from reviews.workflow import history
+
+    records = list(history(app))
+    previous = None
+    for record in records:
+        record.changes = []
+        if record.snapshot is not None:
+            if previous is not None:
+                record.changes = [
+                    _section_label(key)
+                    for key in record.snapshot
+                    if record.snapshot.get(key) != previous.get(key)
+                ]
+            previous = record.snapshot
+    return records

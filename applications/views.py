@@ -7,12 +7,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from reviews import workflow
+from reviews.services import FUNDED_STATES
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Call
 
 from .forms import ApplicationBundle, StaleVersion
 from .models import Application, ServiceForm
-from .services import LimitReached, create_application
+from .services import LimitReached, create_application, history_with_changes
 
 
 def _unit_of(request):
@@ -116,8 +117,9 @@ def detail(request, pk):
             "county_count": counties,
             "budget_items": list(app.budget_items.all()),
             "funding_sources": list(app.funding_sources.all()),
-            "history": workflow.history(app),
+            "history": history_with_changes(app),
             "actions": workflow.available_actions(app, request.user),
+            "funding_form": request.user.organisation.is_bureau and app.state in FUNDED_STATES,
             "is_owner": app.unit_id == request.user.organisation_id,
             "service_form_choices": ServiceForm.choices,
         },

@@ -17,8 +17,8 @@ class AuditRecord(models.Model):
 
     action = models.CharField("操作", max_length=32)
     action_label = models.CharField("操作名称", max_length=40)
-    from_state = models.CharField("原状态", max_length=24, choices=State.choices)
-    to_state = models.CharField("新状态", max_length=24, choices=State.choices)
+    from_state = models.CharField("原状态", max_length=24, choices=State.choices, blank=True)
+    to_state = models.CharField("新状态", max_length=24, choices=State.choices, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="操作人", on_delete=models.PROTECT
     )

@@ -18,3 +18,14 @@ class State(models.TextChoices):
 
 #: The unit may edit the form in these states.
 EDITABLE_STATES = frozenset({State.DRAFT, State.RETURNED})
+
+#: Recommended to the bureau, whatever the bureau decided since: these use the quota.
+RECOMMENDED_STATES = frozenset(
+    {
+        State.RECOMMENDED,
+        State.NATIONAL_CANDIDATE,
+        State.MUNICIPAL_TEAM,
+        State.NATIONAL_TEAM,
+        State.NOT_SELECTED,
+    }
+)

@@ -19,10 +19,13 @@ from collections.abc import Callable
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
+from shanghai_experts.models import Organisation
+
 from .models import AuditRecord
-from .states import State
+from .states import RECOMMENDED_STATES, State
 
 UNIT, RECOMMENDER, BUREAU = "unit", "recommender", "bureau"
 ROLE_LABELS = {UNIT: "申报单位", RECOMMENDER: "推荐单位", BUREAU: "市人社局"}
@@ -68,11 +71,42 @@ def within_unit_limit(item, user, now) -> str | None:
     return item.unit_limit_problem()
 
 
+def within_quota(item, user, now) -> str | None:
+    if not item.counts_against_quota:
+        return None
+    # Two recommendations by one recommender at once must not both take the last place.
+    Organisation.objects.select_for_update().filter(pk=item.recommender_id).first()
+    quota = item.call.quota_for(user.organisation)
+    used = (
+        type(item)
+        .objects.filter(call=item.call, recommender=item.recommender, state__in=RECOMMENDED_STATES)
+        .exclude(pk=item.pk)
+        .count()
+    )
+    if used >= quota:
+        return f"推荐名额已满：本单位可推荐 {quota} 个服务团，已推荐 {used} 个。"
+    return None
+
+
 # --- side effects ------------------------------------------------------------------------
 
 
-def stamp_submitted(item, user, now) -> None:
+def stamp_submitted(item, user, now, comment) -> None:
     item.submitted_at = now
+
+
+def record_opinion(item, user, now, comment) -> None:
+    """推荐单位意见, and the next place in the recommender's ranking."""
+    item.recommender_opinion = comment
+    item.recommender_opinion_date = timezone.localdate(now)
+    if item.counts_against_quota:
+        last = (
+            type(item)
+            .objects.filter(call=item.call, recommender=item.recommender)
+            .exclude(pk=item.pk)
+            .aggregate(m=Max("recommender_rank"))["m"]
+        )
+        item.recommender_rank = (last or 0) + 1
 
 
 def _s(*states: str) -> frozenset[str]:
@@ -108,7 +142,8 @@ TRANSITIONS: dict[str, Transition] = {
             State.RECOMMENDED,
             RECOMMENDER,
             comment_required=True,
-            checks=(deadline_open,),
+            checks=(deadline_open, within_quota),
+            effects=(record_opinion,),
             button_class="btn-success",
         ),
         Transition(
@@ -224,7 +259,7 @@ def transition(item, action: str, *, user, comment: str = "", client_ip: str | N
             raise WorkflowError(reason)
         from_state = locked.state
         for effect in t.effects:
-            effect(locked, user, now)
+            effect(locked, user, now, comment)
         locked.state = t.target
         locked.version += 1
         locked.save()

@@ -191,6 +191,13 @@ class Call(models.Model):
         now = now or timezone.now()
         return timezone.localdate(now) >= self.opens_on and now <= self.unit_deadline
 
+    def quota_for(self, organisation: Organisation) -> int:
+        """How many service teams this recommender may recommend (the bureau may raise it)."""
+        raised = (
+            self.quotas.filter(organisation=organisation).values_list("quota", flat=True).first()
+        )
+        return raised if raised is not None else self.recommender_quota
+
     def deadline_for(self, organisation: Organisation) -> datetime.datetime:
         """The deadline that binds this organisation, after any extension the bureau granted."""
         default = self.unit_deadline if organisation.is_unit else self.recommender_deadline
@@ -227,3 +234,32 @@ class DeadlineExtension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation} 延期至 {timezone.localtime(self.deadline):%Y-%m-%d %H:%M}"
+
+
+class RecommenderQuota(models.Model):
+    """A recommender's quota of recommended service teams, raised by the bureau."""
+
+    call = models.ForeignKey(
+        Call, verbose_name="申报批次", on_delete=models.CASCADE, related_name="quotas"
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name="推荐单位",
+        on_delete=models.CASCADE,
+        related_name="quotas",
+        limit_choices_to={"kind__in": Organisation.RECOMMENDER_KINDS},
+    )
+    quota = models.PositiveSmallIntegerField("可推荐服务团数", validators=[MinValueValidator(1)])
+    reason = models.CharField("理由", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "推荐名额"
+        verbose_name_plural = "推荐名额"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call", "organisation"], name="one_quota_per_recommender"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation}：{self.quota} 个"

@@ -125,3 +125,20 @@
 
   refreshAll();
 })();
+
+// Ranking: move an item up or down; the hidden inputs carry the order.
+(function () {
+  "use strict";
+  var list = document.getElementById("ranking");
+  if (!list) return;
+  list.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-move]");
+    if (!button) return;
+    var item = button.closest("[data-rank-item]");
+    if (button.dataset.move === "up" && item.previousElementSibling) {
+      list.insertBefore(item, item.previousElementSibling);
+    } else if (button.dataset.move === "down" && item.nextElementSibling) {
+      list.insertBefore(item.nextElementSibling, item);
+    }
+  });
+})();

@@ -1,0 +1,130 @@
+"""Bureau and recommender steps that are not state changes: ranking, funding, extensions.
+
+Each runs in a transaction on locked rows and leaves an audit record, like a transition.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+
+from applications.models import Application
+from shanghai_experts.models import Call, DeadlineExtension, Organisation, User
+from shanghai_experts.text import plain_number
+
+from .models import AuditRecord
+from .states import State
+from .workflow import WorkflowError
+
+
+def audit(obj, *, action, label, user, comment="", client_ip=None, state="") -> AuditRecord:
+    return AuditRecord.objects.create(
+        content_type=ContentType.objects.get_for_model(type(obj)),
+        object_id=obj.pk,
+        action=action,
+        action_label=label,
+        from_state=state,
+        to_state=state,
+        actor=user,
+        organisation=user.organisation,
+        comment=comment,
+        client_ip=client_ip,
+    )
+
+
+def ranked_recommendations(call: Call, recommender: Organisation):
+    return (
+        Application.objects.filter(call=call, recommender=recommender, state=State.RECOMMENDED)
+        .select_related("unit")
+        .order_by("recommender_rank", "id")
+    )
+
+
+def set_ranking(*, call: Call, user: User, ordered_pks: list[int], client_ip=None) -> None:
+    """The recommender's order of its recommended items (优中选优), until its deadline."""
+    org = user.organisation
+    if org is None or not (org.is_recommender or org.is_bureau):
+        raise WorkflowError("只有推荐单位可以排序。")
+    if timezone.now() > call.deadline_for(org):
+        raise WorkflowError("已过推荐截止时间，排序不能再修改。")
+    with transaction.atomic():
+        items = list(ranked_recommendations(call, org).select_for_update())
+        current = {item.pk: item for item in items}
+        if sorted(ordered_pks) != sorted(current):
+            raise WorkflowError("排序须包含且只包含本单位已推荐、尚待市人社局决定的全部项目。")
+        # Clear first so the unique (recommender, rank) constraint holds at every step.
+        Application.objects.filter(pk__in=ordered_pks).update(recommender_rank=None)
+        for rank, pk in enumerate(ordered_pks, start=1):
+            Application.objects.filter(pk=pk).update(recommender_rank=rank)
+            if current[pk].recommender_rank != rank:
+                audit(
+                    current[pk],
+                    action="rank",
+                    label="调整推荐排序",
+                    user=user,
+                    comment=f"排序 {current[pk].recommender_rank or '—'} → {rank}",
+                    client_ip=client_ip,
+                    state=State.RECOMMENDED,
+                )
+
+
+FUNDED_STATES = {State.NATIONAL_TEAM: "national", State.MUNICIPAL_TEAM: "municipal"}
+
+
+def record_funding(
+    app: Application, *, user: User, granted: Decimal, support: Decimal | None, client_ip=None
+) -> Application:
+    """The funding granted (never above the final category's cap) and the bureau's 配套支持."""
+    if user.organisation is None or not user.organisation.is_bureau:
+        raise WorkflowError("只有市人社局可以登记资助经费。")
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().select_related("call").get(pk=app.pk)
+        category = FUNDED_STATES.get(locked.state)
+        if category is None:
+            raise WorkflowError("只有列入国家级或市级服务团的项目才能登记资助经费。")
+        cap = locked.call.cap_for(category)
+        if granted < 0 or (support is not None and support < 0):
+            raise WorkflowError("金额不能为负数。")
+        if granted > cap:
+            label = "国家级" if category == "national" else "市级"
+            raise WorkflowError(f"资助经费：{label}服务团不超过 {plain_number(cap)} 万元。")
+        locked.funding_granted, locked.bureau_support = granted, support
+        locked.save(update_fields=["funding_granted", "bureau_support", "updated_at"])
+        audit(
+            locked,
+            action="funding",
+            label="登记资助经费",
+            user=user,
+            comment=f"资助 {plain_number(granted)} 万元；配套支持 "
+            f"{plain_number(support) if support is not None else 0} 万元",
+            client_ip=client_ip,
+            state=locked.state,
+        )
+    return locked
+
+
+def grant_extension(
+    *, call: Call, organisation: Organisation, deadline, reason: str, user: User, client_ip=None
+) -> DeadlineExtension:
+    if user.organisation is None or not user.organisation.is_bureau:
+        raise WorkflowError("只有市人社局可以延长截止时间。")
+    if not reason.strip():
+        raise WorkflowError("延长截止时间须写明理由。")
+    with transaction.atomic():
+        extension, _ = DeadlineExtension.objects.update_or_create(
+            call=call,
+            organisation=organisation,
+            defaults={"deadline": deadline, "reason": reason.strip(), "granted_by": user},
+        )
+        audit(
+            extension,
+            action="extend",
+            label="延长截止时间",
+            user=user,
+            comment=f"{organisation}：延长至 {timezone.localtime(deadline):%Y-%m-%d %H:%M}；{reason}",
+            client_ip=client_ip,
+        )
+    return extension

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reviews"
+
+urlpatterns = [
+    path("", views.queue_view, name="queue"),
+    path("ranking/", views.ranking, name="ranking"),
+    path("extensions/", views.extensions, name="extensions"),
+    path("<int:pk>/funding/", views.funding, name="funding"),
+    path("<int:pk>/<slug:action>/", views.act, name="act"),
+]

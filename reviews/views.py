@@ -1,0 +1,172 @@
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from applications.models import Application
+from shanghai_experts.http import client_ip
+from shanghai_experts.models import Call, Organisation
+
+from . import services, workflow
+from .queries import QueueFilter, queue, summary_by_recommender
+
+PAGE_SIZE = 50
+
+
+def _reviewer_org(request):
+    org = request.user.organisation
+    if org is None or not (org.is_recommender or org.is_bureau):
+        raise Http404
+    return org
+
+
+def queue_view(request):
+    org = _reviewer_org(request)
+    call = Call.objects.current()
+    if call is None:
+        raise Http404
+    if request.method == "POST":
+        return _bulk(request)
+    filters = QueueFilter(request.GET or None, bureau=org.is_bureau)
+    items = filters.apply(queue(request.user).filter(call=call))
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "call": call,
+        "filters": filters,
+        "page": page,
+        "organisation": org,
+        "deadline": call.deadline_for(org),
+        "quota": call.quota_for(org) if org.is_recommender else None,
+    }
+    if org.is_bureau:
+        context["summary"] = summary_by_recommender(call)
+    return render(request, "reviews/queue.html", context)
+
+
+def _bulk(request):
+    """Accept several submitted items at once."""
+    pks = [int(pk) for pk in request.POST.getlist("selected") if pk.isdigit()]
+    action = request.POST.get("bulk_action")
+    if action != "accept" or not pks:
+        messages.error(request, "请选择要受理的项目。")
+        return redirect("reviews:queue")
+    done, refused = 0, []
+    for app in Application.objects.visible_to(request.user).filter(pk__in=pks):
+        try:
+            workflow.transition(app, action, user=request.user, client_ip=client_ip(request))
+            done += 1
+        except workflow.WorkflowError as exc:
+            refused.append(f"{app}：{exc}")
+    if done:
+        messages.success(request, f"已受理 {done} 个项目。")
+    for line in refused:
+        messages.error(request, line)
+    return redirect("reviews:queue")
+
+
+@require_POST
+def act(request, pk, action):
+    app = get_object_or_404(Application.objects.visible_to(request.user), pk=pk)
+    try:
+        app = workflow.transition(
+            app,
+            action,
+            user=request.user,
+            comment=request.POST.get("comment", ""),
+            client_ip=client_ip(request),
+        )
+    except workflow.WorkflowError as exc:
+        t = workflow.TRANSITIONS.get(action)
+        messages.error(request, f"未能{t.label if t else '操作'}：{exc}")
+        return redirect(app)
+    messages.success(
+        request, f"已{workflow.TRANSITIONS[action].label}。当前状态：{app.get_state_display()}。"
+    )
+    return redirect(app)
+
+
+def ranking(request):
+    org = _reviewer_org(request)
+    call = Call.objects.current()
+    if call is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            ordered = [int(pk) for pk in request.POST.getlist("order")]
+            services.set_ranking(
+                call=call, user=request.user, ordered_pks=ordered, client_ip=client_ip(request)
+            )
+            messages.success(request, "推荐排序已保存。")
+        except (ValueError, workflow.WorkflowError) as exc:
+            messages.error(request, f"排序未保存：{exc}")
+        return redirect("reviews:ranking")
+    return render(
+        request,
+        "reviews/ranking.html",
+        {
+            "call": call,
+            "items": services.ranked_recommendations(call, org),
+            "quota": call.quota_for(org),
+            "deadline": call.deadline_for(org),
+        },
+    )
+
+
+@require_POST
+def funding(request, pk):
+    app = get_object_or_404(Application.objects.visible_to(request.user), pk=pk)
+    try:
+        granted = Decimal(request.POST.get("funding_granted", "").strip())
+        support_text = request.POST.get("bureau_support", "").strip()
+        support = Decimal(support_text) if support_text else None
+        if granted.as_tuple().exponent < -2 or (support and support.as_tuple().exponent < -2):
+            raise workflow.WorkflowError("金额以万元为单位，最多保留 2 位小数。")
+        services.record_funding(
+            app, user=request.user, granted=granted, support=support, client_ip=client_ip(request)
+        )
+        messages.success(request, "资助经费已登记。")
+    except InvalidOperation:
+        messages.error(request, "资助经费：请输入金额（万元），例如 12.5。")
+    except workflow.WorkflowError as exc:
+        messages.error(request, str(exc))
+    return redirect(app)
+
+
+class ExtensionForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        label="机构", queryset=Organisation.objects.filter(is_active=True).order_by("kind", "id")
+    )
+    deadline = forms.DateTimeField(
+        label="延长至", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 3}), max_length=500)
+
+
+def extensions(request):
+    org = _reviewer_org(request)
+    if not org.is_bureau:
+        raise Http404
+    call = Call.objects.current()
+    form = ExtensionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.grant_extension(
+                call=call, user=request.user, client_ip=client_ip(request), **form.cleaned_data
+            )
+            messages.success(request, "已延长截止时间。")
+            return redirect("reviews:extensions")
+        except workflow.WorkflowError as exc:
+            form.add_error(None, str(exc))
+    return render(
+        request,
+        "reviews/extensions.html",
+        {
+            "form": form,
+            "call": call,
+            "extensions": call.extensions.select_related("organisation", "granted_by"),
+        },
+    )
