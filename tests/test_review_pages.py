@@ -1,0 +1,231 @@
+"""Recommender and bureau pages: scope, actions, queues and their query counts."""
+
+import threading
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from applications.models import Application
+from reviews import workflow
+from reviews.models import AuditRecord
+from reviews.states import State
+
+from .factories import BureauFactory, CompleteApplicationFactory, UnitFactory, UserFactory
+from .forms_data import form_data
+
+
+@pytest.fixture
+def setup(call):
+    unit = UnitFactory()
+    return {
+        "unit": UserFactory(organisation=unit),
+        "district": UserFactory(organisation=unit.district),
+        "bureau": UserFactory(organisation=BureauFactory()),
+        "stranger_unit": UserFactory(organisation=UnitFactory()),
+        "stranger_district": UserFactory(organisation=UnitFactory().district),
+    }
+
+
+def submitted(call, setup):
+    app = CompleteApplicationFactory(call=call, unit=setup["unit"].organisation)
+    return workflow.transition(app, "submit", user=setup["unit"])
+
+
+def test_recommender_accepts_returns_and_unit_resubmits(client, call, setup):
+    app = submitted(call, setup)
+    client.force_login(setup["district"])
+    queue = client.get(reverse("reviews:queue")).content.decode()
+    assert app.name in queue and "已提交，待推荐单位受理" in queue
+    client.post(reverse("reviews:act", args=[app.pk, "accept"]))
+    page = client.post(
+        reverse("reviews:act", args=[app.pk, "return"]), {"comment": "请补充经费明细"}, follow=True
+    ).content.decode()
+    assert "已退回修改" in page
+    client.force_login(setup["unit"])
+    detail = client.get(app.get_absolute_url()).content.decode()
+    assert "请补充经费明细" in detail and "继续填写" in detail
+    app.refresh_from_db()
+    data = form_data(app, name="修改后的服务团", action="submit")
+    client.post(reverse("applications:edit", args=[app.pk]), data)
+    app.refresh_from_db()
+    assert app.state == State.SUBMITTED
+    detail = client.get(app.get_absolute_url()).content.decode()
+    assert "与上一轮提交相比修改了：服务团名称" in detail
+
+
+def test_recommend_writes_the_opinion_and_rank(client, call, setup):
+    app = submitted(call, setup)
+    client.force_login(setup["district"])
+    client.post(reverse("reviews:act", args=[app.pk, "accept"]))
+    client.post(reverse("reviews:act", args=[app.pk, "recommend"]), {"comment": "同意推荐"})
+    app.refresh_from_db()
+    assert (app.state, app.recommender_opinion, app.recommender_rank) == (
+        State.RECOMMENDED,
+        "同意推荐",
+        1,
+    )
+    page = client.get(app.get_absolute_url()).content.decode()
+    assert "同意推荐" in page and "推荐排序：第 1 位" in page
+
+
+def test_refused_action_explains_itself(client, call, setup):
+    app = submitted(call, setup)
+    client.force_login(setup["district"])
+    page = client.post(
+        reverse("reviews:act", args=[app.pk, "recommend"]), {"comment": "x"}, follow=True
+    ).content.decode()
+    assert "未能推荐：当前状态为“已提交，待推荐单位受理”，不能执行“推荐”。" in page
+
+
+def test_bulk_accept(client, call, setup):
+    apps = [submitted(call, setup)]
+    other = CompleteApplicationFactory(
+        call=call, unit=UnitFactory(district=setup["district"].organisation)
+    )
+    apps.append(workflow.transition(other, "submit", user=UserFactory(organisation=other.unit)))
+    client.force_login(setup["district"])
+    page = client.post(
+        reverse("reviews:queue"),
+        {"bulk_action": "accept", "selected": [a.pk for a in apps]},
+        follow=True,
+    ).content.decode()
+    assert "已受理 2 个项目。" in page
+    assert set(Application.objects.values_list("state", flat=True)) == {State.UNDER_REVIEW}
+
+
+def test_bureau_decides_and_records_funding(client, call, setup):
+    app = submitted(call, setup)
+    workflow.transition(app, "accept", user=setup["district"])
+    workflow.transition(app, "recommend", user=setup["district"], comment="推荐")
+    client.force_login(setup["bureau"])
+    listing = client.get(reverse("reviews:queue")).content.decode()
+    assert app.name in listing and "按推荐单位统计" in listing
+    client.post(reverse("reviews:act", args=[app.pk, "select_municipal"]))
+    page = client.post(
+        reverse("reviews:funding", args=[app.pk]), {"funding_granted": "12"}, follow=True
+    ).content.decode()
+    assert "资助经费：市级服务团不超过 10 万元。" in page
+    client.post(
+        reverse("reviews:funding", args=[app.pk]), {"funding_granted": "10", "bureau_support": "2"}
+    )
+    app.refresh_from_db()
+    assert (app.state, str(app.funding_granted), str(app.bureau_support)) == (
+        State.MUNICIPAL_TEAM,
+        "10.00",
+        "2.00",
+    )
+
+
+WORKFLOW_URLS = [
+    ("reviews:act", "accept"),
+    ("reviews:act", "return"),
+    ("reviews:act", "select_national"),
+    ("reviews:funding", None),
+    ("applications:detail", None),
+]
+
+
+@pytest.mark.parametrize(("name", "action"), WORKFLOW_URLS)
+@pytest.mark.parametrize("who", ["stranger_unit", "stranger_district"])
+def test_items_outside_scope_are_404(client, call, setup, name, action, who):
+    app = submitted(call, setup)
+    client.force_login(setup[who])
+    args = [app.pk, action] if action else [app.pk]
+    method = client.get if name == "applications:detail" else client.post
+    assert method(reverse(name, args=args)).status_code == 404
+    app.refresh_from_db()
+    assert app.state == State.SUBMITTED
+
+
+@pytest.mark.parametrize("who", ["unit", "stranger_unit"])
+def test_units_have_no_queue(client, call, setup, who):
+    client.force_login(setup[who])
+    assert client.get(reverse("reviews:queue")).status_code == 404
+    assert client.get(reverse("reviews:ranking")).status_code == 404
+    assert client.get(reverse("reviews:extensions")).status_code == 404
+
+
+def test_recommender_has_no_extension_page(client, call, setup):
+    client.force_login(setup["district"])
+    assert client.get(reverse("reviews:extensions")).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["district", "bureau"])
+def test_queue_query_count_is_constant(client, call, setup, who):
+    district = setup["district"].organisation
+    client.force_login(setup[who])
+
+    def add(n):
+        for _ in range(n):
+            unit = UnitFactory(district=district)
+            app = CompleteApplicationFactory(call=call, unit=unit)
+            workflow.transition(app, "submit", user=UserFactory(organisation=unit))
+
+    add(1)
+    client.get(reverse("reviews:queue"))
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("reviews:queue"))
+    add(4)
+    with CaptureQueriesContext(connection) as five:
+        page = client.get(reverse("reviews:queue")).content.decode()
+    assert page.count('data-testid="state">已提交，待推荐单位受理') == 5
+    assert len(five) == len(one)
+    assert len(one) <= 10
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_two_recommender_actions_at_once_never_lose_an_update(call):
+    unit = UnitFactory()
+    unit_user = UserFactory(organisation=unit)
+    first, second = UserFactory(organisation=unit.district), UserFactory(organisation=unit.district)
+    app = CompleteApplicationFactory(call=call, unit=unit)
+    workflow.transition(app, "submit", user=unit_user)
+    workflow.transition(app, "accept", user=first)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def act(user, action):
+        from django.db import connections
+
+        barrier.wait()
+        try:
+            workflow.transition(app, action, user=user, comment="并发")
+            outcomes.append(action)
+        except workflow.WorkflowError:
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=act, args=(first, "return")),
+        threading.Thread(target=act, args=(second, "recommend")),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    app.refresh_from_db()
+    assert sorted(outcomes)[1] == "refused"
+    winner = next(o for o in outcomes if o != "refused")
+    assert app.state == {"return": State.RETURNED, "recommend": State.RECOMMENDED}[winner]
+    assert AuditRecord.objects.filter(object_id=app.pk).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_unit_saving_while_recommender_returns_is_refused_not_lost(client, call):
+    unit = UnitFactory()
+    unit_user = UserFactory(organisation=unit)
+    district_user = UserFactory(organisation=unit.district)
+    app = CompleteApplicationFactory(call=call, unit=unit, state=State.RETURNED)
+    stale = form_data(app, name="单位的修改", action="save")
+    workflow.transition(app, "submit", user=unit_user)
+    workflow.transition(app, "return", user=district_user, comment="再改")
+    client.force_login(unit_user)
+    page = client.post(reverse("applications:edit", args=[app.pk]), stale).content.decode()
+    assert "已被他人保存或状态已变化" in page and 'value="单位的修改"' in page
+    app.refresh_from_db()
+    assert app.state == State.RETURNED and app.name != "单位的修改"
