@@ -147,6 +147,12 @@ class Application(models.Model):
         verbose_name = "服务团申报"
         verbose_name_plural = "服务团申报（附件1）"
         ordering = ["-updated_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["call", "recommender", "recommender_rank", "submitted_at"],
+                name="application_queue_order",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["unit", "creation_token"],

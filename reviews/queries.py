@@ -42,6 +42,9 @@ class QueueFilter(forms.Form):
         super().__init__(*args, **kwargs)
         if not bureau:
             del self.fields["recommender"]
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs["class"] = f"{css} form-control-sm"
 
     def apply(self, qs):
         if not self.is_valid():

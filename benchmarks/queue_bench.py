@@ -1,0 +1,180 @@
+"""Benchmark: the recommender's queue and the bureau's list with 10,000 items.
+
+Prints, for a 50-row page: SQL queries per request, median time, and the ratio to a bare Django
+view that renders a 50-row table with no database (measured in the same run).
+Target (issue 3): at most 10 queries and at most 10x the bare view.
+
+    .venv/bin/python benchmarks/queue_bench.py [--items 10000] [--repeat 30]
+
+Uses a throw-away SQLite file unless DATABASE_URL is set (then a fresh test database on it).
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+if "DATABASE_URL" not in os.environ:
+    os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shanghai_experts.settings")
+os.environ["DEBUG"] = "1"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth.decorators import login_not_required  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.shortcuts import render  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
+from django.urls import include, path  # noqa: E402
+
+BARE_ROWS = [
+    {
+        "reference": f"ZJ2026-{i:05d}",
+        "name": f"第{i}专家服务团",
+        "unit": f"上海市第{i}人民医院",
+        "category": "国家级",
+        "field": "医疗卫生",
+        "state": "已提交，待推荐单位受理",
+    }
+    for i in range(50)
+]
+
+
+@login_not_required
+def bare_view(request):
+    return render(request, "benchmarks/bare_table.html", {"rows": BARE_ROWS})
+
+
+urlpatterns = [
+    path("bare/", bare_view),
+    path("", include("shanghai_experts.urls")),
+]
+
+
+def populate(n: int):
+    import datetime
+    from decimal import Decimal
+
+    from django.core.management import call_command
+    from django.utils import timezone
+    from stdnum.cn import uscc
+
+    from applications.models import Application
+    from reviews.states import State
+    from shanghai_experts.models import Call, Organisation, User
+
+    call_command("migrate", verbosity=0)
+    call = Call.objects.create(
+        year=2026,
+        document_number="沪人社专〔2026〕14号",
+        title="基准",
+        opens_on=datetime.date(2026, 1, 19),
+        unit_deadline=timezone.now() + datetime.timedelta(days=10),
+        recommender_deadline=timezone.now() + datetime.timedelta(days=20),
+        applications_per_unit=n,
+    )
+    bureau = Organisation.objects.create(kind="municipal", name="上海市人力资源和社会保障局")
+    districts = [
+        Organisation.objects.create(kind="district", name=f"第{i}区人社局") for i in range(16)
+    ]
+    units = []
+    for i in range(200):
+        body = f"91310000MA{i:07d}"
+        units.append(
+            Organisation(
+                kind="unit",
+                name=f"上海市第{i}单位",
+                uscc=body + uscc.calc_check_digit(body),
+                district=districts[i % 16],
+            )
+        )
+    Organisation.objects.bulk_create(units)
+    units = list(Organisation.objects.filter(kind="unit"))
+    states = [State.SUBMITTED, State.UNDER_REVIEW, State.RETURNED, State.NOT_RECOMMENDED]
+    now = timezone.now()
+    Application.objects.bulk_create(
+        [
+            Application(
+                call=call,
+                unit=units[i % len(units)],
+                recommender=units[i % len(units)].district,
+                state=states[i % len(states)],
+                name=f"第{i}专家服务团",
+                category="national" if i % 2 else "municipal",
+                service_field="医疗卫生",
+                budget_total=Decimal("10"),
+                submitted_at=now,
+            )
+            for i in range(n)
+        ],
+        batch_size=1000,
+    )
+    district_user = User.objects.create_user(
+        "bench_district", password="x", organisation=districts[0]
+    )
+    bureau_user = User.objects.create_user("bench_bureau", password="x", organisation=bureau)
+    return district_user, bureau_user
+
+
+def measure(client, url, repeat):
+    client.get(url)  # warm up
+    connection.queries_log.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    if os.environ.get("BENCH_DEBUG"):
+        print(response.content.decode()[:300], [q["sql"][:80] for q in queries.captured_queries])
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        client.get(url)
+        times.append(time.perf_counter() - start)
+    return len(queries), statistics.median(times)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=30)
+    args = parser.parse_args()
+
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    if connection.vendor != "sqlite":
+        from django.test.utils import get_runner  # noqa: F401
+
+        connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    with override_settings(
+        ROOT_URLCONF=__name__, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
+    ):
+        start = time.perf_counter()
+        district_user, bureau_user = populate(args.items)
+        print(
+            f"database: {connection.vendor}; {args.items} items loaded in {time.perf_counter() - start:.1f} s"
+        )
+        bare_queries, bare = measure(Client(), "/bare/", args.repeat)
+        print(f"bare 50-row view (no database): {bare * 1000:.2f} ms, {bare_queries} queries")
+        worst = 0.0
+        for label, user in (("recommender queue", district_user), ("bureau list", bureau_user)):
+            client = Client()
+            client.force_login(user)
+            queries, median = measure(client, "/reviews/", args.repeat)
+            ratio = median / bare
+            worst = max(worst, ratio)
+            print(
+                f"{label}, 50-row page: {median * 1000:.2f} ms, {queries} queries, {ratio:.1f}x bare"
+            )
+        print(f"worst ratio: {worst:.1f}x (target <= 10x)")
+
+
+if __name__ == "__main__":
+    main()
