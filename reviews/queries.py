@@ -43,8 +43,10 @@ class QueueFilter(forms.Form):
         if not bureau:
             del self.fields["recommender"]
         for field in self.fields.values():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs["class"] = f"{css} form-control-sm"
+            is_select = isinstance(field.widget, forms.Select)
+            field.widget.attrs["class"] = (
+                "form-select form-select-sm" if is_select else "form-control form-control-sm"
+            )
 
     def apply(self, qs):
         if not self.is_valid():
