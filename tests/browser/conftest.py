@@ -37,3 +37,17 @@ def pytest_runtest_makereport(item, call):
         if page is not None:
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / f"{item.name}.png"), full_page=True)
+
+
+def log_in(page, live_server, user):
+    """Log in through the login page as `user` (any earlier session is dropped first)."""
+    from playwright.sync_api import expect
+
+    from tests.factories import PASSWORD
+
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("用户名").fill(user.username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_test_id("who")).to_be_visible()

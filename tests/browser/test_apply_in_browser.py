@@ -6,17 +6,10 @@ import pytest
 from playwright.sync_api import expect
 
 from reviews.states import State
-from tests.factories import PASSWORD, CallFactory, UnitFactory, UserFactory
+from tests.browser.conftest import log_in
+from tests.factories import CallFactory, UnitFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, live_server, user):
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("用户名").fill(user.username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_text("本单位的申报")).to_be_visible()
 
 
 def test_unit_fills_and_submits_application(page, live_server):

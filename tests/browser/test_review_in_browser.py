@@ -6,8 +6,8 @@ from playwright.sync_api import expect
 from applications.models import Application
 from reviews import workflow
 from reviews.states import State
+from tests.browser.conftest import log_in
 from tests.factories import (
-    PASSWORD,
     CallFactory,
     CompleteApplicationFactory,
     UnitFactory,
@@ -15,15 +15,6 @@ from tests.factories import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, live_server, user):
-    page.context.clear_cookies()
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("用户名").fill(user.username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_test_id("who")).to_be_visible()
 
 
 def test_return_resubmit_and_recommend(page, live_server):
