@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import Call, DeadlineExtension, Organisation, User
+from .models import Call, DeadlineExtension, Organisation, RecommenderQuota, User
 
 
 @admin.register(Organisation)
@@ -37,10 +37,16 @@ class DeadlineExtensionInline(admin.TabularInline):
     readonly_fields = ["granted_by", "created_at"]
 
 
+class RecommenderQuotaInline(admin.TabularInline):
+    model = RecommenderQuota
+    extra = 0
+    autocomplete_fields = ["organisation"]
+
+
 @admin.register(Call)
 class CallAdmin(admin.ModelAdmin):
     list_display = ["year", "document_number", "opens_on", "unit_deadline", "recommender_deadline"]
-    inlines = [DeadlineExtensionInline]
+    inlines = [RecommenderQuotaInline, DeadlineExtensionInline]
     fieldsets = (
         (None, {"fields": ("year", "document_number", "title", "bureau_email")}),
         ("时间", {"fields": ("opens_on", "unit_deadline", "recommender_deadline")}),
