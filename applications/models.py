@@ -199,7 +199,6 @@ class Application(models.Model):
 
     #: A service-team application uses the recommender's quota (a base assessment does not).
     counts_against_quota = True
-    kind_label = "服务团申报"
 
     @property
     def is_editable(self) -> bool:
@@ -231,16 +230,6 @@ class Application(models.Model):
             if p.county.strip()
         }
         return len(cities), len(counties)
-
-    def service_form_labels(self) -> list[str]:
-        labels = dict(ServiceForm.choices)
-        out = []
-        for value in self.service_forms or []:
-            if value == ServiceForm.OTHER and self.service_form_other:
-                out.append(f"其他（{self.service_form_other}）")
-            elif value in labels:
-                out.append(labels[value])
-        return out
 
 
 class ServicePlace(models.Model):

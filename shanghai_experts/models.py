@@ -58,10 +58,6 @@ class Organisation(models.Model):
         return self.short_name or self.name
 
     @property
-    def display_name(self) -> str:
-        return self.short_name or self.name
-
-    @property
     def is_unit(self) -> bool:
         return self.kind == self.Kind.UNIT
 
@@ -97,12 +93,6 @@ class User(AbstractUser):
     class Meta:
         verbose_name = "用户"
         verbose_name_plural = "用户"
-
-    @property
-    def role_label(self) -> str:
-        if self.organisation_id is None:
-            return "系统管理员" if self.is_superuser else "未分配机构"
-        return self.organisation.get_kind_display()
 
 
 class CallQuerySet(models.QuerySet):
@@ -183,13 +173,6 @@ class Call(models.Model):
 
     def cap_for(self, category: str) -> Decimal:
         return self.national_cap if category == "national" else self.municipal_cap
-
-    def unit_deadline_passed(self, now: datetime.datetime | None = None) -> bool:
-        return (now or timezone.now()) > self.unit_deadline
-
-    def is_open_for_units(self, now: datetime.datetime | None = None) -> bool:
-        now = now or timezone.now()
-        return timezone.localdate(now) >= self.opens_on and now <= self.unit_deadline
 
     def quota_for(self, organisation: Organisation) -> int:
         """How many service teams this recommender may recommend (the bureau may raise it)."""
