@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from reviews.states import State
 from shanghai_experts.models import Call, Organisation
@@ -292,14 +293,27 @@ def unit_limit_problem(app: Application) -> str | None:
     return None
 
 
-class LimitReached(Exception):
+class CreationRefused(Exception):
     pass
+
+
+def creation_refusal(unit: Organisation, call: Call) -> str | None:
+    """Why `unit` may not start another application in `call` now, or None."""
+    if timezone.now() > call.deadline_for(unit):
+        return "本批次申报已截止，不能新建申报。"
+    held = Application.objects.filter(unit=unit, call=call).count()
+    if held >= call.applications_per_unit:
+        return (
+            f"每个申报单位本批次限报 {call.applications_per_unit} 个项目，"
+            f"本单位已有 {held} 个申报（含草稿），请在已有申报上继续填写。"
+        )
+    return None
 
 
 def create_application(*, unit: Organisation, call: Call, token=None) -> tuple[Application, bool]:
     """Create a draft for `unit`; the same `token` (a double click) returns the first one.
 
-    Returns (application, created). Raises LimitReached when the unit already holds as many
+    Returns (application, created). Raises CreationRefused when the unit already holds as many
     applications in this call as the call allows.
     """
     with transaction.atomic():
@@ -308,12 +322,9 @@ def create_application(*, unit: Organisation, call: Call, token=None) -> tuple[A
             existing = Application.objects.filter(unit=unit, creation_token=token).first()
             if existing is not None:
                 return existing, False
-        held = Application.objects.filter(unit=unit, call=call).count()
-        if held >= call.applications_per_unit:
-            raise LimitReached(
-                f"每个申报单位本批次限报 {call.applications_per_unit} 个项目，"
-                f"本单位已有 {held} 个申报（含草稿），请在已有申报上继续填写。"
-            )
+        refusal = creation_refusal(unit, call)
+        if refusal:
+            raise CreationRefused(refusal)
         try:
             with transaction.atomic():
                 app = Application.objects.create(unit=unit, call=call, creation_token=token)

@@ -3,7 +3,6 @@ import uuid
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from reviews import workflow
@@ -13,7 +12,7 @@ from shanghai_experts.models import Call
 
 from .forms import ApplicationBundle, StaleVersion
 from .models import Application, ServiceForm
-from .services import LimitReached, create_application, history_with_changes
+from .services import CreationRefused, create_application, history_with_changes
 
 
 def _unit_of(request):
@@ -35,16 +34,13 @@ def create(request):
     call = Call.objects.current()
     if call is None:
         raise Http404
-    if timezone.now() > call.deadline_for(unit):
-        messages.error(request, "本批次申报已截止，不能新建申报。")
-        return redirect("home")
     try:
         token = uuid.UUID(request.POST.get("token", ""))
     except ValueError:
         token = None
     try:
         app, created = create_application(unit=unit, call=call, token=token)
-    except LimitReached as exc:
+    except CreationRefused as exc:
         messages.error(request, str(exc))
         return redirect("home")
     if created:

@@ -86,8 +86,13 @@ def record_funding(
         if category is None:
             raise WorkflowError("只有列入国家级或市级服务团的项目才能登记资助经费。")
         cap = locked.call.cap_for(category)
-        if granted < 0 or (support is not None and support < 0):
-            raise WorkflowError("金额不能为负数。")
+        for label, amount in (("资助经费", granted), ("配套支持", support)):
+            if amount is None:
+                continue
+            if amount < 0:
+                raise WorkflowError(f"{label}：金额不能为负数。")
+            if amount.as_tuple().exponent < -2:
+                raise WorkflowError(f"{label}：金额以万元为单位，最多保留 2 位小数。")
         if granted > cap:
             label = "国家级" if category == "national" else "市级"
             raise WorkflowError(f"资助经费：{label}服务团不超过 {plain_number(cap)} 万元。")

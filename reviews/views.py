@@ -123,8 +123,6 @@ def funding(request, pk):
         granted = Decimal(request.POST.get("funding_granted", "").strip())
         support_text = request.POST.get("bureau_support", "").strip()
         support = Decimal(support_text) if support_text else None
-        if granted.as_tuple().exponent < -2 or (support and support.as_tuple().exponent < -2):
-            raise workflow.WorkflowError("金额以万元为单位，最多保留 2 位小数。")
         services.record_funding(
             app, user=request.user, granted=granted, support=support, client_ip=client_ip(request)
         )

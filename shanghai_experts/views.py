@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from applications.models import Application
+from applications.services import creation_refusal
 from reviews.states import State
 
 from .models import Call
@@ -23,9 +24,7 @@ def home(request):
     if org.is_unit:
         items = items.order_by("-updated_at")
         context["new_token"] = uuid.uuid4()
-        context["can_create"] = (
-            not context["deadline_passed"] and len(items) < call.applications_per_unit
-        )
+        context["can_create"] = creation_refusal(org, call) is None
     else:
         items = items.exclude(state=State.DRAFT).order_by("-submitted_at")[:50]
     context["items"] = items

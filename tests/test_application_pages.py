@@ -222,3 +222,15 @@ def test_home_query_count_is_constant(unit_client, call, unit, django_assert_num
     with django_assert_num_queries(len(one)):
         page = unit_client.get(reverse("home")).content.decode()
     assert page.count("继续填写") == 5
+
+
+def test_create_refused_after_the_deadline(unit_client, call, unit):
+    call.unit_deadline = timezone.now() - datetime.timedelta(minutes=1)
+    call.save()
+    response = unit_client.post(
+        reverse("applications:create"), {"token": str(uuid.uuid4())}, follow=True
+    )
+    page = response.content.decode()
+    assert "本批次申报已截止，不能新建申报。" in page
+    assert "新建服务团申报（附件1）" not in page
+    assert not Application.objects.filter(unit=unit).exists()

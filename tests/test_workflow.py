@@ -201,6 +201,7 @@ def test_only_the_bureau_extends_deadlines(call, actors):
         ("municipal_team", "10", True),
         ("municipal_team", "10.5", False),
         ("national_candidate", "5", False),
+        ("municipal_team", "5.123", False),
     ],
 )
 def test_funding_never_above_the_final_categorys_cap(call, actors, state, granted, ok):
