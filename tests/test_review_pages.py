@@ -208,7 +208,7 @@ def test_two_recommender_actions_at_once_never_lose_an_update(call):
     for t in threads:
         t.join()
     app.refresh_from_db()
-    assert sorted(outcomes)[1] == "refused"
+    assert len(outcomes) == 2 and outcomes.count("refused") == 1
     winner = next(o for o in outcomes if o != "refused")
     assert app.state == {"return": State.RETURNED, "recommend": State.RECOMMENDED}[winner]
     assert AuditRecord.objects.filter(object_id=app.pk).count() == 3
