@@ -18,6 +18,10 @@ class Category(models.TextChoices):
     MUNICIPAL = "municipal", "市级"
 
 
+#: 类别 in the 一览表 (注1: 国家级服务团、市级服务团、服务基地评估).
+CATEGORY_LIST_LABELS = {Category.NATIONAL: "国家级服务团", Category.MUNICIPAL: "市级服务团"}
+
+
 class BaseLevel(models.TextChoices):
     MINISTRY = "ministry", "部级"
     PROVINCE = "province", "省级"
@@ -135,6 +139,14 @@ class Application(models.Model):
     # 推荐与评审
     recommender_rank = models.PositiveSmallIntegerField("推荐排序", null=True, blank=True)
     funding_granted = models.DecimalField("资助经费（万元）", **MONEY)
+    # Kept by reviews.scoring.record_scores from the score sheets, so the list can sort by them.
+    score_mean = models.DecimalField(
+        "评审均分", max_digits=5, decimal_places=2, null=True, blank=True, editable=False
+    )
+    score_spread = models.DecimalField(
+        "评分极差", max_digits=5, decimal_places=2, null=True, blank=True, editable=False
+    )
+    score_count = models.PositiveSmallIntegerField("评审人数", default=0, editable=False)
     bureau_support = models.DecimalField("市人社局配套支持（万元）", **MONEY)
 
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
@@ -149,8 +161,15 @@ class Application(models.Model):
         ordering = ["-updated_at", "-id"]
         indexes = [
             models.Index(
-                fields=["call", "recommender", "recommender_rank", "submitted_at"],
+                # Exactly the queue's ORDER BY, so a page is read off the index in order.
+                fields=["call", "recommender", "recommender_rank", "-submitted_at", "id"],
                 name="application_queue_order",
+            ),
+            # Covers the list's count and the bureau's per-recommender summary without
+            # reading the wide rows (their long texts) at all.
+            models.Index(
+                fields=["call", "state", "recommender", "category"],
+                name="application_call_state",
             ),
         ]
         constraints = [
@@ -190,6 +209,14 @@ class Application(models.Model):
         from django.urls import reverse
 
         return reverse("applications:detail", args=[self.pk])
+
+    #: The name of the queue's selection box for this kind of item.
+    selection_name = "selected"
+
+    @property
+    def category_label(self) -> str:
+        """类别 as the 一览表 prints it: 国家级服务团 or 市级服务团."""
+        return CATEGORY_LIST_LABELS.get(self.category, "")
 
     @property
     def reference(self) -> str:

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from reviews import workflow
+from reviews.scoring import SCORABLE_STATES
 from reviews.services import FUNDED_STATES
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Call
@@ -116,6 +117,7 @@ def detail(request, pk):
             "history": history_with_changes(app),
             "actions": workflow.available_actions(app, request.user),
             "funding_form": request.user.organisation.is_bureau and app.state in FUNDED_STATES,
+            "can_score": request.user.organisation.is_bureau and app.state in SCORABLE_STATES,
             "is_owner": app.unit_id == request.user.organisation_id,
             "service_form_choices": ServiceForm.choices,
         },

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from shanghai_experts.models import Organisation
@@ -40,3 +41,91 @@ class AuditRecord(models.Model):
         return (
             f"{self.action_label}：{self.get_from_state_display()} → {self.get_to_state_display()}"
         )
+
+
+class ScoringCriterion(models.Model):
+    """One line of the bureau's score sheet for a call (需求精准度, 方案可行性, …)."""
+
+    call = models.ForeignKey(
+        "shanghai_experts.Call",
+        verbose_name="申报批次",
+        on_delete=models.CASCADE,
+        related_name="criteria",
+    )
+    name = models.CharField("评分项", max_length=40)
+    description = models.CharField("评分要点", max_length=200, blank=True)
+    weight = models.PositiveSmallIntegerField(
+        "权重（%）", validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    max_points = models.PositiveSmallIntegerField(
+        "满分", default=10, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    position = models.PositiveSmallIntegerField("顺序", default=0)
+
+    class Meta:
+        verbose_name = "评分项"
+        verbose_name_plural = "评分项"
+        ordering = ["call", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "name"], name="criterion_name_once_per_call")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（权重 {self.weight}%，满分 {self.max_points}）"
+
+
+#: Seeded on every new call; the bureau changes them in the admin before scoring starts.
+DEFAULT_CRITERIA = (
+    ("需求精准度", "服务需求是否来自基层、具体明确", 20),
+    ("方案可行性", "服务内容、组织形式、时间安排是否切实可行", 25),
+    ("专家力量", "领衔专家层次与团队结构是否匹配服务需求", 25),
+    ("预期成效", "服务目标是否具体，能否解决1-2个具体问题", 20),
+    ("经费合理性", "预算构成与来源是否合理", 10),
+)
+
+
+class ScoreSheet(models.Model):
+    """One bureau reviewer's scores for one application; its total is on a 0–100 scale."""
+
+    application = models.ForeignKey(
+        "applications.Application",
+        verbose_name="申报",
+        on_delete=models.CASCADE,
+        related_name="score_sheets",
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="评审人", on_delete=models.PROTECT
+    )
+    total = models.DecimalField("加权得分", max_digits=5, decimal_places=2)
+    comment = models.TextField("评审意见", blank=True)
+    updated_at = models.DateTimeField("评分时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "评分表"
+        verbose_name_plural = "评分表"
+        ordering = ["application", "reviewer_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "reviewer"], name="one_score_sheet_per_reviewer"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} · {self.reviewer} · {self.total}"
+
+
+class Score(models.Model):
+    sheet = models.ForeignKey(ScoreSheet, on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey(ScoringCriterion, on_delete=models.PROTECT)
+    points = models.DecimalField("得分", max_digits=5, decimal_places=1)
+
+    class Meta:
+        verbose_name = "得分"
+        verbose_name_plural = "得分"
+        constraints = [
+            models.UniqueConstraint(fields=["sheet", "criterion"], name="one_score_per_criterion"),
+            models.CheckConstraint(condition=models.Q(points__gte=0), name="score_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion_id}: {self.points}"

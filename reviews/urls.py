@@ -7,7 +7,9 @@ app_name = "reviews"
 urlpatterns = [
     path("", views.queue_view, name="queue"),
     path("ranking/", views.ranking, name="ranking"),
+    path("summary/", views.summary, name="summary"),
     path("extensions/", views.extensions, name="extensions"),
     path("<int:pk>/funding/", views.funding, name="funding"),
+    path("<int:pk>/score/", views.score, name="score"),
     path("<int:pk>/<slug:action>/", views.act, name="act"),
 ]

@@ -10,9 +10,10 @@ from django.views.decorators.http import require_POST
 from applications.models import Application
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Call, Organisation
+from shanghai_experts.text import plain_number
 
-from . import services, workflow
-from .queries import QueueFilter, queue, summary_by_recommender
+from . import scoring, services, workflow
+from .queries import QueueFilter, queue, recommenders, summary_by_recommender
 
 PAGE_SIZE = 50
 
@@ -31,9 +32,12 @@ def queue_view(request):
         raise Http404
     if request.method == "POST":
         return _bulk(request)
-    filters = QueueFilter(request.GET or None, bureau=org.is_bureau)
-    items = filters.apply(queue(request.user).filter(call=call))
+    organisations = recommenders() if org.is_bureau else None
+    filters = QueueFilter(request.GET or None, recommenders=organisations)
+    items = filters.apply(queue(request.user, call))
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    for app in page:
+        app.call = call  # one call for the page: its year makes each reference number
     context = {
         "call": call,
         "filters": filters,
@@ -42,8 +46,6 @@ def queue_view(request):
         "deadline": call.deadline_for(org),
         "quota": call.quota_for(org) if org.is_recommender else None,
     }
-    if org.is_bureau:
-        context["summary"] = summary_by_recommender(call)
     return render(request, "reviews/queue.html", context)
 
 
@@ -168,3 +170,72 @@ def extensions(request):
             "extensions": call.extensions.select_related("organisation", "granted_by"),
         },
     )
+
+
+def score(request, pk):
+    """The bureau reviewer's score sheet for one item, beside every reviewer's totals."""
+    org = _reviewer_org(request)
+    if not org.is_bureau:
+        raise Http404
+    app = get_object_or_404(
+        Application.objects.visible_to(request.user).select_related("call", "unit", "recommender"),
+        pk=pk,
+    )
+    criteria = list(app.call.criteria.all())
+    sheets = list(scoring.sheets_for(app))
+    mine = next((s for s in sheets if s.reviewer_id == request.user.pk), None)
+    typed = {
+        f"criterion-{s.criterion_id}": plain_number(s.points)
+        for s in (mine.scores.all() if mine else [])
+    }
+    comment = mine.comment if mine else ""
+    errors: dict[int, str] = {}
+    if request.method == "POST":
+        typed = {f"criterion-{c.pk}": request.POST.get(f"criterion-{c.pk}", "") for c in criteria}
+        comment = request.POST.get("comment", "")
+        points, errors = scoring.parse_points(criteria, request.POST)
+        if not errors:
+            try:
+                scoring.record_scores(
+                    app,
+                    reviewer=request.user,
+                    points=points,
+                    comment=comment,
+                    client_ip=client_ip(request),
+                )
+                messages.success(request, "评分已保存。")
+                return redirect("reviews:score", pk=app.pk)
+            except workflow.WorkflowError as exc:
+                messages.error(request, f"评分未保存：{exc}")
+        else:
+            messages.error(request, "评分未保存：请更正标出的评分项。")
+    rows = [
+        {"criterion": c, "value": typed.get(f"criterion-{c.pk}", ""), "error": errors.get(c.pk)}
+        for c in criteria
+    ]
+    return render(
+        request,
+        "reviews/score.html",
+        {
+            "app": app,
+            "rows": rows,
+            "comment": comment,
+            "sheets": sheets,
+            "criteria": criteria,
+            "can_score": app.state in scoring.SCORABLE_STATES,
+        },
+    )
+
+
+def summary(request):
+    """The bureau's overview: how many items each recommender sent, by category and stage."""
+    org = _reviewer_org(request)
+    call = Call.objects.current()
+    if not org.is_bureau or call is None:
+        raise Http404
+    rows = summary_by_recommender(call, recommenders())
+    totals = {
+        key: sum(row[key] for row in rows)
+        for key in ("total", "national", "municipal", "recommended")
+    }
+    return render(request, "reviews/summary.html", {"call": call, "rows": rows, "totals": totals})
