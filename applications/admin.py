@@ -33,4 +33,4 @@ class ApplicationAdmin(admin.ModelAdmin):
     list_select_related = ["unit", "recommender", "call"]
     readonly_fields = ["state", "submitted_at", "created_at", "updated_at", "version"]
     inlines = [ExpertInline, PlaceInline, BudgetInline, SourceInline]
-    raw_id_fields = ["unit", "recommender"]
+    raw_id_fields = ["unit", "recommender", "base"]

@@ -25,6 +25,9 @@ from .services import ROW_SECTIONS, Problem, allowed_recommenders
 
 YES_NO = [("yes", "是"), ("no", "否")]
 
+#: The registry's 国家级 / 市级 as 附件1's 基地级别 (部级、省级、市级) prints them.
+BASE_LEVEL_ON_FORM = {"national": "ministry", "municipal": "municipal"}
+
 
 class StaleVersion(Exception):
     """Someone saved the application after this form was loaded."""
@@ -60,6 +63,7 @@ class ApplicationForm(forms.ModelForm):
         fields = [
             "name",
             "category",
+            "base",
             "base_level",
             "base_name",
             "expert_count",
@@ -131,6 +135,10 @@ class ApplicationForm(forms.ModelForm):
         ].help_text = (
             "所在区人社局或行业主管部门；享受政府特殊津贴专家领衔的项目也可直接报市人社局。"
         )
+        from bases.models import Base
+
+        self.fields["base"].queryset = Base.objects.filter(host_unit=app.unit, is_active=True)
+        self.fields["base"].empty_label = "— 未登记，在下方填写基地名称 —"
         if app.relies_on_base is not None:
             self.initial["relies_on_base_choice"] = "yes" if app.relies_on_base else "no"
         self.initial["version"] = app.version
@@ -167,10 +175,14 @@ class ApplicationForm(forms.ModelForm):
         return data
 
     def save(self, commit=True):
-        self.instance.relies_on_base = self.cleaned_data.get("relies_on_base")
-        if self.instance.relies_on_base is False:
-            self.instance.base_level = ""
-            self.instance.base_name = ""
+        app = self.instance
+        app.relies_on_base = self.cleaned_data.get("relies_on_base")
+        if app.relies_on_base is False:
+            app.base, app.base_level, app.base_name = None, "", ""
+        elif app.base is not None:
+            # A registered base names itself; 国家级 bases are the ministry's (部级).
+            app.base_name = app.base.name
+            app.base_level = BASE_LEVEL_ON_FORM[app.base.level]
         return super().save(commit)
 
 

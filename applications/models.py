@@ -89,6 +89,15 @@ class Application(models.Model):
     relies_on_base = models.BooleanField("是否依托专家服务基地", null=True, blank=True)
     base_level = models.CharField("基地级别", max_length=16, choices=BaseLevel.choices, blank=True)
     base_name = models.CharField("基地名称", max_length=100, blank=True)
+    base = models.ForeignKey(
+        "bases.Base",
+        verbose_name="登记的专家服务基地",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="applications",
+        help_text="从本单位登记的专家服务基地中选择；未登记的基地可直接填写名称。",
+    )
     expert_count = models.PositiveIntegerField("参与服务专家人数", null=True, blank=True)
     service_count = models.PositiveIntegerField("服务次数", null=True, blank=True)
     service_days = models.DecimalField(
@@ -210,6 +219,7 @@ class Application(models.Model):
 
         return reverse("applications:detail", args=[self.pk])
 
+    workflow_kind = "application"
     #: The name of the queue's selection box for this kind of item.
     selection_name = "selected"
 

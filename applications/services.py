@@ -396,18 +396,6 @@ def _section_label(key: str) -> str:
 
 def history_with_changes(app: Application) -> list:
     """The audit trail; each resubmission lists the boxes changed since the previous round."""
-    from reviews.workflow import history
+    from reviews.workflow import history_with_changes as trail
 
-    records = list(history(app))
-    previous = None
-    for record in records:
-        record.changes = []
-        if record.snapshot is not None:
-            if previous is not None:
-                record.changes = [
-                    _section_label(key)
-                    for key in record.snapshot
-                    if record.snapshot.get(key) != previous.get(key)
-                ]
-            previous = record.snapshot
-    return records
+    return trail(app, _section_label)

@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from bases.services import has_priority
 from reviews import workflow
 from reviews.scoring import SCORABLE_STATES
 from reviews.services import FUNDED_STATES
@@ -118,6 +119,7 @@ def detail(request, pk):
             "actions": workflow.available_actions(app, request.user),
             "funding_form": request.user.organisation.is_bureau and app.state in FUNDED_STATES,
             "can_score": request.user.organisation.is_bureau and app.state in SCORABLE_STATES,
+            "priority": has_priority(app.unit, app.call),
             "is_owner": app.unit_id == request.user.organisation_id,
             "service_form_choices": ServiceForm.choices,
         },

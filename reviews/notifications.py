@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 def _next_actor_orgs(item) -> list[Organisation]:
     if item.state == State.SUBMITTED and item.recommender_id:
         return [item.recommender]
-    if item.state == State.RECOMMENDED:
+    if item.state in (State.RECOMMENDED, State.RECTIFICATION_SUBMITTED):
         return list(Organisation.objects.filter(kind=Organisation.Kind.MUNICIPAL))
     return []
 
@@ -43,6 +43,8 @@ def send_transition_mail(item, transition, comment: str) -> None:
     ]
     if comment:
         lines.append(f"意见：{comment}")
+    if item.state == State.RECTIFYING and getattr(item, "rectify_deadline", None):
+        lines.append(f"请于 {item.rectify_deadline:%Y年%m月%d日} 前提交整改报告。")
     lines += [
         "",
         f"查看详情：{url}",

@@ -7,10 +7,12 @@ from django.db.models import Count, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
 
 from applications.models import Application, Category
+from bases.services import commended_base_exists
 from shanghai_experts.models import Organisation
 from shanghai_experts.widgets import FilterSelect
 
 from .states import State
+from .workflow import APPLICATION, ASSESSMENT
 
 QUEUE_STATES = [(s.value, s.label) for s in State if s != State.DRAFT]
 
@@ -20,7 +22,9 @@ class QueueFilter(forms.Form):
         label="状态", required=False, choices=[("", "全部状态"), *QUEUE_STATES]
     )
     category = forms.ChoiceField(
-        label="类别", required=False, choices=[("", "全部类别"), *Category.choices]
+        label="类别",
+        required=False,
+        choices=[("", "全部类别"), *Category.choices, (ASSESSMENT, "服务基地评估")],
     )
     field = forms.CharField(label="服务领域", required=False, max_length=50)
     q = forms.CharField(label="名称或单位", required=False, max_length=50)
@@ -34,14 +38,17 @@ class QueueFilter(forms.Form):
             ("name", "名称"),
             ("-score_mean", "评审均分（高→低）"),
             ("-score_spread", "评分极差（大→小）"),
+            ("priority", "优先支持在前"),
         ],
     )
+    priority = forms.BooleanField(label="仅优先支持", required=False)
 
     def __init__(self, *args, recommenders=None, **kwargs):
         """`recommenders` (the bureau's list only): the organisations to filter by."""
         super().__init__(*args, **kwargs)
         if recommenders is None:
             del self.fields["recommender"]
+            del self.fields["priority"]
         else:
             self.fields["recommender"].choices = [
                 ("", "全部推荐单位"),
@@ -51,18 +58,34 @@ class QueueFilter(forms.Form):
             is_select = isinstance(field.widget, forms.Select)
             if is_select:
                 field.widget = FilterSelect(choices=field.choices)
-            field.widget.attrs["class"] = (
-                "form-select form-select-sm" if is_select else "form-control form-control-sm"
-            )
+            if isinstance(field.widget, forms.CheckboxInput):
+                field.widget.attrs["class"] = "form-check-input"
+            else:
+                field.widget.attrs["class"] = (
+                    "form-select form-select-sm" if is_select else "form-control form-control-sm"
+                )
+
+    @property
+    def wants(self) -> set[str]:
+        """Which kinds of item the filter lets through: applications, assessments or both."""
+        category = self.cleaned_data.get("category") if self.is_valid() else ""
+        if category == ASSESSMENT:
+            return {ASSESSMENT}
+        if category or (self.is_valid() and self.cleaned_data.get("priority")):
+            return {APPLICATION}
+        return {APPLICATION, ASSESSMENT}
 
     def apply(self, qs):
+        """Filter and sort a queue of applications."""
         if not self.is_valid():
             return qs
         data = self.cleaned_data
         if data.get("state"):
             qs = qs.filter(state=data["state"])
-        if data.get("category"):
+        if data.get("category") and data["category"] != ASSESSMENT:
             qs = qs.filter(category=data["category"])
+        if data.get("priority"):
+            qs = qs.filter(priority=True)
         if data.get("field"):
             qs = qs.filter(service_field__icontains=data["field"])
         if data.get("q"):
@@ -74,8 +97,25 @@ class QueueFilter(forms.Form):
             if key.startswith("-score_"):
                 # Unscored items go last, whichever way the scores sort.
                 qs = qs.order_by(F(key[1:]).desc(nulls_last=True), "id")
+            elif key == "priority":
+                qs = qs.order_by(F("priority").desc(), "recommender_id", "recommender_rank", "id")
             else:
                 qs = qs.order_by(key, "id")
+        return qs
+
+    def apply_to_assessments(self, qs):
+        """The same filter on a queue of base assessments (no category, rank or scores)."""
+        if not self.is_valid():
+            return qs
+        data = self.cleaned_data
+        if data.get("state"):
+            qs = qs.filter(state=data["state"])
+        if data.get("field"):
+            qs = qs.filter(industry__icontains=data["field"])
+        if data.get("q"):
+            qs = qs.filter(Q(base__name__icontains=data["q"]) | Q(unit__name__icontains=data["q"]))
+        if data.get("recommender"):
+            qs = qs.filter(recommender_id=data["recommender"])
         return qs
 
 
@@ -92,6 +132,37 @@ def organisation_label(fk: str):
     )
 
 
+def assessment_queue(user, call):
+    """Base assessments of `call` past submission, as the queue lists them beside applications."""
+    from bases.models import Assessment
+
+    return (
+        Assessment.objects.visible_to(user)
+        .filter(call=call)
+        .exclude(state=State.DRAFT)
+        .select_related("base")
+        .annotate(
+            unit_label=organisation_label("unit_id"),
+            recommender_label=organisation_label("recommender_id"),
+            service_field=F("industry"),
+        )
+        .only(
+            "id",
+            "call_id",
+            "unit_id",
+            "recommender_id",
+            "state",
+            "industry",
+            "submitted_at",
+            "rectify_deadline",
+            "base__name",
+            "base__level",
+            "base__year_selected",
+        )
+        .order_by("recommender_id", "-submitted_at", "id")
+    )
+
+
 def queue(user, call):
     """Items of `call` past submission that the user's organisation may act on or see.
 
@@ -105,6 +176,7 @@ def queue(user, call):
         .annotate(
             unit_label=organisation_label("unit_id"),
             recommender_label=organisation_label("recommender_id"),
+            priority=commended_base_exists(call),
         )
         .only(
             "id",

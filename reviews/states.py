@@ -14,6 +14,12 @@ class State(models.TextChoices):
     MUNICIPAL_TEAM = "municipal_team", "列入市级服务团"
     NOT_SELECTED = "not_selected", "未入选"
     NATIONAL_TEAM = "national_team", "列入国家级服务团"
+    # 附件2 base assessments: the bureau's outcome and the rectification cycle.
+    COMMENDED = "commended", "通报表扬"
+    QUALIFIED = "qualified", "合格"
+    RECTIFYING = "rectifying", "限期整改"
+    RECTIFICATION_SUBMITTED = "rectification_submitted", "整改报告待审核"
+    RECTIFIED = "rectified", "整改完成"
 
 
 #: The unit may edit the form in these states.

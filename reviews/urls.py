@@ -12,4 +12,10 @@ urlpatterns = [
     path("<int:pk>/funding/", views.funding, name="funding"),
     path("<int:pk>/score/", views.score, name="score"),
     path("<int:pk>/<slug:action>/", views.act, name="act"),
+    path(
+        "assessment/<int:pk>/<slug:action>/",
+        views.act,
+        {"kind": "assessment"},
+        name="act_assessment",
+    ),
 ]

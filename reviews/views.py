@@ -1,3 +1,4 @@
+import datetime
 from decimal import Decimal, InvalidOperation
 
 from django import forms
@@ -13,7 +14,14 @@ from shanghai_experts.models import Call, Organisation
 from shanghai_experts.text import plain_number
 
 from . import scoring, services, workflow
-from .queries import QueueFilter, queue, recommenders, summary_by_recommender
+from .queries import (
+    QueueFilter,
+    assessment_queue,
+    queue,
+    recommenders,
+    summary_by_recommender,
+)
+from .workflow import APPLICATION, ASSESSMENT
 
 PAGE_SIZE = 50
 
@@ -34,14 +42,22 @@ def queue_view(request):
         return _bulk(request)
     organisations = recommenders() if org.is_bureau else None
     filters = QueueFilter(request.GET or None, recommenders=organisations)
-    items = filters.apply(queue(request.user, call))
-    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
-    for app in page:
-        app.call = call  # one call for the page: its year makes each reference number
+    page = assessments = None
+    if APPLICATION in filters.wants:
+        items = filters.apply(queue(request.user, call))
+        page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+        for app in page:
+            app.call = call  # one call for the page: its year makes each reference number
+    if ASSESSMENT in filters.wants:
+        found = filters.apply_to_assessments(assessment_queue(request.user, call))
+        assessments = Paginator(found, PAGE_SIZE).get_page(request.GET.get("apage"))
+        for item in assessments:
+            item.call = call
     context = {
         "call": call,
         "filters": filters,
         "page": page,
+        "assessments": assessments,
         "organisation": org,
         "deadline": call.deadline_for(org),
         "quota": call.quota_for(org) if org.is_recommender else None,
@@ -51,18 +67,27 @@ def queue_view(request):
 
 def _bulk(request):
     """Accept several submitted items at once."""
-    pks = [int(pk) for pk in request.POST.getlist("selected") if pk.isdigit()]
+    from bases.models import Assessment
+
+    def chosen(name):
+        return [int(pk) for pk in request.POST.getlist(name) if pk.isdigit()]
+
     action = request.POST.get("bulk_action")
-    if action != "accept" or not pks:
+    apps, assessments = chosen("selected"), chosen("selected_assessment")
+    if action != "accept" or not (apps or assessments):
         messages.error(request, "请选择要受理的项目。")
         return redirect("reviews:queue")
+    items = [
+        *Application.objects.visible_to(request.user).filter(pk__in=apps),
+        *Assessment.objects.visible_to(request.user).filter(pk__in=assessments),
+    ]
     done, refused = 0, []
-    for app in Application.objects.visible_to(request.user).filter(pk__in=pks):
+    for item in items:
         try:
-            workflow.transition(app, action, user=request.user, client_ip=client_ip(request))
+            workflow.transition(item, action, user=request.user, client_ip=client_ip(request))
             done += 1
         except workflow.WorkflowError as exc:
-            refused.append(f"{app}：{exc}")
+            refused.append(f"{item}：{exc}")
     if done:
         messages.success(request, f"已受理 {done} 个项目。")
     for line in refused:
@@ -70,25 +95,39 @@ def _bulk(request):
     return redirect("reviews:queue")
 
 
+def _workflow_model(kind: str):
+    if kind == workflow.ASSESSMENT:
+        from bases.models import Assessment
+
+        return Assessment
+    return Application
+
+
 @require_POST
-def act(request, pk, action):
-    app = get_object_or_404(Application.objects.visible_to(request.user), pk=pk)
+def act(request, pk, action, kind=workflow.APPLICATION):
+    item = get_object_or_404(_workflow_model(kind).objects.visible_to(request.user), pk=pk)
+    t = workflow.TRANSITIONS.get(action)
+    params = {}
+    if request.POST.get("deadline"):
+        try:
+            params["deadline"] = datetime.date.fromisoformat(request.POST["deadline"])
+        except ValueError:
+            messages.error(request, "整改期限：请选择日期，例如 2026-06-30。")
+            return redirect(item)
     try:
-        app = workflow.transition(
-            app,
+        item = workflow.transition(
+            item,
             action,
             user=request.user,
             comment=request.POST.get("comment", ""),
             client_ip=client_ip(request),
+            params=params,
         )
     except workflow.WorkflowError as exc:
-        t = workflow.TRANSITIONS.get(action)
         messages.error(request, f"未能{t.label if t else '操作'}：{exc}")
-        return redirect(app)
-    messages.success(
-        request, f"已{workflow.TRANSITIONS[action].label}。当前状态：{app.get_state_display()}。"
-    )
-    return redirect(app)
+        return redirect(item)
+    messages.success(request, f"已{t.label}。当前状态：{item.get_state_display()}。")
+    return redirect(item)
 
 
 def ranking(request):

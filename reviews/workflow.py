@@ -4,9 +4,15 @@
       ▲                  │                       │ └──not_recommend──▶ not_recommended
       └─────return───────┴────────return─────────┘   (returned: the unit edits and submits again)
 
-    bureau: recommended ──select_national──▶ national_candidate ──mohrss_approve──▶ national_team
-                        ──select_municipal─▶ municipal_team     ──mohrss_to_municipal──▶ municipal_team
-                        ──decline──────────▶ not_selected       ──mohrss_decline──▶ not_selected
+    bureau, 附件1: recommended ──select_national──▶ national_candidate ──mohrss_approve──▶ national_team
+                              ──select_municipal─▶ municipal_team  ──mohrss_to_municipal─▶ municipal_team
+                              ──decline──────────▶ not_selected    ──mohrss_decline──▶ not_selected
+    bureau, 附件2: recommended ──commend──▶ commended (通报表扬)
+                              ──qualify──▶ qualified (合格)
+                              ──require_rectification (opinion, deadline)──▶ rectifying
+            unit: rectifying ──submit_rectification──▶ rectification_submitted
+          bureau: rectification_submitted ──accept_rectification──▶ rectified
+                                          ──return_rectification──▶ rectifying
 
 `transition()` is the only code that changes an item's state. It checks who may act and the
 preconditions, locks the row inside a transaction, writes an audit record and queues e-mail.
@@ -28,6 +34,9 @@ from .models import AuditRecord
 from .states import RECOMMENDED_STATES, State
 
 UNIT, RECOMMENDER, BUREAU = "unit", "recommender", "bureau"
+APPLICATION, ASSESSMENT = "application", "assessment"
+BOTH = frozenset({APPLICATION, ASSESSMENT})
+KIND_LABELS = {APPLICATION: "服务团申报", ASSESSMENT: "服务基地评估"}
 ROLE_LABELS = {UNIT: "申报单位", RECOMMENDER: "推荐单位", BUREAU: "市人社局"}
 
 
@@ -42,6 +51,8 @@ class Transition:
     sources: frozenset[str]
     target: str
     role: str
+    #: Which kinds of item it applies to (附件1 applications, 附件2 assessments).
+    kinds: frozenset[str] = frozenset({APPLICATION})
     comment_required: bool = False
     #: Each returns a reason (Chinese) when the transition may not happen now.
     checks: tuple[Callable[..., str | None], ...] = ()
@@ -53,25 +64,25 @@ class Transition:
 # --- preconditions -----------------------------------------------------------------------
 
 
-def deadline_open(item, user, now) -> str | None:
+def deadline_open(item, user, now, params) -> str | None:
     deadline = item.call.deadline_for(user.organisation)
     if now > deadline:
         return f"已过截止时间（{timezone.localtime(deadline):%Y-%m-%d %H:%M}），无法提交。"
     return None
 
 
-def form_complete(item, user, now) -> str | None:
+def form_complete(item, user, now, params) -> str | None:
     problems = item.submission_problems()
     if problems:
         return f"申报表还有 {len(problems)} 处需要完善，请先更正后再提交。"
     return None
 
 
-def within_unit_limit(item, user, now) -> str | None:
+def within_unit_limit(item, user, now, params) -> str | None:
     return item.unit_limit_problem()
 
 
-def within_quota(item, user, now) -> str | None:
+def within_quota(item, user, now, params) -> str | None:
     if not item.counts_against_quota:
         return None
     # Two recommendations by one recommender at once must not both take the last place.
@@ -88,14 +99,39 @@ def within_quota(item, user, now) -> str | None:
     return None
 
 
+def rectification_deadline_given(item, user, now, params) -> str | None:
+    deadline = params.get("deadline")
+    if deadline is None:
+        return "限期整改须填写整改期限。"
+    if deadline <= timezone.localdate(now):
+        return "整改期限须晚于今天。"
+    return None
+
+
+def report_written(item, user, now, params) -> str | None:
+    if not (item.rectification_report or "").strip():
+        return "请先填写并保存整改报告，再提交。"
+    return None
+
+
 # --- side effects ------------------------------------------------------------------------
 
 
-def stamp_submitted(item, user, now, comment) -> None:
+def stamp_submitted(item, user, now, comment, params) -> None:
     item.submitted_at = now
 
 
-def record_opinion(item, user, now, comment) -> None:
+def record_outcome(item, user, now, comment, params) -> None:
+    """The bureau's 评估意见 and, for 限期整改, the deadline."""
+    item.outcome_opinion = comment
+    item.rectify_deadline = params.get("deadline")
+
+
+def stamp_rectification(item, user, now, comment, params) -> None:
+    item.rectification_submitted_at = now
+
+
+def record_opinion(item, user, now, comment, params) -> None:
     """推荐单位意见, and the next place in the recommender's ranking."""
     item.recommender_opinion = comment
     item.recommender_opinion_date = timezone.localdate(now)
@@ -122,16 +158,20 @@ TRANSITIONS: dict[str, Transition] = {
             _s(State.DRAFT, State.RETURNED),
             State.SUBMITTED,
             UNIT,
+            kinds=BOTH,
             checks=(deadline_open, form_complete, within_unit_limit),
             effects=(stamp_submitted,),
         ),
-        Transition("accept", "受理", _s(State.SUBMITTED), State.UNDER_REVIEW, RECOMMENDER),
+        Transition(
+            "accept", "受理", _s(State.SUBMITTED), State.UNDER_REVIEW, RECOMMENDER, kinds=BOTH
+        ),
         Transition(
             "return",
             "退回修改",
             _s(State.SUBMITTED, State.UNDER_REVIEW),
             State.RETURNED,
             RECOMMENDER,
+            kinds=BOTH,
             comment_required=True,
             button_class="btn-warning",
         ),
@@ -141,6 +181,7 @@ TRANSITIONS: dict[str, Transition] = {
             _s(State.UNDER_REVIEW),
             State.RECOMMENDED,
             RECOMMENDER,
+            kinds=BOTH,
             comment_required=True,
             checks=(deadline_open, within_quota),
             effects=(record_opinion,),
@@ -152,6 +193,7 @@ TRANSITIONS: dict[str, Transition] = {
             _s(State.UNDER_REVIEW),
             State.NOT_RECOMMENDED,
             RECOMMENDER,
+            kinds=BOTH,
             comment_required=True,
             button_class="btn-outline-danger",
         ),
@@ -199,8 +241,73 @@ TRANSITIONS: dict[str, Transition] = {
             BUREAU,
             button_class="btn-outline-danger",
         ),
+        # 附件2: the bureau's outcome and the rectification cycle.
+        Transition(
+            "commend",
+            "通报表扬",
+            _s(State.RECOMMENDED),
+            State.COMMENDED,
+            BUREAU,
+            kinds=frozenset({ASSESSMENT}),
+            effects=(record_outcome,),
+            button_class="btn-success",
+        ),
+        Transition(
+            "qualify",
+            "评为合格",
+            _s(State.RECOMMENDED),
+            State.QUALIFIED,
+            BUREAU,
+            kinds=frozenset({ASSESSMENT}),
+            effects=(record_outcome,),
+        ),
+        Transition(
+            "require_rectification",
+            "限期整改",
+            _s(State.RECOMMENDED),
+            State.RECTIFYING,
+            BUREAU,
+            kinds=frozenset({ASSESSMENT}),
+            comment_required=True,
+            checks=(rectification_deadline_given,),
+            effects=(record_outcome,),
+            button_class="btn-warning",
+        ),
+        Transition(
+            "submit_rectification",
+            "提交整改报告",
+            _s(State.RECTIFYING),
+            State.RECTIFICATION_SUBMITTED,
+            UNIT,
+            kinds=frozenset({ASSESSMENT}),
+            checks=(report_written,),
+            effects=(stamp_rectification,),
+        ),
+        Transition(
+            "accept_rectification",
+            "整改验收通过",
+            _s(State.RECTIFICATION_SUBMITTED),
+            State.RECTIFIED,
+            BUREAU,
+            kinds=frozenset({ASSESSMENT}),
+            button_class="btn-success",
+        ),
+        Transition(
+            "return_rectification",
+            "退回整改报告",
+            _s(State.RECTIFICATION_SUBMITTED),
+            State.RECTIFYING,
+            BUREAU,
+            kinds=frozenset({ASSESSMENT}),
+            comment_required=True,
+            button_class="btn-warning",
+        ),
     )
 }
+
+
+#: The audit record keeps what was submitted, so a later round can show what changed.
+SNAPSHOT_ACTIONS = frozenset({"submit", "submit_rectification"})
 
 
 def roles_of(user, item) -> set[str]:
@@ -217,11 +324,15 @@ def roles_of(user, item) -> set[str]:
     return roles
 
 
-def refusal(item, action: str, user, *, now=None, run_checks: bool = True) -> str | None:
+def refusal(
+    item, action: str, user, *, now=None, run_checks: bool = True, params=None
+) -> str | None:
     """Why `user` may not take `action` on `item` now, or None when they may."""
     t = TRANSITIONS.get(action)
     if t is None:
         return "未知的操作。"
+    if item.workflow_kind not in t.kinds:
+        return f"“{t.label}”不适用于{KIND_LABELS[item.workflow_kind]}。"
     if t.role not in roles_of(user, item):
         return f"只有{ROLE_LABELS[t.role]}可以执行“{t.label}”。"
     if item.state not in t.sources:
@@ -229,7 +340,7 @@ def refusal(item, action: str, user, *, now=None, run_checks: bool = True) -> st
     if run_checks:
         now = now or timezone.now()
         for check in t.checks:
-            reason = check(item, user, now)
+            reason = check(item, user, now, params or {})
             if reason:
                 return reason
     return None
@@ -242,8 +353,14 @@ def available_actions(item, user) -> list[Transition]:
     ]
 
 
-def transition(item, action: str, *, user, comment: str = "", client_ip: str | None = None):
-    """Take `action` on `item` for `user`; return the updated item or raise WorkflowError."""
+def transition(
+    item, action: str, *, user, comment: str = "", client_ip: str | None = None, params=None
+):
+    """Take `action` on `item` for `user`; return the updated item or raise WorkflowError.
+
+    `params` carries what an action needs besides a comment (the 整改期限 of 限期整改).
+    """
+    params = params or {}
     t = TRANSITIONS.get(action)
     if t is None:
         raise WorkflowError("未知的操作。")
@@ -254,12 +371,12 @@ def transition(item, action: str, *, user, comment: str = "", client_ip: str | N
     with transaction.atomic():
         locked = model.objects.select_for_update().get(pk=item.pk)
         now = timezone.now()
-        reason = refusal(locked, action, user, now=now)
+        reason = refusal(locked, action, user, now=now, params=params)
         if reason:
             raise WorkflowError(reason)
         from_state = locked.state
         for effect in t.effects:
-            effect(locked, user, now, comment)
+            effect(locked, user, now, comment, params)
         locked.state = t.target
         locked.version += 1
         locked.save()
@@ -274,7 +391,7 @@ def transition(item, action: str, *, user, comment: str = "", client_ip: str | N
             organisation=user.organisation,
             comment=comment,
             client_ip=client_ip,
-            snapshot=locked.snapshot() if t.action == "submit" else None,
+            snapshot=locked.snapshot() if t.action in SNAPSHOT_ACTIONS else None,
         )
         transaction.on_commit(lambda: _notify(locked, t, comment))
     return locked
@@ -288,6 +405,28 @@ def history(item):
         .select_related("actor", "organisation")
         .order_by("created_at", "id")
     )
+
+
+def history_with_changes(item, label_of) -> list:
+    """The audit trail; each submission after the first lists the boxes it changed.
+
+    `label_of(key)` names a key of the item's snapshot as the form labels it.
+    """
+    records = list(history(item))
+    previous = {}
+    for record in records:
+        record.changes = []
+        if record.snapshot is None:
+            continue
+        kind = record.action
+        if kind in previous:
+            record.changes = [
+                label_of(key)
+                for key in record.snapshot
+                if record.snapshot.get(key) != previous[kind].get(key)
+            ]
+        previous[kind] = record.snapshot
+    return records
 
 
 def _notify(item, t: Transition, comment: str) -> None:

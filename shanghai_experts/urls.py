@@ -18,5 +18,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("applications/", include("applications.urls")),
     path("reviews/", include("reviews.urls")),
+    path("bases/", include("bases.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -5,6 +5,8 @@ from django.utils import timezone
 
 from applications.models import Application
 from applications.services import creation_refusal
+from bases.models import Assessment
+from bases.services import has_priority
 from reviews.states import State
 
 from .models import Call
@@ -23,6 +25,12 @@ def home(request):
     context["deadline_passed"] = timezone.now() > context["deadline"]
     if org.is_unit:
         items = items.order_by("-updated_at")
+        context["assessments"] = (
+            Assessment.objects.visible_to(user)
+            .filter(call=call)
+            .select_related("call", "base", "recommender")
+        )
+        context["priority"] = has_priority(org, call)
         context["new_token"] = uuid.uuid4()
         context["can_create"] = creation_refusal(org, call) is None
     else:

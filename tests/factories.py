@@ -16,6 +16,7 @@ from applications.models import (
     Talent,
     TitleLevel,
 )
+from bases.models import Assessment, Base, BaseLevel, HostType
 from shanghai_experts.models import Call, Organisation, User
 
 PASSWORD = "Test@2026pass"
@@ -174,3 +175,56 @@ class CompleteApplicationFactory(ApplicationFactory):
         BudgetItem.objects.create(application=obj, item="培训费", amount=Decimal("10"), position=1)
         FundingSource.objects.create(application=obj, source="申请资助", amount=Decimal("20"))
         FundingSource.objects.create(application=obj, source="单位自筹", amount=Decimal("5"))
+
+
+class BaseFactory(factory.django.DjangoModelFactory):
+    """A 2022 base in the registry, as the 2026 call assesses them."""
+
+    class Meta:
+        model = Base
+
+    name = factory.Sequence(lambda n: f"第{n}专家服务基地")
+    host_unit = factory.SubFactory(UnitFactory)
+    level = BaseLevel.NATIONAL
+    year_selected = 2022
+    region = "云南省文山州"
+    industry = "医疗卫生"
+    host_type = HostType.RESEARCH
+    own_experts = 12
+    external_experts = 5
+    department = "科教处"
+    contact_name = "李明"
+    office_phone = "021-64370045"
+    mobile = "13812345678"
+    email = "liming@example.org"
+    address = "上海市黄浦区瑞金二路197号"
+
+
+class AssessmentFactory(factory.django.DjangoModelFactory):
+    """An assessment whose 附件2 passes every submission check."""
+
+    class Meta:
+        model = Assessment
+
+    call = factory.SubFactory(CallFactory)
+    base = factory.SubFactory(BaseFactory)
+    unit = factory.LazyAttribute(lambda o: o.base.host_unit)
+    recommender = factory.LazyAttribute(lambda o: o.base.host_unit.district)
+    region = "云南省文山州"
+    industry = "医疗卫生"
+    host_type = HostType.RESEARCH
+    own_experts = 12
+    external_experts = 5
+    department = "科教处"
+    contact_name = "李明"
+    office_phone = "021-64370045"
+    mobile = "13812345678"
+    email = "liming@example.org"
+    address = "上海市黄浦区瑞金二路197号"
+    system_building = "建立专家服务管理办法和年度计划制度。"
+    flexible_talent = "与复旦大学共建联合实验室，柔性引进专家8名。"
+    activities = "近三年开展专家服务活动24次，服务基层医生600人次。"
+    funding_use = "专项经费60万元，全部用于专家差旅和培训。"
+    three_year_plan = "每年开展服务活动不少于8次，培养基层骨干30名。"
+    applicant_opinion = "情况属实，同意报送。"
+    rectification_report = "已按整改意见完善制度并开展服务4次。"

@@ -13,21 +13,42 @@ from reviews.models import AuditRecord
 from reviews.states import State
 from shanghai_experts.models import RecommenderQuota
 
-from .factories import BureauFactory, CompleteApplicationFactory, UnitFactory, UserFactory
+from .factories import (
+    AssessmentFactory,
+    BaseFactory,
+    BureauFactory,
+    CompleteApplicationFactory,
+    UnitFactory,
+    UserFactory,
+)
 
 # Written out by hand from the notice's process, independently of reviews/workflow.py.
-ALLOWED = {
+RECOMMENDER_STAGE = {
     ("submit", "unit"): {"draft", "returned"},
     ("accept", "recommender"): {"submitted"},
     ("return", "recommender"): {"submitted", "under_review"},
     ("recommend", "recommender"): {"under_review"},
     ("not_recommend", "recommender"): {"under_review"},
-    ("select_national", "bureau"): {"recommended"},
-    ("select_municipal", "bureau"): {"recommended"},
-    ("decline", "bureau"): {"recommended"},
-    ("mohrss_approve", "bureau"): {"national_candidate"},
-    ("mohrss_to_municipal", "bureau"): {"national_candidate"},
-    ("mohrss_decline", "bureau"): {"national_candidate"},
+}
+ALLOWED = {
+    "application": {
+        **RECOMMENDER_STAGE,
+        ("select_national", "bureau"): {"recommended"},
+        ("select_municipal", "bureau"): {"recommended"},
+        ("decline", "bureau"): {"recommended"},
+        ("mohrss_approve", "bureau"): {"national_candidate"},
+        ("mohrss_to_municipal", "bureau"): {"national_candidate"},
+        ("mohrss_decline", "bureau"): {"national_candidate"},
+    },
+    "assessment": {
+        **RECOMMENDER_STAGE,
+        ("commend", "bureau"): {"recommended"},
+        ("qualify", "bureau"): {"recommended"},
+        ("require_rectification", "bureau"): {"recommended"},
+        ("submit_rectification", "unit"): {"rectifying"},
+        ("accept_rectification", "bureau"): {"rectification_submitted"},
+        ("return_rectification", "bureau"): {"rectification_submitted"},
+    },
 }
 TARGET = {
     "submit": "submitted",
@@ -41,14 +62,24 @@ TARGET = {
     "mohrss_approve": "national_team",
     "mohrss_to_municipal": "municipal_team",
     "mohrss_decline": "not_selected",
+    "commend": "commended",
+    "qualify": "qualified",
+    "require_rectification": "rectifying",
+    "submit_rectification": "rectification_submitted",
+    "accept_rectification": "rectified",
+    "return_rectification": "rectifying",
 }
 ROLES = ["unit", "recommender", "bureau", "other_unit", "other_recommender"]
 ACTIONS = sorted(TARGET)
+KINDS = ["application", "assessment"]
 
 
 def test_table_declares_exactly_these_actions():
     assert set(workflow.TRANSITIONS) == set(TARGET)
     assert {a: t.target for a, t in workflow.TRANSITIONS.items()} == TARGET
+    for kind in KINDS:
+        declared = {a for a, t in workflow.TRANSITIONS.items() if kind in t.kinds}
+        assert declared == {action for action, _ in ALLOWED[kind]}
 
 
 @pytest.fixture
@@ -63,18 +94,27 @@ def actors(db):
     }
 
 
+def make_item(kind, call, unit, state):
+    if kind == "application":
+        return CompleteApplicationFactory(call=call, unit=unit, state=state)
+    return AssessmentFactory(call=call, base=BaseFactory(host_unit=unit), state=state)
+
+
 @pytest.mark.parametrize(
-    ("state", "role", "action"), list(itertools.product([s.value for s in State], ROLES, ACTIONS))
+    ("kind", "state", "role", "action"),
+    list(itertools.product(KINDS, [s.value for s in State], ROLES, ACTIONS)),
 )
-def test_transition(call, actors, state, role, action):
-    unit = actors["unit"].organisation
-    app = CompleteApplicationFactory(call=call, unit=unit, state=state)
-    allowed = state in ALLOWED.get((action, role), set())
+def test_transition(call, actors, kind, state, role, action):
+    item = make_item(kind, call, actors["unit"].organisation, state)
+    allowed = state in ALLOWED[kind].get((action, role), set())
     comment = "意见"
+    params = {"deadline": timezone.localdate() + datetime.timedelta(days=30)}
     if allowed:
-        result = workflow.transition(app, action, user=actors[role], comment=comment)
+        result = workflow.transition(
+            item, action, user=actors[role], comment=comment, params=params
+        )
         assert result.state == TARGET[action]
-        record = AuditRecord.objects.get(object_id=app.pk)
+        record = AuditRecord.objects.get(object_id=item.pk, action=action)
         assert (record.from_state, record.to_state, record.actor) == (
             state,
             TARGET[action],
@@ -82,10 +122,12 @@ def test_transition(call, actors, state, role, action):
         )
     else:
         with pytest.raises(workflow.WorkflowError):
-            workflow.transition(app, action, user=actors[role], comment=comment)
-        app.refresh_from_db()
-        assert app.state == state
-        assert not AuditRecord.objects.filter(object_id=app.pk).exists()
+            workflow.transition(item, action, user=actors[role], comment=comment, params=params)
+        item.refresh_from_db()
+        assert item.state == state
+        assert not AuditRecord.objects.filter(
+            content_type__model=kind, object_id=item.pk, action=action
+        ).exists()
 
 
 def test_refusal_names_the_reason(call, actors):

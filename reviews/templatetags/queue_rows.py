@@ -37,18 +37,25 @@ def _row(item, organisation_pk: int, bureau: bool) -> str:
         cells.append(escape(item.recommender_label or ""))
     cells.append(str(rank))
     if bureau:
+        scored = getattr(item, "score_count", 0)  # assessments are not scored
+        spread = getattr(item, "score_spread", None)
         cells += [
-            f'{item.score_mean}<span class="text-muted small">（{item.score_count}人）</span>'
-            if item.score_count
+            f'{item.score_mean}<span class="text-muted small">（{scored}人）</span>'
+            if scored
             else "",
-            "" if item.score_spread is None else str(item.score_spread),
+            "" if spread is None else str(spread),
             '<span class="badge text-bg-warning">优先支持</span>'
             if getattr(item, "priority", False)
             else "",
         ]
+    overdue = (
+        ' <span class="badge text-bg-danger">整改逾期</span>'
+        if getattr(item, "is_rectification_overdue", False)
+        else ""
+    )
     cells += [
         f'<span class="badge text-bg-{STATE_COLOURS.get(item.state, "secondary")} state-badge" '
-        f'data-testid="state">{escape(STATE_LABELS.get(item.state, item.state))}</span>',
+        f'data-testid="state">{escape(STATE_LABELS.get(item.state, item.state))}</span>{overdue}',
         f'<span class="text-nowrap">{minute(item.submitted_at)}</span>',
     ]
     return "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"

@@ -19,6 +19,11 @@ STATE_COLOURS = {
     State.MUNICIPAL_TEAM: "success",
     State.NATIONAL_TEAM: "success",
     State.NOT_SELECTED: "dark",
+    State.COMMENDED: "success",
+    State.QUALIFIED: "success",
+    State.RECTIFYING: "warning",
+    State.RECTIFICATION_SUBMITTED: "primary",
+    State.RECTIFIED: "success",
 }
 
 

@@ -1,0 +1,166 @@
+"""附件2 in the browser, and the bureau's registry form.
+
+As with 附件1, the form checks formats only so that a half-filled draft saves;
+bases.services.submission_problems decides whether it can be submitted.
+"""
+
+from django import forms
+from django.db import transaction
+from django.forms.utils import ErrorDict
+
+from applications.forms import StaleVersion
+from applications.services import Problem
+
+from .models import Assessment, Base
+from .services import allowed_recommenders
+
+CONTACT_WIDGETS = {
+    "host_type": forms.RadioSelect,
+    "office_phone": forms.TextInput(attrs={"placeholder": "021-63588888"}),
+    "mobile": forms.TextInput(attrs={"placeholder": "13812345678", "inputmode": "tel"}),
+    "email": forms.TextInput(attrs={"placeholder": "name@example.com", "type": "email"}),
+    "own_experts": forms.NumberInput(attrs={"min": "0"}),
+    "external_experts": forms.NumberInput(attrs={"min": "0"}),
+}
+CONTACT_LABELS = {
+    "own_experts": "本单位专家（人）",
+    "external_experts": "外单位专家（人）",
+    "host_type_other": "其他（请注明）",
+}
+NUMBER_ERRORS = {
+    "invalid": "请输入整数人数，例如 5。",
+    "min_value": "人数不能为负数。",
+    "max_value": "人数过大，请核对。",
+}
+
+
+def _number_messages(form):
+    for name in ("own_experts", "external_experts"):
+        if name in form.fields:
+            form.fields[name].error_messages.update(NUMBER_ERRORS)
+            form.fields[name].max_value = 100000
+
+
+class VersionChecked:
+    """A form over an assessment that refuses to overwrite a save made since it loaded."""
+
+    def save_checked(self) -> Assessment:
+        with transaction.atomic():
+            current = (
+                Assessment.objects.select_for_update()
+                .filter(pk=self.instance.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+            if current is None or current != self.cleaned_data["version"]:
+                raise StaleVersion
+            assessment = self.save(commit=False)
+            assessment.version = current + 1
+            assessment.save()
+        return assessment
+
+
+class AssessmentForm(VersionChecked, forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Assessment
+        fields = [
+            *Assessment.CONTACT_FIELDS,
+            "system_building",
+            "flexible_talent",
+            "activities",
+            "funding_use",
+            "three_year_plan",
+            "applicant_opinion",
+            "recommender",
+        ]
+        widgets = {
+            **CONTACT_WIDGETS,
+            "system_building": forms.Textarea(attrs={"rows": 5}),
+            "flexible_talent": forms.Textarea(attrs={"rows": 5}),
+            "activities": forms.Textarea(attrs={"rows": 10}),
+            "funding_use": forms.Textarea(attrs={"rows": 5}),
+            "three_year_plan": forms.Textarea(attrs={"rows": 10}),
+            "applicant_opinion": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {**CONTACT_LABELS, "recommender": "推荐单位（提交至）"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        assessment = self.instance
+        self.fields["host_type"].choices = [c for c in self.fields["host_type"].choices if c[0]]
+        self.fields["recommender"].queryset = allowed_recommenders(assessment.unit)
+        self.fields["recommender"].empty_label = "— 请选择 —"
+        self.fields["recommender"].help_text = "所在区人社局或行业主管部门（委、办、局）。"
+        self.initial["version"] = assessment.version
+        limit = assessment.call.base_narrative_limit
+        for name in ("activities", "three_year_plan"):
+            self.fields[name].widget.attrs["data-limit"] = limit
+        _number_messages(self)
+        self.fields["email"].error_messages["invalid"] = "E-mail 格式不正确。"
+
+    def attach(self, problems: list[Problem]) -> list[str]:
+        """Show submission problems on their fields; return the summary lines."""
+        if not self.is_bound:
+            self._errors, self.cleaned_data = ErrorDict(), {}
+        lines = []
+        for problem in problems:
+            if problem.field in self.fields:
+                self.add_error(problem.field, problem.message)
+                where = str(self.fields[problem.field].label)
+            else:
+                self.add_error(None, problem.message)
+                where = str(Assessment._meta.get_field(problem.field).verbose_name)
+            lines.append(f"{where}：{problem.message}")
+        return lines
+
+    def format_summary(self) -> list[str]:
+        return [
+            f"{'表单' if name == '__all__' else self.fields[name].label}：{e}"
+            for name, errors in self.errors.items()
+            for e in errors
+        ]
+
+
+class RectificationForm(VersionChecked, forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Assessment
+        fields = ["rectification_report"]
+        widgets = {"rectification_report": forms.Textarea(attrs={"rows": 8})}
+        labels = {"rectification_report": "整改报告（整改措施、完成情况及成效）"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["version"] = self.instance.version
+        self.fields["rectification_report"].widget.attrs["maxlength"] = 5000
+
+
+class BaseForm(forms.ModelForm):
+    """The bureau's registry entry for a base."""
+
+    class Meta:
+        model = Base
+        fields = ["name", "host_unit", "level", "year_selected", *Assessment.CONTACT_FIELDS]
+        widgets = {**CONTACT_WIDGETS, "level": forms.RadioSelect}
+        labels = CONTACT_LABELS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["host_type"].choices = [c for c in self.fields["host_type"].choices if c[0]]
+        self.fields["level"].choices = [c for c in self.fields["level"].choices if c[0]]
+        self.fields["host_unit"].queryset = self.fields["host_unit"].queryset.order_by("name")
+        self.fields["host_unit"].empty_label = "— 请选择依托单位 —"
+        self.fields["year_selected"].error_messages["invalid"] = "请输入四位年份，例如 2022。"
+        self.fields["year_selected"].min_value = 2000
+        _number_messages(self)
+        self.fields["email"].error_messages["invalid"] = "E-mail 格式不正确。"
+        self.fields["host_type"].required = True
+
+    def clean_year_selected(self):
+        year = self.cleaned_data["year_selected"]
+        if year is not None and not 2000 <= year <= 2100:
+            raise forms.ValidationError("请输入四位年份，例如 2022。")
+        return year

@@ -1,0 +1,203 @@
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from applications.forms import StaleVersion
+from reviews import workflow
+from shanghai_experts.http import client_ip
+from shanghai_experts.models import Call
+
+from . import services
+from .forms import AssessmentForm, BaseForm, RectificationForm
+from .models import Assessment, Base, BaseLevel, HostType
+
+
+def _org(request):
+    org = request.user.organisation
+    if org is None:
+        raise Http404
+    return org
+
+
+def _bureau(request):
+    org = _org(request)
+    if not org.is_bureau:
+        raise Http404
+    return org
+
+
+def base_list(request):
+    """The bureau's registry of bases; a unit's own bases. Both with this call's assessments."""
+    org = _org(request)
+    if not (org.is_bureau or org.is_unit):
+        raise Http404
+    call = Call.objects.current()
+    bases = Base.objects.visible_to(request.user).select_related("host_unit")
+    level = request.GET.get("level", "")
+    if level in BaseLevel.values:
+        bases = bases.filter(level=level)
+    year = request.GET.get("year", "")
+    if year.isdigit():
+        bases = bases.filter(year_selected=int(year))
+    assessments = {}
+    if call is not None:
+        assessments = {
+            a.base_id: a
+            for a in Assessment.objects.visible_to(request.user)
+            .filter(call=call)
+            .only("id", "base_id", "state", "rectify_deadline", "call_id", "version")
+        }
+    rows = [(base, assessments.get(base.pk)) for base in bases]
+    context = {
+        "call": call,
+        "rows": rows,
+        "organisation": org,
+        "level": level,
+        "year": year,
+        "levels": BaseLevel.choices,
+    }
+    if org.is_bureau and call is not None:
+        context["due"] = list(services.bases_due(call))
+    return render(request, "bases/list.html", context)
+
+
+def base_form(request, pk=None):
+    _bureau(request)
+    base = get_object_or_404(Base, pk=pk) if pk else None
+    form = BaseForm(request.POST or None, instance=base)
+    if request.method == "POST":
+        if form.is_valid():
+            base = form.save()
+            messages.success(request, f"已保存基地“{base}”。")
+            return redirect("bases:list")
+        messages.error(request, "未保存：请更正标出的内容。")
+    return render(request, "bases/base_form.html", {"form": form, "base": base})
+
+
+@require_POST
+def open_assessments(request):
+    _bureau(request)
+    call = Call.objects.current()
+    if call is None:
+        raise Http404
+    try:
+        opened = services.open_assessments(
+            call=call, user=request.user, client_ip=client_ip(request)
+        )
+    except workflow.WorkflowError as exc:
+        messages.error(request, str(exc))
+        return redirect("bases:list")
+    if opened:
+        messages.success(
+            request, f"已发起 {len(opened)} 个基地的动态管理评估，依托单位可填写附件2。"
+        )
+    else:
+        messages.info(request, "没有待发起评估的基地。")
+    return redirect("bases:list")
+
+
+def _assessment_queryset(request):
+    return Assessment.objects.visible_to(request.user).select_related(
+        "call", "base", "unit", "recommender"
+    )
+
+
+def assessment_detail(request, pk):
+    assessment = get_object_or_404(_assessment_queryset(request), pk=pk)
+    form = None
+    if assessment.unit_id == request.user.organisation.pk and assessment.state == "rectifying":
+        form = RectificationForm(instance=assessment)
+    return _render_detail(request, assessment, form)
+
+
+def _render_detail(request, assessment, rectification_form=None):
+    return render(
+        request,
+        "bases/assessment_detail.html",
+        {
+            "item": assessment,
+            "assessment": assessment,
+            "history": services.history_with_changes(assessment),
+            "actions": workflow.available_actions(assessment, request.user),
+            "is_owner": assessment.unit_id == request.user.organisation.pk,
+            "rectification_form": rectification_form,
+            "host_types": HostType.choices,
+        },
+    )
+
+
+def assessment_edit(request, pk):
+    org = _org(request)
+    assessment = get_object_or_404(_assessment_queryset(request).filter(unit=org), pk=pk)
+    if not assessment.is_editable:
+        messages.info(request, f"当前状态为“{assessment.get_state_display()}”，不能修改。")
+        return redirect(assessment)
+    if request.method != "POST":
+        return _render_edit(request, AssessmentForm(instance=assessment))
+    form = AssessmentForm(request.POST, instance=assessment)
+    if not form.is_valid():
+        messages.error(request, "未保存：以下内容格式有误，请更正后再保存。")
+        return _render_edit(request, form, form.format_summary())
+    try:
+        assessment = form.save_checked()
+    except StaleVersion:
+        messages.error(
+            request,
+            "未保存：在您编辑期间，本表已被他人保存或状态已变化。您填写的内容仍在下方，"
+            "请复制需要保留的内容后刷新页面再修改。",
+        )
+        return _render_edit(request, form)
+    if request.POST.get("action") != "submit":
+        messages.success(request, "草稿已保存。")
+        return redirect("bases:assessment_edit", pk=assessment.pk)
+    try:
+        assessment = workflow.transition(
+            assessment, "submit", user=request.user, client_ip=client_ip(request)
+        )
+    except workflow.WorkflowError as exc:
+        assessment.refresh_from_db()
+        fresh = AssessmentForm(instance=assessment)
+        summary = fresh.attach(assessment.submission_problems())
+        messages.error(request, f"草稿已保存，但未能提交：{exc}")
+        return _render_edit(request, fresh, summary)
+    messages.success(request, f"已提交至{assessment.recommender}。")
+    return redirect(assessment)
+
+
+def _render_edit(request, form, summary=None):
+    return render(
+        request,
+        "bases/assessment_edit.html",
+        {"form": form, "assessment": form.instance, "summary": summary or []},
+    )
+
+
+@require_POST
+def rectification(request, pk):
+    """The unit saves its rectification report, and submits it to the bureau."""
+    org = _org(request)
+    assessment = get_object_or_404(_assessment_queryset(request).filter(unit=org), pk=pk)
+    if assessment.state != "rectifying":
+        messages.error(request, f"当前状态为“{assessment.get_state_display()}”，不能修改整改报告。")
+        return redirect(assessment)
+    form = RectificationForm(request.POST, instance=assessment)
+    if not form.is_valid():
+        return _render_detail(request, assessment, form)
+    try:
+        assessment = form.save_checked()
+    except StaleVersion:
+        messages.error(request, "未保存：整改报告已被他人修改，您填写的内容仍在下方。")
+        return _render_detail(request, assessment, form)
+    if request.POST.get("action") != "submit":
+        messages.success(request, "整改报告已保存。")
+        return redirect(assessment)
+    try:
+        workflow.transition(
+            assessment, "submit_rectification", user=request.user, client_ip=client_ip(request)
+        )
+    except workflow.WorkflowError as exc:
+        messages.error(request, f"整改报告已保存，但未能提交：{exc}")
+        return redirect(assessment)
+    messages.success(request, "整改报告已提交市人社局审核。")
+    return redirect(assessment)
