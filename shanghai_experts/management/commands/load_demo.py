@@ -21,6 +21,8 @@ from applications.models import (
     Talent,
     TitleLevel,
 )
+from bases.models import Base
+from bases.services import open_assessments
 from reviews import workflow
 from shanghai_experts.models import Call, Organisation, User
 
@@ -55,6 +57,51 @@ UNITS = [
     ),
 ]
 
+# name, host unit, level, year selected, industry, host-unit type, own experts, external experts
+DEMO_BASES = [
+    (
+        "瑞金医院内分泌代谢病专家服务基地",
+        "瑞金医院",
+        "national",
+        2022,
+        "医疗卫生",
+        "research",
+        18,
+        6,
+    ),
+    (
+        "市农科院设施园艺专家服务基地",
+        "市农科院",
+        "municipal",
+        2022,
+        "现代农业",
+        "demonstration",
+        12,
+        4,
+    ),
+    ("崇明生态农业专家服务基地", "崇明农技中心", "national", 2022, "现代农业", "cooperative", 6, 9),
+    (
+        "上海电气智能制造专家服务基地",
+        "上海电气",
+        "municipal",
+        2022,
+        "高端装备",
+        "high_tech_firm",
+        15,
+        3,
+    ),
+    (
+        "联影医疗影像设备专家服务基地",
+        "联影医疗",
+        "municipal",
+        2024,
+        "医疗器械",
+        "high_tech_firm",
+        20,
+        2,
+    ),
+]
+
 # username, organisation short name, display name
 LOGINS = [
     ("bureau", "市人社局", "专技处 王老师"),
@@ -83,6 +130,7 @@ class Command(BaseCommand):
         call = self._call(notice_dates)
         self._users(orgs)
         self._sample(call, orgs)
+        self._bases(call, orgs)
         self.stdout.write(
             self.style.SUCCESS(
                 f"演示数据已就绪：{Organisation.objects.count()} 个机构，"
@@ -165,6 +213,32 @@ class Command(BaseCommand):
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save()
+
+    def _bases(self, call: Call, orgs) -> None:
+        """2022 bases (assessed in 2026) and a 2024 one, with their 2026 assessments opened."""
+        for name, host, level, year, industry, host_type, own, external in DEMO_BASES:
+            unit = orgs[host]
+            Base.objects.update_or_create(
+                name=name,
+                host_unit=unit,
+                defaults={
+                    "level": level,
+                    "year_selected": year,
+                    "industry": industry,
+                    "host_type": host_type,
+                    "own_experts": own,
+                    "external_experts": external,
+                    "region": "上海市及长三角地区",
+                    "department": "科研管理处",
+                    "contact_name": "刘老师",
+                    "office_phone": "021-63386000",
+                    "mobile": "13917776666",
+                    "email": "base@example.org",
+                    "address": f"上海市{unit.district.short_name.removesuffix('人社局')}",
+                },
+            )
+        bureau = User.objects.get(username="bureau")
+        open_assessments(call=call, user=bureau)
 
     def _sample(self, call: Call, orgs) -> None:
         """One complete application of 复旦大学, submitted to 杨浦区人社局."""
