@@ -39,8 +39,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install -q -e '.[dev]'
 	touch $@
 
-bench: deps  ## Print the queue benchmark figures (10,000 items)
+bench: deps  ## Print the benchmark figures (queue pages, 一览表 export, PDFs)
 	$(PY) benchmarks/queue_bench.py
+	$(PY) benchmarks/export_bench.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3

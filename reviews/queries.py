@@ -11,7 +11,7 @@ from bases.services import commended_base_exists
 from shanghai_experts.models import Organisation
 from shanghai_experts.widgets import FilterSelect
 
-from .states import State
+from .states import ASSESSED_STATES, RECOMMENDED_STATES, State
 from .workflow import APPLICATION, ASSESSMENT
 
 QUEUE_STATES = [(s.value, s.label) for s in State if s != State.DRAFT]
@@ -75,8 +75,8 @@ class QueueFilter(forms.Form):
             return {APPLICATION}
         return {APPLICATION, ASSESSMENT}
 
-    def apply(self, qs):
-        """Filter and sort a queue of applications."""
+    def apply(self, qs, *, sort: bool = True):
+        """Filter (and sort, unless `sort` is False) a queue of applications."""
         if not self.is_valid():
             return qs
         data = self.cleaned_data
@@ -92,7 +92,7 @@ class QueueFilter(forms.Form):
             qs = qs.filter(Q(name__icontains=data["q"]) | Q(unit__name__icontains=data["q"]))
         if data.get("recommender"):
             qs = qs.filter(recommender_id=data["recommender"])
-        if data.get("sort"):
+        if sort and data.get("sort"):
             key = data["sort"]
             if key.startswith("-score_"):
                 # Unscored items go last, whichever way the scores sort.
@@ -244,3 +244,26 @@ def summary_by_recommender(call, organisations):
         if state not in pending:
             row["recommended"] += n
     return [{"recommender": org, **rows[org.pk]} for org in organisations if org.pk in rows]
+
+
+def export_applications(user, call, filters: QueueFilter):
+    """The applications of the user's 一览表: what a recommender recommended; for the bureau,
+    its list as filtered (recommended ones unless a state is chosen)."""
+    qs = Application.objects.visible_to(user).filter(call=call).exclude(state=State.DRAFT)
+    if filters.is_valid() and filters.cleaned_data.get("priority"):
+        qs = qs.annotate(priority=commended_base_exists(call))
+    qs = filters.apply(qs, sort=False)
+    if not (filters.is_valid() and filters.cleaned_data.get("state")):
+        qs = qs.filter(state__in=RECOMMENDED_STATES)
+    return qs
+
+
+def export_assessments(user, call, filters: QueueFilter):
+    from bases.models import Assessment
+
+    qs = filters.apply_to_assessments(
+        Assessment.objects.visible_to(user).filter(call=call).exclude(state=State.DRAFT)
+    )
+    if not (filters.is_valid() and filters.cleaned_data.get("state")):
+        qs = qs.filter(state__in=ASSESSED_STATES)
+    return qs

@@ -35,3 +35,15 @@ RECOMMENDED_STATES = frozenset(
         State.NOT_SELECTED,
     }
 )
+
+#: An assessment the recommender has sent on, whatever the bureau decided since.
+ASSESSED_STATES = frozenset(
+    {
+        State.RECOMMENDED,
+        State.COMMENDED,
+        State.QUALIFIED,
+        State.RECTIFYING,
+        State.RECTIFICATION_SUBMITTED,
+        State.RECTIFIED,
+    }
+)

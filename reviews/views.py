@@ -4,7 +4,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -13,10 +13,12 @@ from shanghai_experts.http import client_ip
 from shanghai_experts.models import Call, Organisation
 from shanghai_experts.text import plain_number
 
-from . import scoring, services, workflow
+from . import exports, scoring, services, workflow
 from .queries import (
     QueueFilter,
     assessment_queue,
+    export_applications,
+    export_assessments,
     queue,
     recommenders,
     summary_by_recommender,
@@ -278,3 +280,39 @@ def summary(request):
         for key in ("total", "national", "municipal", "recommended")
     }
     return render(request, "reviews/summary.html", {"call": call, "rows": rows, "totals": totals})
+
+
+def export_list(request):
+    """附件3 一览表 as .xlsx: the recommender's own, the bureau's filtered list, or the
+    national recommendation list (?list=national)."""
+    org = _reviewer_org(request)
+    call = Call.objects.current()
+    if call is None:
+        raise Http404
+    filters = QueueFilter(
+        request.GET or None, recommenders=recommenders() if org.is_bureau else None
+    )
+    national = request.GET.get("list") == "national"
+    if national:
+        if not org.is_bureau:
+            raise Http404
+        apps, assessments, order = exports.national_list(call), None, exports.NATIONAL_ORDER
+        filename = f"{call.year}年推荐国家级专家服务团名单.xlsx"
+    else:
+        wants = filters.wants
+        apps = export_applications(request.user, call, filters) if APPLICATION in wants else None
+        assessments = (
+            export_assessments(request.user, call, filters) if ASSESSMENT in wants else None
+        )
+        order = exports.RANK_ORDER
+        filename = f"{call.year}年专家服务基层项目一览表（{org}）.xlsx"
+    handle, count = exports.export(call, apps, assessments, order)
+    services.audit(
+        call,
+        action="export",
+        label="导出一览表",
+        user=request.user,
+        comment=f"{filename}，{count} 行；条件：{request.GET.urlencode() or '无'}",
+        client_ip=client_ip(request),
+    )
+    return FileResponse(handle, as_attachment=True, filename=filename)

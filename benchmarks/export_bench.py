@@ -1,0 +1,264 @@
+"""Benchmark: the 附件3 一览表 export with 10,000 items.
+
+Prints the time of the project's export (database to .xlsx) beside the time openpyxl's
+write-only mode needs to write the same cells alone (the same values, formats and sheet
+settings, from a list in memory), their ratio (target: at most 1.3x), the SQL queries of the
+export, and its peak Python memory at three row counts (it must not grow with the rows).
+
+    .venv/bin/python benchmarks/export_bench.py [--items 10000] [--repeat 3]
+
+Uses a throw-away SQLite file unless DATABASE_URL is set (then a fresh test database on it).
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+if "DATABASE_URL" not in os.environ:
+    os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shanghai_experts.settings")
+os.environ.setdefault("DEBUG", "1")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+
+def populate(n: int):
+    import datetime
+    from decimal import Decimal
+
+    from django.core.management import call_command
+    from django.utils import timezone
+    from stdnum.cn import uscc
+
+    from applications.models import Application, Expert, ServicePlace
+    from reviews.states import State
+    from shanghai_experts.models import Call, Organisation
+
+    call_command("migrate", verbosity=0)
+    call = Call.objects.create(
+        year=2026,
+        document_number="沪人社专〔2026〕14号",
+        title="基准",
+        opens_on=datetime.date(2026, 1, 19),
+        unit_deadline=timezone.now() + datetime.timedelta(days=10),
+        recommender_deadline=timezone.now() + datetime.timedelta(days=20),
+        applications_per_unit=n,
+    )
+    districts = [
+        Organisation.objects.create(kind="district", name=f"第{i}区人社局", short_name=f"第{i}区")
+        for i in range(16)
+    ]
+    units = []
+    for i in range(200):
+        body = f"91310000MA{i:07d}"
+        units.append(
+            Organisation(
+                kind="unit",
+                name=f"上海市第{i}单位",
+                uscc=body + uscc.calc_check_digit(body),
+                district=districts[i % 16],
+            )
+        )
+    Organisation.objects.bulk_create(units)
+    units = list(Organisation.objects.filter(kind="unit"))
+    now = timezone.now()
+    ranks = {}
+
+    def next_rank(unit):
+        ranks[unit.district_id] = ranks.get(unit.district_id, 0) + 1
+        return ranks[unit.district_id]
+
+    apps = Application.objects.bulk_create(
+        [
+            Application(
+                call=call,
+                unit=units[i % len(units)],
+                recommender=units[i % len(units)].district,
+                state=State.RECOMMENDED,
+                recommender_rank=next_rank(units[i % len(units)]),
+                name=f"第{i}专家服务团",
+                category="national" if i % 2 else "municipal",
+                service_field="医疗卫生",
+                service_count=3,
+                summary="赴云南省广南县开展糖尿病诊疗技术指导与基层医生培训。" * 3,
+                service_goal="培训基层医生50名，解决基层糖尿病规范化诊疗的2个具体问题。",
+                professional_field="内分泌与代谢病",
+                contact_name="张华",
+                office_phone="021-64370045",
+                mobile="13812345678",
+                cross_key_counties="云南省文山州广南县" if i % 3 == 0 else "",
+                budget_total=Decimal("10"),
+                submitted_at=now,
+            )
+            for i in range(n)
+        ],
+        batch_size=1000,
+    )
+    if connection.vendor == "sqlite":  # bulk_create gives no ids back on older SQLite
+        apps = list(Application.objects.order_by("id"))
+    Expert.objects.bulk_create(
+        [
+            Expert(
+                application=app,
+                name=f"专家{j}",
+                work_unit="上海市某医院",
+                affiliation="own" if j == 0 else "external",
+                title="主任医师",
+                title_level="senior",
+                talents=["special_allowance"] if j == 0 else [],
+                specialty="内分泌",
+                mobile="13900000001",
+                is_leader=j == 0,
+                position=j,
+            )
+            for app in apps
+            for j in range(2)
+        ],
+        batch_size=2000,
+    )
+    ServicePlace.objects.bulk_create(
+        [
+            ServicePlace(
+                application=app,
+                province="云南省",
+                city="文山壮族苗族自治州",
+                county="广南县",
+                is_key_county=True,
+            )
+            for app in apps
+        ],
+        batch_size=2000,
+    )
+    return call
+
+
+def baseline(call, rows, target):
+    """openpyxl's write-only mode writing the same cells, formats and settings, alone."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    from reviews.exports import HEADERS, NOTES, WIDTHS, title_for
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title=f"{call.year}年一览表")
+    thin = Side(style="thin")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    font = Font(name="宋体", size=10)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for index, width in enumerate(WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    ws.freeze_panes = "A3"
+    ws.print_title_rows = "2:2"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = 9
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+
+    def cell(value, bold=False):
+        c = WriteOnlyCell(ws, value=value)
+        c.font, c.alignment, c.border = font, wrap, box
+        return c
+
+    template = cell("x")
+    ws.append([cell(title_for(call), bold=True)])
+    ws.merged_cells.add("A1:L1")
+    ws.append([cell(h, bold=True) for h in HEADERS])
+    for row in rows:
+        out = []
+        for value in row:
+            c = WriteOnlyCell(ws, value=value)
+            c._style = template._style
+            out.append(c)
+        ws.append(out)
+    for note in NOTES:
+        ws.append([cell(note)])
+    wb.save(target)
+
+
+def run_export(call):
+    from applications.models import Application
+    from reviews import exports
+
+    handle, count = exports.export(call, Application.objects.filter(call=call), None)
+    handle.close()
+    return count
+
+
+def peak_memory(fn):
+    tracemalloc.start()
+    fn()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    if connection.vendor != "sqlite":
+        connection.creation.create_test_db(verbosity=0, autoclobber=True)
+
+    from applications.models import Application
+    from reviews import exports
+
+    start = time.perf_counter()
+    call = populate(args.items)
+    print(
+        f"database: {connection.vendor}; {args.items} items "
+        f"(2 experts, 1 place each) loaded in {time.perf_counter() - start:.1f} s"
+    )
+    rows = list(exports.table_rows(call, Application.objects.filter(call=call), None))
+    ours, alone, writer = [], [], []
+    for _ in range(args.repeat):
+        with tempfile.TemporaryFile() as fh:
+            t = time.perf_counter()
+            baseline(call, rows, fh)
+            alone.append(time.perf_counter() - t)
+        with tempfile.TemporaryFile() as fh:
+            t = time.perf_counter()
+            exports.write_workbook(call, rows, fh)
+            writer.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        count = run_export(call)
+        ours.append(time.perf_counter() - t)
+    assert count == args.items, count
+    ours_s, alone_s, writer_s = (statistics.median(x) for x in (ours, alone, writer))
+    print(f"openpyxl write-only, same cells from memory:    {alone_s:.2f} s")
+    print(f"the project's writer, same cells from memory:   {writer_s:.2f} s")
+    print(f"project export, database to .xlsx:              {ours_s:.2f} s")
+    print(f"ratio to openpyxl alone: {ours_s / alone_s:.2f}x (target <= 1.3x)")
+    print(
+        f"ratio to the writer alone (cost of the queries and cell texts): {ours_s / writer_s:.2f}x"
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        run_export(call)
+    print(f"queries for {args.items} items: {len(queries)}")
+
+    # Rows stream in chunks of 2,000 (with their experts and places): past a few chunks the
+    # peak must stay where it is, whatever the row count.
+    for n in (args.items // 4, args.items // 2, args.items):
+        first = Application.objects.filter(call=call).order_by("id").values("pk")[:n]
+        some = Application.objects.filter(pk__in=first)
+        peak = peak_memory(lambda some=some: exports.export(call, some, None)[0].close())
+        print(f"peak Python memory for {n:>6} items: {peak / 2**20:.1f} MiB")
+
+
+if __name__ == "__main__":
+    main()
