@@ -42,6 +42,7 @@ $(VENV)/.installed: pyproject.toml
 bench: deps  ## Print the benchmark figures (queue pages, 一览表 export, PDFs)
 	$(PY) benchmarks/queue_bench.py
 	$(PY) benchmarks/export_bench.py
+	$(PY) benchmarks/pdf_bench.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3

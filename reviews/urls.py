@@ -11,6 +11,9 @@ urlpatterns = [
     path("export.xlsx", views.export_list, name="export"),
     path("extensions/", views.extensions, name="extensions"),
     path("<int:pk>/funding/", views.funding, name="funding"),
+    path("<int:pk>/pdf/", views.item_pdf, name="pdf"),
+    path("assessment/<int:pk>/pdf/", views.item_pdf, {"kind": "assessment"}, name="assessment_pdf"),
+    path("pdfs.zip", views.zip_pdfs, name="zip"),
     path("<int:pk>/score/", views.score, name="score"),
     path("<int:pk>/<slug:action>/", views.act, name="act"),
     path(

@@ -4,8 +4,9 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from applications.models import Application
@@ -13,7 +14,7 @@ from shanghai_experts.http import client_ip
 from shanghai_experts.models import Call, Organisation
 from shanghai_experts.text import plain_number
 
-from . import exports, scoring, services, workflow
+from . import exports, printing, scoring, services, workflow
 from .queries import (
     QueueFilter,
     assessment_queue,
@@ -316,3 +317,87 @@ def export_list(request):
         client_ip=client_ip(request),
     )
     return FileResponse(handle, as_attachment=True, filename=filename)
+
+
+def item_pdf(request, pk, kind=workflow.APPLICATION):
+    """The stamp-ready PDF of one 附件1 or 附件2, for whoever may see the item."""
+    model = _workflow_model(kind)
+    related = ("call", "unit", "recommender") + (("base",) if kind == workflow.ASSESSMENT else ())
+    item = get_object_or_404(model.objects.visible_to(request.user).select_related(*related), pk=pk)
+    content = printing.form_pdf(item)
+    services.audit(
+        item,
+        action="download_pdf",
+        label="下载打印表",
+        user=request.user,
+        comment=printing.filename_for(item),
+        client_ip=client_ip(request),
+        state=item.state,
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    disposition = "attachment" if request.GET.get("download") else "inline"
+    response.headers["Content-Disposition"] = content_disposition_header(
+        disposition == "attachment", printing.filename_for(item)
+    )
+    return response
+
+
+#: A ZIP is rendered while it streams (about 0.15 s a form); beyond this many, filter first.
+ZIP_LIMIT = 300
+
+
+def zip_pdfs(request):
+    """The PDFs of the user's list (as filtered), or of the items ticked, in one ZIP."""
+    org = _reviewer_org(request)
+    call = Call.objects.current()
+    if call is None:
+        raise Http404
+    from bases.models import Assessment
+
+    data = request.POST if request.method == "POST" else request.GET
+    filters = QueueFilter(data or None, recommenders=recommenders() if org.is_bureau else None)
+    if request.method == "POST":
+        ids = {
+            name: [int(v) for v in data.getlist(name) if v.isdigit()]
+            for name in ("selected", "selected_assessment")
+        }
+        apps = Application.objects.visible_to(request.user).filter(pk__in=ids["selected"])
+        assessments = Assessment.objects.visible_to(request.user).filter(
+            pk__in=ids["selected_assessment"]
+        )
+    else:
+        apps = export_applications(request.user, call, filters)
+        assessments = export_assessments(request.user, call, filters)
+        if APPLICATION not in filters.wants:
+            apps = apps.none()
+        if ASSESSMENT not in filters.wants:
+            assessments = assessments.none()
+    apps = apps.select_related("call", "unit", "recommender").order_by(*exports.RANK_ORDER)
+    apps = apps.prefetch_related("experts", "places", "budget_items", "funding_sources")
+    assessments = assessments.select_related("call", "unit", "recommender", "base").order_by(
+        "recommender_id", "-submitted_at", "id"
+    )
+    total = apps.count() + assessments.count()
+    if total == 0:
+        messages.error(request, "没有可打包的项目：请先勾选项目，或调整筛选条件。")
+        return redirect("reviews:queue")
+    if total > ZIP_LIMIT:
+        messages.error(
+            request,
+            f"一次最多打包 {ZIP_LIMIT} 份（当前 {total} 份），请按推荐单位或状态筛选后分批下载。",
+        )
+        return redirect("reviews:queue")
+    services.audit(
+        call,
+        action="download_zip",
+        label="批量下载打印表",
+        user=request.user,
+        comment=f"{total} 份",
+        client_ip=client_ip(request),
+    )
+    filename = f"{call.year}年专家服务基层项目申报表（{org}）.zip"
+    response = StreamingHttpResponse(
+        printing.zip_stream([*apps, *assessments]), content_type="application/zip"
+    )
+    response.headers["Content-Disposition"] = content_disposition_header(True, filename)
+    return response

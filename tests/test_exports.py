@@ -269,4 +269,4 @@ def test_merge_join_keeps_rows_with_their_application(call, district, people):
     by_name = {r["name"]: r for r in rows}
     assert by_name["团1"]["places"] == [] and by_name["团1"]["experts"] == []
     assert len(by_name["团0"]["places"]) == 1 and len(by_name["团2"]["experts"]) == 2
-    assert State.RECOMMENDED == apps[0].state
+    assert apps[0].state == State.RECOMMENDED

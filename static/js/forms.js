@@ -111,6 +111,8 @@
   // One submission per click: a double click must not send the form twice.
   document.querySelectorAll("form[data-once]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
+      // A download leaves the page where it is and may be repeated: nothing to lock.
+      if (event.submitter && event.submitter.hasAttribute("data-download")) return;
       if (form.dataset.sent) { event.preventDefault(); return; }
       form.dataset.sent = "1";
       var submitter = event.submitter;

@@ -1,0 +1,175 @@
+"""Benchmark: 100 stamp-ready PDFs of 附件1 through the project's code path.
+
+Prints the time per PDF of printing.form_pdf (queries, template, WeasyPrint with the
+process's shared FontConfiguration) beside WeasyPrint's time for the same HTML alone, their
+ratio (target: at most 1.3x), and the process's resident memory after 1, 10, 50 and 100
+renders, which must stay flat.
+
+    .venv/bin/python benchmarks/pdf_bench.py [--count 100]
+
+Uses a throw-away SQLite file unless DATABASE_URL is set (then a fresh test database on it).
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+if "DATABASE_URL" not in os.environ:
+    os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shanghai_experts.settings")
+os.environ.setdefault("DEBUG", "1")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+
+
+def resident_mib() -> float:
+    with open("/proc/self/statm") as fh:
+        pages = int(fh.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def populate(count: int):
+    """`count` complete applications, each with a two-page form (long texts, a roster)."""
+    import datetime
+    from decimal import Decimal
+
+    from django.core.management import call_command
+    from django.utils import timezone
+    from stdnum.cn import uscc
+
+    from applications.models import (
+        Application,
+        BudgetItem,
+        Expert,
+        FundingSource,
+        ServicePlace,
+    )
+    from shanghai_experts.models import Call, Organisation
+
+    call_command("migrate", verbosity=0)
+    call = Call.objects.create(
+        year=2026,
+        document_number="沪人社专〔2026〕14号",
+        title="基准",
+        opens_on=datetime.date(2026, 1, 19),
+        unit_deadline=timezone.now() + datetime.timedelta(days=10),
+        recommender_deadline=timezone.now() + datetime.timedelta(days=20),
+    )
+    district = Organisation.objects.create(kind="district", name="黄浦区人社局")
+    apps = []
+    for i in range(count):
+        body = f"91310000MA{i:07d}"
+        unit = Organisation.objects.create(
+            kind="unit",
+            name=f"上海市第{i}人民医院",
+            uscc=body + uscc.calc_check_digit(body),
+            district=district,
+        )
+        app = Application.objects.create(
+            call=call,
+            unit=unit,
+            recommender=district,
+            name=f"第{i}内分泌专家服务团",
+            category="national",
+            relies_on_base=False,
+            expert_count=6,
+            service_count=4,
+            service_days=Decimal("8"),
+            start_date=datetime.date(2026, 3, 1),
+            end_date=datetime.date(2026, 10, 31),
+            service_field="医疗卫生",
+            department="科教处",
+            contact_name="张华",
+            office_phone="021-64370045",
+            mobile="13812345678",
+            email="zhanghua@example.org",
+            cross_key=True,
+            cross_key_counties="云南省文山州广南县",
+            service_forms=["guidance", "training"],
+            service_content="赴云南广南县开展糖尿病诊疗技术指导，组织专题讲座与带教查房。" * 20,
+            budget_total=Decimal("25"),
+            requested_amount=Decimal("20"),
+            summary="糖尿病诊疗技术指导与基层医生培训。",
+            service_goal="培训基层医生50名，解决基层糖尿病规范化诊疗的2个具体问题。" * 4,
+            professional_field="内分泌与代谢病",
+            applicant_opinion="同意申报。",
+        )
+        ServicePlace.objects.create(
+            application=app, province="云南省", city="文山壮族苗族自治州", county="广南县"
+        )
+        for j in range(6):
+            Expert.objects.create(
+                application=app,
+                name=f"专家{j}",
+                work_unit=unit.name,
+                affiliation="own",
+                title="主任医师",
+                title_level="senior",
+                talents=["special_allowance"],
+                specialty="内分泌",
+                mobile="13900000001",
+                is_leader=j == 0,
+                position=j,
+            )
+        BudgetItem.objects.create(application=app, item="专家差旅", amount=Decimal("25"))
+        FundingSource.objects.create(application=app, source="申请资助", amount=Decimal("20"))
+        FundingSource.objects.create(
+            application=app, source="单位自筹", amount=Decimal("5"), position=1
+        )
+        apps.append(app.pk)
+    return apps
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=100)
+    args = parser.parse_args()
+    if connection.vendor != "sqlite":
+        connection.creation.create_test_db(verbosity=0, autoclobber=True)
+
+    from weasyprint import HTML
+
+    from applications.models import Application
+    from reviews import printing
+
+    pks = populate(args.count)
+    print(f"database: {connection.vendor}; {args.count} applications")
+
+    def load(pk):
+        return Application.objects.select_related("call", "unit", "recommender").get(pk=pk)
+
+    printing.form_pdf(load(pks[0]))  # the first render loads the fonts: not measured
+    alone, ours, memory = [], [], {}
+    for index, pk in enumerate(pks, start=1):
+        html = printing.form_html(load(pk))
+        start = time.perf_counter()
+        HTML(string=html, base_url=str(ROOT)).write_pdf(font_config=printing.font_configuration())
+        alone.append(time.perf_counter() - start)
+
+        start = time.perf_counter()
+        printing.form_pdf(load(pk))
+        ours.append(time.perf_counter() - start)
+        if index in (1, 10, 50, args.count):
+            memory[index] = resident_mib()
+    ours_ms, alone_ms = statistics.median(ours) * 1000, statistics.median(alone) * 1000
+    print(f"WeasyPrint alone, same HTML:           {alone_ms:.0f} ms per PDF")
+    print(f"project code path (query, template, PDF): {ours_ms:.0f} ms per PDF")
+    print(f"ratio: {ours_ms / alone_ms:.2f}x (target <= 1.3x)")
+    print(
+        "resident memory after "
+        + ", ".join(f"{n} PDFs: {mib:.0f} MiB" for n, mib in memory.items())
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""Stamp-ready PDFs of 附件1 and 附件2, and the fingerprint that ties a scan to its version.
+
+WeasyPrint renders the forms from HTML templates. One FontConfiguration serves the whole
+process: a new one per render costs the font setup again and, over many renders, several
+times the memory (SETUP-NOTES: 197 MB shared against 811 MB).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import threading
+
+from django.conf import settings
+from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
+
+_fonts = None
+_fonts_lock = threading.Lock()
+
+#: The fingerprint as printed: 12 hexadecimal digits in groups of four.
+FINGERPRINT_RE = re.compile(r"\b([0-9A-F]{4})-([0-9A-F]{4})-([0-9A-F]{4})\b")
+
+
+def font_configuration():
+    """The process's one FontConfiguration, made on first use."""
+    global _fonts
+    if _fonts is None:
+        with _fonts_lock:
+            if _fonts is None:
+                from weasyprint.text.fonts import FontConfiguration
+
+                _fonts = FontConfiguration()
+    return _fonts
+
+
+def fingerprint(snapshot: dict) -> str:
+    """A short digest of submitted content: the same content always gives the same one."""
+    canonical = json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12].upper()
+    return f"{digest[:4]}-{digest[4:8]}-{digest[8:]}"
+
+
+def submitted_snapshot(item) -> dict:
+    """The content of the item's last submission, or its current content if never submitted."""
+    from .workflow import history
+
+    record = history(item).filter(action="submit", snapshot__isnull=False).order_by("-id").first()
+    return record.snapshot if record is not None else item.snapshot()
+
+
+def render_html(html: str) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
+        font_config=font_configuration()
+    )
+
+
+def form_html(item, **extra) -> str:
+    """The print template of the item's form (附件1 or 附件2), filled in."""
+    context = {"item": item, "fingerprint": fingerprint(item.snapshot()), **extra}
+    if item.workflow_kind == "application":
+        from applications.models import ServiceForm
+
+        experts = list(item.experts.all())
+        places = list(item.places.all())
+        context.update(
+            experts=experts,
+            places=places,
+            place_counts=item.place_counts(places),
+            budget_items=list(item.budget_items.all()),
+            funding_sources=list(item.funding_sources.all()),
+            service_form_choices=ServiceForm.choices,
+        )
+        return render_to_string("pdf/application.html", context)
+    from bases.models import HostType
+
+    context["host_types"] = HostType.choices
+    return render_to_string("pdf/assessment.html", context)
+
+
+def form_pdf(item) -> bytes:
+    return render_html(form_html(item))
+
+
+def filename_for(item) -> str:
+    form = "附件1" if item.workflow_kind == "application" else "附件2"
+    return f"{item.reference}-{form}-{item}.pdf".replace("/", "／")
+
+
+def fingerprints_in_text(text: str) -> set[str]:
+    return {"-".join(m.groups()) for m in FINGERPRINT_RE.finditer(text.upper())}
+
+
+class _Pipe:
+    """A write-only file for zipfile whose written bytes are taken as they come."""
+
+    def __init__(self):
+        self.chunks: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.chunks.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data, self.chunks = b"".join(self.chunks), []
+        return data
+
+
+def zip_stream(items):
+    """A ZIP of the items' PDFs, yielded piece by piece as each form is rendered."""
+    import zipfile
+
+    pipe = _Pipe()
+    names = set()
+    with zipfile.ZipFile(pipe, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for item in items:
+            name = filename_for(item)
+            if name in names:  # two items of the same name and reference cannot happen,
+                name = f"{item.pk}-{name}"  # but a ZIP must never hold one name twice
+            names.add(name)
+            archive.writestr(name, form_pdf(item))
+            yield pipe.take()
+    yield pipe.take()
