@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from bases.services import has_priority
-from reviews import workflow
+from reviews import scans, workflow
 from reviews.scoring import SCORABLE_STATES
 from reviews.services import FUNDED_STATES
 from shanghai_experts.http import client_ip
@@ -120,6 +120,7 @@ def detail(request, pk):
             "funding_form": request.user.organisation.is_bureau and app.state in FUNDED_STATES,
             "can_score": request.user.organisation.is_bureau and app.state in SCORABLE_STATES,
             "priority": has_priority(app.unit, app.call),
+            **scans.context_for(request.user, app),
             "is_owner": app.unit_id == request.user.organisation_id,
             "service_form_choices": ServiceForm.choices,
         },

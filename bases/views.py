@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from applications.forms import StaleVersion
-from reviews import workflow
+from reviews import scans, workflow
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Call
 
@@ -123,6 +123,7 @@ def _render_detail(request, assessment, rectification_form=None):
             "is_owner": assessment.unit_id == request.user.organisation.pk,
             "rectification_form": rectification_form,
             "host_types": HostType.choices,
+            **scans.context_for(request.user, assessment),
         },
     )
 

@@ -5,6 +5,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from shanghai_experts.models import Organisation
 
@@ -129,3 +130,58 @@ class Score(models.Model):
 
     def __str__(self) -> str:
         return f"{self.criterion_id}: {self.points}"
+
+
+def _private_storage():
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+def _scan_path(scan, filename: str) -> str:
+    # The stored name says nothing a URL could guess; the type comes from the content.
+    import uuid
+
+    return f"scans/{scan.uploaded_at:%Y/%m}/{uuid.uuid4().hex}{scan.extension}"
+
+
+class StampedScan(models.Model):
+    """The stamped, signed scan of a printed form, or of the recommender's opinion."""
+
+    class Kind(models.TextChoices):
+        APPLICANT = "applicant", "申报单位盖章扫描件"
+        RECOMMENDER = "recommender", "推荐单位盖章意见扫描件"
+
+    MEDIA_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    item = GenericForeignKey("content_type", "object_id")
+    kind = models.CharField("类型", max_length=16, choices=Kind.choices)
+    file = models.FileField("文件", storage=_private_storage, upload_to=_scan_path, max_length=200)
+    original_name = models.CharField("原文件名", max_length=200)
+    media_type = models.CharField("文件类型", max_length=40)
+    size = models.PositiveIntegerField("大小（字节）")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="上传机构", on_delete=models.PROTECT, null=True
+    )
+    uploaded_at = models.DateTimeField("上传时间", default=timezone.now)
+    expected_fingerprint = models.CharField("提交版本校验码", max_length=14)
+    found_fingerprint = models.CharField("扫描件上的校验码", max_length=14, blank=True)
+    matches = models.BooleanField("与提交版本一致", null=True)
+
+    class Meta:
+        verbose_name = "盖章扫描件"
+        verbose_name_plural = "盖章扫描件"
+        ordering = ["-uploaded_at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}：{self.original_name}"
+
+    @property
+    def extension(self) -> str:
+        return self.MEDIA_TYPES.get(self.media_type, "")

@@ -14,6 +14,14 @@ urlpatterns = [
     path("<int:pk>/pdf/", views.item_pdf, name="pdf"),
     path("assessment/<int:pk>/pdf/", views.item_pdf, {"kind": "assessment"}, name="assessment_pdf"),
     path("pdfs.zip", views.zip_pdfs, name="zip"),
+    path("<int:pk>/scans/", views.upload_scan, name="upload_scan"),
+    path(
+        "assessment/<int:pk>/scans/",
+        views.upload_scan,
+        {"kind": "assessment"},
+        name="assessment_upload_scan",
+    ),
+    path("scans/<int:pk>/", views.download_scan, name="scan"),
     path("<int:pk>/score/", views.score, name="score"),
     path("<int:pk>/<slug:action>/", views.act, name="act"),
     path(

@@ -14,7 +14,8 @@ from shanghai_experts.http import client_ip
 from shanghai_experts.models import Call, Organisation
 from shanghai_experts.text import plain_number
 
-from . import exports, printing, scoring, services, workflow
+from . import exports, printing, scans, scoring, services, workflow
+from .models import StampedScan
 from .queries import (
     QueueFilter,
     assessment_queue,
@@ -401,3 +402,60 @@ def zip_pdfs(request):
     )
     response.headers["Content-Disposition"] = content_disposition_header(True, filename)
     return response
+
+
+@require_POST
+def upload_scan(request, pk, kind=workflow.APPLICATION):
+    item = get_object_or_404(_workflow_model(kind).objects.visible_to(request.user), pk=pk)
+    form = scans.ScanForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for name, errors in form.errors.items():
+            label = form.fields[name].label if name in form.fields else "上传"
+            messages.error(request, f"未上传：{label}：{'；'.join(errors)}")
+        return redirect(item)
+    try:
+        scan = scans.store(
+            item,
+            user=request.user,
+            upload=form.cleaned_data["file"],
+            typed=form.cleaned_data["fingerprint"],
+            client_ip=client_ip(request),
+        )
+    except workflow.WorkflowError as exc:
+        messages.error(request, f"未上传：{exc}")
+        return redirect(item)
+    if scan.matches is True:
+        messages.success(
+            request, f"已上传。扫描件的校验码 {scan.found_fingerprint} 与提交版本一致。"
+        )
+    elif scan.matches is False:
+        messages.warning(
+            request,
+            f"已上传，但扫描件的校验码 {scan.found_fingerprint} 与提交版本的 "
+            f"{scan.expected_fingerprint} 不一致：请确认打印的是最后提交的版本。",
+        )
+    else:
+        messages.info(request, "已上传。未能从扫描件识别校验码，可在上传时输入页脚的校验码核对。")
+    return redirect(item)
+
+
+def download_scan(request, pk):
+    """A stored scan, for those who may see its item; everyone else gets a 404."""
+    scan = get_object_or_404(StampedScan.objects.select_related("content_type"), pk=pk)
+    model = scan.content_type.model_class()
+    item = get_object_or_404(model.objects.visible_to(request.user), pk=scan.object_id)
+    services.audit(
+        item,
+        action="download_scan",
+        label="下载盖章扫描件",
+        user=request.user,
+        comment=scan.original_name,
+        client_ip=client_ip(request),
+        state=item.state,
+    )
+    return FileResponse(
+        scan.file.open("rb"),
+        content_type=scan.media_type,
+        as_attachment=bool(request.GET.get("download")),
+        filename=f"{item.reference}-{scan.get_kind_display()}{scan.extension}",
+    )

@@ -4,6 +4,8 @@ DATABASE_URL   default sqlite:///db.sqlite3 (PostgreSQL in CI and production)
 SECRET_KEY     required when DEBUG is off
 DEBUG          "1"/"true" for development (default on, so `make run` works out of the box)
 ALLOWED_HOSTS  comma separated
+PRIVATE_MEDIA_ROOT  where stamped scans are stored (default var/private, never served directly)
+SCAN_MAX_MB    the largest scan accepted, in MB (default 20)
 """
 
 import os
@@ -121,6 +123,14 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 # Uploaded scans are private: stored outside static and public media paths, served only
 # through views that check the user's scope.
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "var" / "private"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Under PRIVATE_MEDIA_ROOT, with no public address.
+    "private": {"BACKEND": "shanghai_experts.storage.PrivateStorage"},
+}
+#: The largest stamped scan accepted (bytes); 20 MB unless SCAN_MAX_MB says otherwise.
+SCAN_MAX_BYTES = int(float(os.environ.get("SCAN_MAX_MB", "20")) * 1024 * 1024)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

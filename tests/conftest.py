@@ -48,3 +48,10 @@ def login(client):
 def fast_password_hashing(settings):
     """Production hashing costs ~0.5 s a user; tests create hundreds of users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def private_root(settings, tmp_path):
+    """Uploaded files go to a folder of the test's own, never the project's var/."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    return settings.PRIVATE_MEDIA_ROOT

@@ -1,0 +1,192 @@
+"""Stamped scans: what may be uploaded, by whom, and whether it matches the submitted form.
+
+The type is read from the file's first bytes, never from its name; images must also open
+as images. A PDF with a text layer is searched for the printed fingerprint; otherwise the
+uploader may type the fingerprint printed at the foot of the form.
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+from django import forms
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+
+from . import printing
+from .models import StampedScan
+from .services import audit
+from .states import State
+from .workflow import WorkflowError
+
+SIGNATURES = (
+    (b"%PDF-", "application/pdf"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+)
+
+
+def sniff(head: bytes) -> str | None:
+    """The media type the content says it is (PDF, JPEG or PNG), or None."""
+    for signature, media_type in SIGNATURES:
+        if head.startswith(signature):
+            return media_type
+    return None
+
+
+def _human(size: int) -> str:
+    return f"{size / 1024 / 1024:.0f} MB" if size >= 1024 * 1024 else f"{size / 1024:.0f} KB"
+
+
+class ScanForm(forms.Form):
+    file = forms.FileField(
+        label="盖章扫描件",
+        help_text="PDF、JPEG 或 PNG 格式。",
+        error_messages={"required": "请选择要上传的扫描件。", "empty": "上传的文件是空的。"},
+    )
+    fingerprint = forms.CharField(
+        label="校验码（可选）",
+        required=False,
+        max_length=20,
+        help_text="扫描件为图片时，可输入打印表页脚的校验码，例如 1A2B-3C4D-5E6F。",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.SCAN_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"文件过大（{_human(upload.size)}），扫描件不超过 {_human(limit)}。"
+            )
+        upload.seek(0)
+        media_type = sniff(upload.read(16))
+        upload.seek(0)
+        if media_type is None:
+            raise forms.ValidationError("只接受 PDF、JPEG 或 PNG 格式的扫描件（按文件内容识别）。")
+        if media_type.startswith("image/") and not _is_image(upload):
+            raise forms.ValidationError("图片文件已损坏或不完整，请重新扫描后上传。")
+        upload.media_type = media_type
+        return upload
+
+    def clean_fingerprint(self):
+        typed = self.cleaned_data["fingerprint"].strip().upper().replace(" ", "")
+        if not typed:
+            return ""
+        found = printing.fingerprints_in_text(typed)
+        if len(found) != 1:
+            raise forms.ValidationError("校验码应为 12 位字母数字，格式如 1A2B-3C4D-5E6F。")
+        return found.pop()
+
+
+def _is_image(upload) -> bool:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(upload) as image:
+            image.verify()
+        return True
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return False
+    finally:
+        upload.seek(0)
+
+
+def pdf_text(upload) -> str:
+    """The text layer of a PDF, or "" when it has none or cannot be read."""
+    upload.seek(0)
+    try:
+        result = subprocess.run(
+            ["pdftotext", "-l", "20", "-", "-"],
+            input=upload.read(),
+            capture_output=True,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    finally:
+        upload.seek(0)
+    return result.stdout.decode("utf-8", "replace") if result.returncode == 0 else ""
+
+
+def kind_for(user, item) -> str | None:
+    """Which scan this user uploads for this item: the unit its form, the recommender its
+    opinion. None when they upload nothing here."""
+    org = user.organisation
+    if org is None:
+        return None
+    if item.unit_id == org.pk:
+        return StampedScan.Kind.APPLICANT
+    if item.recommender_id == org.pk:
+        return StampedScan.Kind.RECOMMENDER
+    return None
+
+
+def upload_refusal(user, item) -> str | None:
+    kind = kind_for(user, item)
+    if kind is None:
+        return "只有申报单位和推荐单位可以上传盖章扫描件。"
+    if item.state == State.DRAFT:
+        return "请先提交，再打印盖章并上传扫描件。"
+    if kind == StampedScan.Kind.RECOMMENDER and item.state in (
+        State.SUBMITTED,
+        State.UNDER_REVIEW,
+    ):
+        return "推荐后再上传盖章的推荐意见。"
+    return None
+
+
+def store(item, *, user, upload, typed: str = "", client_ip=None) -> StampedScan:
+    """Keep the scan privately, note whether its fingerprint matches, and audit it."""
+    reason = upload_refusal(user, item)
+    if reason:
+        raise WorkflowError(reason)
+    expected = printing.fingerprint(printing.submitted_snapshot(item))
+    found = ""
+    if upload.media_type == "application/pdf":
+        seen = printing.fingerprints_in_text(pdf_text(upload))
+        found = expected if expected in seen else (sorted(seen)[0] if seen else "")
+    if not found and typed:
+        found = typed
+    with transaction.atomic():
+        scan = StampedScan(
+            content_type=ContentType.objects.get_for_model(type(item)),
+            object_id=item.pk,
+            kind=kind_for(user, item),
+            original_name=upload.name[:200],
+            media_type=upload.media_type,
+            size=upload.size,
+            uploaded_by=user,
+            organisation=user.organisation,
+            expected_fingerprint=expected,
+            found_fingerprint=found,
+            matches=(found == expected) if found else None,
+        )
+        scan.file.save("scan", upload, save=False)
+        scan.save()
+        verdict = {True: "校验码一致", False: "校验码不一致", None: "未识别校验码"}[scan.matches]
+        audit(
+            item,
+            action="upload_scan",
+            label="上传盖章扫描件",
+            user=user,
+            comment=f"{scan.get_kind_display()}：{scan.original_name}（{verdict}）",
+            client_ip=client_ip,
+            state=item.state,
+        )
+    return scan
+
+
+def scans_of(item):
+    return StampedScan.objects.filter(
+        content_type=ContentType.objects.get_for_model(type(item)), object_id=item.pk
+    ).select_related("uploaded_by", "organisation")
+
+
+def context_for(user, item) -> dict:
+    """What an item page shows of its scans, and whether this user may upload one."""
+    return {
+        "scans": list(scans_of(item)),
+        "scan_form": ScanForm() if upload_refusal(user, item) is None else None,
+        "scan_kind": kind_for(user, item),
+    }
