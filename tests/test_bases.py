@@ -493,3 +493,11 @@ def test_demo_data_holds_2022_bases_with_their_assessments(db):
     call = Call.objects.get()
     assert Assessment.objects.filter(call=call).count() == 4
     assert not Assessment.objects.filter(base__year_selected=2024).exists()
+
+
+def test_an_empty_application_list_still_shows_its_table(client, assessment, people):
+    workflow.transition(assessment, "submit", user=people["unit"])
+    client.force_login(people["recommender"])
+    page = client.get(reverse("reviews:queue")).content.decode()
+    assert 'data-testid="queue"' in page and "没有符合条件的项目。" in page
+    assert 'data-testid="assessment-queue"' in page
