@@ -117,6 +117,27 @@ def populate(n: int):
         ],
         batch_size=1000,
     )
+    # Base assessments sit beside the applications in both lists.
+    from bases.models import Assessment, Base
+
+    bases = Base.objects.bulk_create(
+        Base(name=f"第{i}专家服务基地", host_unit=units[i], level="national", year_selected=2022)
+        for i in range(48)
+    )
+    if connection.vendor == "sqlite":
+        bases = list(Base.objects.order_by("id"))
+    Assessment.objects.bulk_create(
+        Assessment(
+            call=call,
+            base=base,
+            unit=base.host_unit,
+            recommender=base.host_unit.district,
+            state=State.SUBMITTED,
+            industry="医疗卫生",
+            submitted_at=now,
+        )
+        for base in bases
+    )
     district_user = User.objects.create_user(
         "bench_district", password="x", organisation=districts[0]
     )

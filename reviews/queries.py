@@ -169,14 +169,13 @@ def queue(user, call):
     A list row needs the names of two organisations, not the organisations: they come as
     annotations, so a 50-row page builds 50 objects rather than 200.
     """
-    return (
+    qs = (
         Application.objects.visible_to(user)
         .filter(call=call)
         .exclude(state=State.DRAFT)
         .annotate(
             unit_label=organisation_label("unit_id"),
             recommender_label=organisation_label("recommender_id"),
-            priority=commended_base_exists(call),
         )
         .only(
             "id",
@@ -195,6 +194,9 @@ def queue(user, call):
         )
         .order_by("recommender_id", "recommender_rank", "-submitted_at", "id")
     )
+    if user.organisation.is_bureau:  # only the bureau's list shows and sorts by 优先支持
+        qs = qs.annotate(priority=commended_base_exists(call))
+    return qs
 
 
 class Recommender(NamedTuple):

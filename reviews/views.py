@@ -46,22 +46,25 @@ def queue_view(request):
         return _bulk(request)
     organisations = recommenders() if org.is_bureau else None
     filters = QueueFilter(request.GET or None, recommenders=organisations)
-    page = assessments = None
-    if APPLICATION in filters.wants:
-        items = filters.apply(queue(request.user, call))
-        page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
-        for app in page:
-            app.call = call  # one call for the page: its year makes each reference number
-    if ASSESSMENT in filters.wants:
-        found = filters.apply_to_assessments(assessment_queue(request.user, call))
-        assessments = Paginator(found, PAGE_SIZE).get_page(request.GET.get("apage"))
-        for item in assessments:
-            item.call = call
+    # One table a page, 50 rows: service-team applications, or (category 服务基地评估) the
+    # base assessments; the tabs above it count both.
+    wants = filters.wants
+    showing = ASSESSMENT if wants == {ASSESSMENT} else APPLICATION
+    apps = filters.apply(queue(request.user, call))
+    assessments = filters.apply_to_assessments(assessment_queue(request.user, call))
+    shown, other = (apps, assessments) if showing == APPLICATION else (assessments, apps)
+    page = Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
+    for item in page:
+        item.call = call  # one call for the page: its year makes each reference number
+    other_kind = ASSESSMENT if showing == APPLICATION else APPLICATION
+    other_count = other.count() if other_kind in wants else 0
+    counts = {showing: page.paginator.count, other_kind: other_count}
     context = {
         "call": call,
         "filters": filters,
         "page": page,
-        "assessments": assessments,
+        "showing": showing,
+        "counts": counts,
         "organisation": org,
         "deadline": call.deadline_for(org),
         "quota": call.quota_for(org) if org.is_recommender else None,

@@ -296,7 +296,7 @@ def test_overdue_rectification_shows_in_the_bureau_lists(client, assessment, peo
         rectify_deadline=timezone.localdate() - datetime.timedelta(days=1)
     )
     client.force_login(people["bureau"])
-    queue = client.get(reverse("reviews:queue")).content.decode()
+    queue = client.get(reverse("reviews:queue"), {"category": "assessment"}).content.decode()
     assert "整改逾期" in queue
     registry = client.get(reverse("bases:list")).content.decode()
     assert "（已逾期）" in registry
@@ -314,13 +314,20 @@ def test_assessments_do_not_use_the_quota(call, assessment, people):
 
 def test_queue_shows_assessments_beside_applications(client, call, assessment, people):
     workflow.transition(assessment, "submit", user=people["unit"])
+    app = CompleteApplicationFactory(call=call, unit=UnitFactory(district=assessment.recommender))
+    workflow.transition(app, "submit", user=UserFactory(organisation=app.unit))
     client.force_login(people["recommender"])
     page = client.get(reverse("reviews:queue")).content.decode()
-    assert assessment.base.name in page and "服务基地评估" in page
+    tabs = page[page.index('data-testid="tabs"') : page.index("</ul>", page.index("tabs"))]
+    assert "服务团申报（附件1）" in tabs and "服务基地评估（附件2，不占推荐名额）" in tabs
+    assert tabs.count('text-bg-secondary ms-1">1<') == 2  # one of each
+    assert app.name in page and assessment.base.name not in page
     only = client.get(reverse("reviews:queue"), {"category": "assessment"}).content.decode()
     assert 'data-testid="assessment-queue"' in only and 'data-testid="queue"' not in only
+    assert assessment.base.name in only and "<td>服务基地评估</td>" in only
+    assert app.name not in only
     none = client.get(reverse("reviews:queue"), {"category": "national"}).content.decode()
-    assert 'data-testid="assessment-queue"' not in none
+    assert 'text-bg-secondary ms-1">0<' in none
     client.post(
         reverse("reviews:queue"),
         {"bulk_action": "accept", "selected_assessment": [assessment.pk]},
@@ -500,4 +507,4 @@ def test_an_empty_application_list_still_shows_its_table(client, assessment, peo
     client.force_login(people["recommender"])
     page = client.get(reverse("reviews:queue")).content.decode()
     assert 'data-testid="queue"' in page and "没有符合条件的项目。" in page
-    assert 'data-testid="assessment-queue"' in page
+    assert 'text-bg-secondary ms-1">1<' in page  # the assessment waits in the other tab
