@@ -355,15 +355,23 @@ def snapshot(app: Application) -> dict:
         "submitted_at",
         "recommender_opinion",
         "recommender_opinion_date",
+        # What recommenders and the bureau record later is not the unit's submitted content:
+        # the printed fingerprint must not change when an item is ranked, scored or funded.
+        "recommender_rank",
+        "funding_granted",
+        "bureau_support",
+        "score_mean",
+        "score_spread",
+        "score_count",
     }
     data = {
         f.name: plain(f.value_from_object(app))
         for f in Application._meta.concrete_fields
         if f.name not in skip
     }
-    data["experts"] = [
-        {k: plain(v) for k, v in row.items()}
-        for row in app.experts.values(
+    # From .all(), so rows prefetched for a batch (the ZIP of PDFs) cost no further query.
+    rows = {
+        "experts": (
             "name",
             "work_unit",
             "affiliation",
@@ -374,17 +382,15 @@ def snapshot(app: Application) -> dict:
             "specialty",
             "mobile",
             "is_leader",
-        )
-    ]
-    data["places"] = list(app.places.values("province", "city", "county", "is_key_county"))
-    data["budget_items"] = [
-        {"item": r["item"], "amount": plain(r["amount"])}
-        for r in app.budget_items.values("item", "amount")
-    ]
-    data["funding_sources"] = [
-        {"source": r["source"], "amount": plain(r["amount"])}
-        for r in app.funding_sources.values("source", "amount")
-    ]
+        ),
+        "places": ("province", "city", "county", "is_key_county"),
+        "budget_items": ("item", "amount"),
+        "funding_sources": ("source", "amount"),
+    }
+    for relation, fields in rows.items():
+        data[relation] = [
+            {f: plain(getattr(row, f)) for f in fields} for row in getattr(app, relation).all()
+        ]
     return data
 
 

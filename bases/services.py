@@ -172,6 +172,7 @@ def snapshot(assessment: Assessment) -> dict:
         "recommender_opinion_date",
         "outcome_opinion",
         "rectify_deadline",
+        "rectification_report",
         "rectification_submitted_at",
     }
     return {

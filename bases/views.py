@@ -194,8 +194,13 @@ def rectification(request, pk):
         messages.success(request, "整改报告已保存。")
         return redirect(assessment)
     try:
+        # The report goes into the history with each round, as the comment of its submission.
         workflow.transition(
-            assessment, "submit_rectification", user=request.user, client_ip=client_ip(request)
+            assessment,
+            "submit_rectification",
+            user=request.user,
+            comment=assessment.rectification_report,
+            client_ip=client_ip(request),
         )
     except workflow.WorkflowError as exc:
         messages.error(request, f"整改报告已保存，但未能提交：{exc}")

@@ -12,11 +12,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from applications.models import Application
-from shanghai_experts.models import Call, DeadlineExtension, Organisation, User
+from shanghai_experts.models import (
+    Call,
+    DeadlineExtension,
+    Organisation,
+    RecommenderQuota,
+    User,
+)
 from shanghai_experts.text import plain_number
 
 from .models import AuditRecord
-from .states import State
+from .states import RECOMMENDED_STATES, State
 from .workflow import WorkflowError
 
 
@@ -133,3 +139,66 @@ def grant_extension(
             client_ip=client_ip,
         )
     return extension
+
+
+def set_quota(
+    *, call: Call, organisation: Organisation, quota: int, reason: str, user: User, client_ip=None
+) -> RecommenderQuota:
+    """The bureau raises (or restores) one recommender's quota of recommended service teams."""
+    if user.organisation is None or not user.organisation.is_bureau:
+        raise WorkflowError("只有市人社局可以调整推荐名额。")
+    if not organisation.is_recommender:
+        raise WorkflowError("只能为区人社局或委、办、局调整推荐名额。")
+    if quota < 1:
+        raise WorkflowError("推荐名额至少为 1 个。")
+    if not reason.strip():
+        raise WorkflowError("调整推荐名额须写明理由。")
+    with transaction.atomic():
+        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+        used = Application.objects.filter(
+            call=call, recommender=organisation, state__in=RECOMMENDED_STATES
+        ).count()
+        if quota < used:
+            raise WorkflowError(f"{organisation}已推荐 {used} 个服务团，名额不能少于 {used} 个。")
+        before = call.quota_for(organisation)
+        record, _ = RecommenderQuota.objects.update_or_create(
+            call=call,
+            organisation=organisation,
+            defaults={"quota": quota, "reason": reason.strip()},
+        )
+        audit(
+            record,
+            action="quota",
+            label="调整推荐名额",
+            user=user,
+            comment=f"{organisation}：{before} → {quota} 个；{reason.strip()}",
+            client_ip=client_ip,
+        )
+    return record
+
+
+def quota_table(call: Call):
+    """Each recommender with its quota and how many it has recommended, for the bureau."""
+    from django.db.models import Count, Q
+
+    used = dict(
+        Application.objects.filter(call=call, state__in=RECOMMENDED_STATES)
+        .values_list("recommender_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    raised = {q.organisation_id: q for q in call.quotas.all()}
+    rows = []
+    for org in Organisation.objects.filter(
+        Q(kind__in=Organisation.RECOMMENDER_KINDS), is_active=True
+    ).order_by("kind", "id"):
+        record = raised.get(org.pk)
+        rows.append(
+            {
+                "organisation": org,
+                "quota": record.quota if record else call.recommender_quota,
+                "reason": record.reason if record else "",
+                "used": used.get(org.pk, 0),
+            }
+        )
+    return rows

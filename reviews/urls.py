@@ -10,6 +10,7 @@ urlpatterns = [
     path("summary/", views.summary, name="summary"),
     path("export.xlsx", views.export_list, name="export"),
     path("extensions/", views.extensions, name="extensions"),
+    path("quotas/", views.quotas, name="quotas"),
     path("<int:pk>/funding/", views.funding, name="funding"),
     path("<int:pk>/pdf/", views.item_pdf, name="pdf"),
     path("assessment/<int:pk>/pdf/", views.item_pdf, {"kind": "assessment"}, name="assessment_pdf"),

@@ -462,3 +462,42 @@ def download_scan(request, pk):
         as_attachment=bool(request.GET.get("download")),
         filename=f"{item.reference}-{scan.get_kind_display()}{scan.extension}",
     )
+
+
+class QuotaForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        label="推荐单位",
+        queryset=Organisation.objects.filter(
+            kind__in=Organisation.RECOMMENDER_KINDS, is_active=True
+        ).order_by("kind", "id"),
+    )
+    quota = forms.IntegerField(
+        label="可推荐服务团数",
+        min_value=1,
+        max_value=99,
+        error_messages={"invalid": "请输入整数，例如 2。", "min_value": "推荐名额至少为 1 个。"},
+    )
+    reason = forms.CharField(label="理由", max_length=200)
+
+
+def quotas(request):
+    """The bureau raises a recommender's quota of recommended service teams (优中选优)."""
+    org = _reviewer_org(request)
+    call = Call.objects.current()
+    if not org.is_bureau or call is None:
+        raise Http404
+    form = QuotaForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_quota(
+                call=call, user=request.user, client_ip=client_ip(request), **form.cleaned_data
+            )
+            messages.success(request, "推荐名额已调整。")
+            return redirect("reviews:quotas")
+        except workflow.WorkflowError as exc:
+            form.add_error(None, str(exc))
+    return render(
+        request,
+        "reviews/quotas.html",
+        {"form": form, "call": call, "rows": services.quota_table(call)},
+    )

@@ -307,7 +307,7 @@ TRANSITIONS: dict[str, Transition] = {
 
 
 #: The audit record keeps what was submitted, so a later round can show what changed.
-SNAPSHOT_ACTIONS = frozenset({"submit", "submit_rectification"})
+SNAPSHOT_ACTIONS = frozenset({"submit"})
 
 
 def roles_of(user, item) -> set[str]:

@@ -246,3 +246,25 @@ def test_bureau_zip_follows_the_list_filter(client, call):
     assert len(archive.namelist()) == 1
     response = client.get(reverse("reviews:zip"), {"q": "没有这个"}, follow=True)
     assert "没有可打包的项目" in response.content.decode()
+
+
+def test_fingerprint_ignores_what_reviewers_record_later(call):
+    district = UnitFactory().district
+    unit = UnitFactory(district=district)
+    recommender = UserFactory(organisation=district)
+    app = CompleteApplicationFactory(call=call, unit=unit)
+    app = workflow.transition(app, "submit", user=UserFactory(organisation=unit))
+    submitted = printing.fingerprint(printing.submitted_snapshot(app))
+    app = workflow.transition(app, "accept", user=recommender)
+    app = workflow.transition(app, "recommend", user=recommender, comment="同意推荐")
+    from decimal import Decimal
+
+    from reviews import scoring
+
+    bureau = UserFactory(organisation=BureauFactory())
+    scoring.record_scores(
+        app, reviewer=bureau, points={c.pk: Decimal(7) for c in call.criteria.all()}
+    )
+    app.refresh_from_db()
+    assert app.recommender_rank == 1 and app.score_count == 1
+    assert printing.fingerprint(app.snapshot()) == submitted
