@@ -12,18 +12,44 @@ from shanghai_experts.models import Organisation
 from .states import State
 
 
+class AuditQuerySet(models.QuerySet):
+    """The audit trail is append-only: no bulk update or delete through the ORM."""
+
+    def update(self, **kwargs):
+        raise PermissionError("审计记录不可修改。")
+
+    def delete(self):
+        raise PermissionError("审计记录不可删除。")
+
+
 class AuditRecord(models.Model):
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
-    object_id = models.PositiveBigIntegerField()
+    """One event of the audit trail (等保2.0 三级: kept at least 190 days, never edited).
+
+    Workflow transitions (taken or refused), logins, failed logins, logouts, exports and
+    downloads: who, for which organisation, when, from where, on what, and the outcome.
+    """
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", "成功"
+        REFUSED = "refused", "被拒绝"
+        FAILED = "failed", "失败"
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True)
+    object_id = models.PositiveBigIntegerField(null=True)
     item = GenericForeignKey("content_type", "object_id")
 
     action = models.CharField("操作", max_length=32)
     action_label = models.CharField("操作名称", max_length=40)
+    outcome = models.CharField(
+        "结果", max_length=12, choices=Outcome.choices, default=Outcome.SUCCESS
+    )
     from_state = models.CharField("原状态", max_length=24, choices=State.choices, blank=True)
     to_state = models.CharField("新状态", max_length=24, choices=State.choices, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="操作人", on_delete=models.PROTECT
+        settings.AUTH_USER_MODEL, verbose_name="操作人", on_delete=models.PROTECT, null=True
     )
+    #: The login name as typed: kept for failed logins, where there may be no such user.
+    username = models.CharField("登录名", max_length=150, blank=True)
     organisation = models.ForeignKey(
         Organisation, verbose_name="操作机构", on_delete=models.PROTECT, null=True
     )
@@ -32,16 +58,29 @@ class AuditRecord(models.Model):
     snapshot = models.JSONField("提交内容", null=True, blank=True)
     created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
 
+    objects = AuditQuerySet.as_manager()
+
     class Meta:
-        verbose_name = "流转记录"
-        verbose_name_plural = "流转记录"
+        verbose_name = "审计记录"
+        verbose_name_plural = "审计记录"
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["content_type", "object_id", "created_at"])]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "created_at"]),
+            models.Index(fields=["action", "created_at"], name="audit_action_time"),
+        ]
 
     def __str__(self) -> str:
         return (
             f"{self.action_label}：{self.get_from_state_display()} → {self.get_to_state_display()}"
         )
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("审计记录不可修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("审计记录不可删除。")
 
 
 class ScoringCriterion(models.Model):

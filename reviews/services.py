@@ -30,6 +30,7 @@ def audit(obj, *, action, label, user, comment="", client_ip=None, state="") -> 
     return AuditRecord.objects.create(
         content_type=ContentType.objects.get_for_model(type(obj)),
         object_id=obj.pk,
+        username=user.get_username(),
         action=action,
         action_label=label,
         from_state=state,

@@ -306,6 +306,9 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
+#: Audited, but not part of an item's history as its page shows it.
+QUIET_ACTIONS = ("download_pdf", "download_scan")
+
 #: The audit record keeps what was submitted, so a later round can show what changed.
 SNAPSHOT_ACTIONS = frozenset({"submit"})
 
@@ -360,7 +363,29 @@ def transition(
 
     `params` carries what an action needs besides a comment (the 整改期限 of 限期整改).
     """
-    params = params or {}
+    try:
+        return _transition(item, action, user, comment, client_ip, params or {})
+    except WorkflowError as exc:
+        # A refused attempt is part of the audit trail too (it is not part of the history
+        # shown on the item, which lists what happened to it).
+        t = TRANSITIONS.get(action)
+        AuditRecord.objects.create(
+            content_type=ContentType.objects.get_for_model(type(item)),
+            object_id=item.pk,
+            action=action[:32],
+            action_label=t.label if t else "未知的操作",
+            outcome=AuditRecord.Outcome.REFUSED,
+            from_state=item.state,
+            actor=user,
+            username=user.get_username(),
+            organisation=getattr(user, "organisation", None),
+            comment=str(exc),
+            client_ip=client_ip,
+        )
+        raise
+
+
+def _transition(item, action, user, comment, client_ip, params):
     t = TRANSITIONS.get(action)
     if t is None:
         raise WorkflowError("未知的操作。")
@@ -388,6 +413,7 @@ def transition(
             from_state=from_state,
             to_state=t.target,
             actor=user,
+            username=user.get_username(),
             organisation=user.organisation,
             comment=comment,
             client_ip=client_ip,
@@ -400,8 +426,11 @@ def transition(
 def history(item):
     return (
         AuditRecord.objects.filter(
-            content_type=ContentType.objects.get_for_model(type(item)), object_id=item.pk
+            content_type=ContentType.objects.get_for_model(type(item)),
+            object_id=item.pk,
+            outcome=AuditRecord.Outcome.SUCCESS,
         )
+        .exclude(action__in=QUIET_ACTIONS)
         .select_related("actor", "organisation")
         .order_by("created_at", "id")
     )

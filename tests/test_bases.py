@@ -270,7 +270,9 @@ def test_rectification_cycle_through_the_pages(client, assessment, people):
     item.refresh_from_db()
     assert item.state == State.RECTIFIED
     actions = list(
-        AuditRecord.objects.filter(object_id=item.pk, content_type__model="assessment")
+        AuditRecord.objects.filter(
+            object_id=item.pk, content_type__model="assessment", outcome="success"
+        )
         .order_by("id")
         .values_list("action", flat=True)
     )

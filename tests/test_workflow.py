@@ -126,8 +126,14 @@ def test_transition(call, actors, kind, state, role, action):
         item.refresh_from_db()
         assert item.state == state
         assert not AuditRecord.objects.filter(
-            content_type__model=kind, object_id=item.pk, action=action
+            content_type__model=kind, object_id=item.pk, action=action, outcome="success"
         ).exists()
+        refused = AuditRecord.objects.get(content_type__model=kind, object_id=item.pk)
+        assert (refused.outcome, refused.actor, refused.from_state) == (
+            "refused",
+            actors[role],
+            state,
+        )
 
 
 def test_refusal_names_the_reason(call, actors):
