@@ -10,6 +10,9 @@ class ReviewsConfig(AppConfig):
         from shanghai_experts.models import Call
 
         post_save.connect(_seed_new_call, sender=Call, dispatch_uid="reviews.seed_criteria")
+        from . import signals
+
+        signals.connect()
 
 
 def _seed_new_call(sender, instance, created, raw=False, **kwargs):

@@ -2,10 +2,13 @@ import datetime
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
@@ -15,7 +18,7 @@ from shanghai_experts.models import Call, Organisation
 from shanghai_experts.text import plain_number
 
 from . import exports, printing, scans, scoring, services, workflow
-from .models import StampedScan
+from .models import AuditRecord, StampedScan
 from .queries import (
     QueueFilter,
     assessment_queue,
@@ -501,3 +504,110 @@ def quotas(request):
         "reviews/quotas.html",
         {"form": form, "call": call, "rows": services.quota_table(call)},
     )
+
+
+class AuditFilter(forms.Form):
+    ACTIONS = [
+        ("", "全部操作"),
+        ("login", "登录"),
+        ("login_failed", "登录失败"),
+        ("locked_out", "登录锁定"),
+        ("unlock", "解除锁定"),
+        ("logout", "退出"),
+        ("export", "导出一览表"),
+        ("download_zip", "批量下载打印表"),
+        ("download_pdf", "下载打印表"),
+        ("upload_scan", "上传盖章扫描件"),
+        ("download_scan", "下载盖章扫描件"),
+        *((a, t.label) for a, t in workflow.TRANSITIONS.items()),
+    ]
+    action = forms.ChoiceField(label="操作", choices=ACTIONS, required=False)
+    outcome = forms.ChoiceField(
+        label="结果", choices=[("", "全部结果"), *AuditRecord.Outcome.choices], required=False
+    )
+    q = forms.CharField(label="用户或机构", max_length=50, required=False)
+    since = forms.DateField(
+        label="起始日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            is_select = isinstance(field.widget, forms.Select)
+            field.widget.attrs["class"] = (
+                "form-select form-select-sm" if is_select else "form-control form-control-sm"
+            )
+        self.fields["since"].error_messages["invalid"] = "请输入日期，例如 2026-01-19。"
+        self.fields["until"].error_messages["invalid"] = "请输入日期，例如 2026-02-06。"
+
+    def apply(self, qs):
+        if not self.is_valid():
+            return qs
+        data = self.cleaned_data
+        if data["action"]:
+            qs = qs.filter(action=data["action"])
+        if data["outcome"]:
+            qs = qs.filter(outcome=data["outcome"])
+        if data["q"]:
+            qs = qs.filter(
+                Q(username__icontains=data["q"])
+                | Q(actor__first_name__icontains=data["q"])
+                | Q(organisation__name__icontains=data["q"])
+                | Q(organisation__short_name__icontains=data["q"])
+            )
+        if data["since"]:
+            qs = qs.filter(created_at__date__gte=data["since"])
+        if data["until"]:
+            qs = qs.filter(created_at__date__lte=data["until"])
+        return qs
+
+
+def audit_log(request):
+    """The bureau's view of the audit trail, newest first, filterable; read only."""
+    org = _reviewer_org(request)
+    if not org.is_bureau:
+        raise Http404
+    filters = AuditFilter(request.GET or None)
+    records = filters.apply(
+        AuditRecord.objects.select_related("actor", "organisation", "content_type").order_by(
+            "-created_at", "-id"
+        )
+    )
+    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "reviews/audit.html", {"filters": filters, "page": page})
+
+
+def lockouts(request):
+    """Accounts and addresses locked after repeated failed logins; the bureau unlocks them."""
+    from axes.models import AccessAttempt
+    from axes.utils import reset
+
+    org = _reviewer_org(request)
+    if not org.is_bureau:
+        raise Http404
+    if request.method == "POST":
+        attempt = get_object_or_404(AccessAttempt, pk=request.POST.get("attempt", ""))
+        if attempt.username:
+            reset(username=attempt.username)
+        if attempt.ip_address:
+            reset(ip=attempt.ip_address)
+        AuditRecord.objects.create(
+            action="unlock",
+            action_label="解除锁定",
+            actor=request.user,
+            username=request.user.get_username(),
+            organisation=org,
+            comment=f"解除 {attempt.username or '—'}（{attempt.ip_address or '—'}）的登录锁定",
+            client_ip=client_ip(request),
+        )
+        messages.success(request, f"已解除 {attempt.username or attempt.ip_address} 的登录锁定。")
+        return redirect("reviews:lockouts")
+    limit = settings.AXES_FAILURE_LIMIT
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    locked = AccessAttempt.objects.filter(
+        failures_since_start__gte=limit, attempt_time__gte=since
+    ).order_by("-attempt_time")
+    return render(request, "reviews/lockouts.html", {"locked": locked, "limit": limit})

@@ -1,4 +1,5 @@
 import pytest
+from django.urls import reverse
 
 from .factories import (
     PASSWORD,
@@ -37,8 +38,11 @@ def commission(db):
 
 @pytest.fixture
 def login(client):
+    """Log in through the login form, as a person does (and as django-axes watches)."""
+
     def do(user):
-        assert client.login(username=user.username, password=PASSWORD)
+        response = client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
+        assert response.status_code == 302, response.content.decode()[:500]
         return client
 
     return do

@@ -236,6 +236,7 @@ def test_export_query_count_is_constant(client, call, district, people, who):
     call.recommender_quota = 10
     call.save()
     recommend(call, district, people)
+    read(client.get(reverse("reviews:export")))  # the session's first touch is not the export's
     with CaptureQueriesContext(connection) as one:
         read(client.get(reverse("reviews:export")))
     for _ in range(4):
