@@ -7,7 +7,13 @@ APT_PACKAGES := fonts-noto-cjk fonts-dejavu-core libharfbuzz-subset0 libpango-1.
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint deps system-deps venv demo bench clean
+.PHONY: run test lint deps system-deps venv demo bench prod load-bench clean
+
+# Production mode on this machine: PostgreSQL, gunicorn, WhiteNoise, DEBUG off.
+PROD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/shanghai_experts
+PROD_ENV = DEBUG=0 DATABASE_URL=$(PROD_DATABASE_URL) CONN_MAX_AGE=60 \
+	SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}" ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}" \
+	HTTPS="$${HTTPS:-0}" PRIVATE_MEDIA_ROOT="$${PRIVATE_MEDIA_ROOT:-var/private}"
 
 run: deps  ## Migrate an SQLite database, load demo data and serve on http://127.0.0.1:8000
 	$(PY) manage.py migrate --noinput
@@ -43,6 +49,20 @@ bench: deps  ## Print the benchmark figures (queue pages, 一览表 export, PDFs
 	$(PY) benchmarks/queue_bench.py
 	$(PY) benchmarks/export_bench.py
 	$(PY) benchmarks/pdf_bench.py
+
+prod: deps  ## Serve in production mode against PostgreSQL on http://127.0.0.1:8000 (gunicorn)
+	./.ci/start-postgres
+	mkdir -p var && test -s var/secret_key || $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key
+	psql -h 127.0.0.1 -U postgres -tc "SELECT 1 FROM pg_database WHERE datname='shanghai_experts'" | grep -q 1 || \
+		createdb -h 127.0.0.1 -U postgres shanghai_experts
+	$(PROD_ENV) $(PY) manage.py migrate --noinput
+	$(PROD_ENV) $(PY) manage.py collectstatic --noinput -v0
+	$(PROD_ENV) $(PY) manage.py load_demo
+	$(PROD_ENV) $(VENV)/bin/gunicorn shanghai_experts.wsgi -c gunicorn.conf.py
+
+load-bench: deps  ## Deadline-day load test of the production server (PostgreSQL, gunicorn)
+	./.ci/start-postgres
+	$(PY) benchmarks/load_bench.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3
