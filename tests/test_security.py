@@ -68,10 +68,11 @@ def test_passwords_are_hashed_with_argon2(settings):
     from shanghai_experts import settings as project_settings
 
     # The suite hashes with MD5 for speed (conftest); the project's own setting is Argon2.
-    assert project_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+    assert project_settings.PASSWORD_HASHERS[0] == "shanghai_experts.auth.Argon2Hasher"
     settings.PASSWORD_HASHERS = project_settings.PASSWORD_HASHERS
     hashed = make_password("Shanghai#2026")
-    assert hashed.startswith("argon2$") and check_password("Shanghai#2026", hashed)
+    assert hashed.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert check_password("Shanghai#2026", hashed)
 
 
 # --- login throttling ------------------------------------------------------------------------
