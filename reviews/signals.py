@@ -3,6 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
+from shanghai_experts.auth import clean_username
 from shanghai_experts.http import client_ip
 
 from .models import AuditRecord
@@ -42,7 +43,7 @@ def logged_out(sender, request, user, **kwargs):
 
 
 def login_failed(sender, credentials, request=None, **kwargs):
-    username = (credentials or {}).get("username", "")
+    username = clean_username((credentials or {}).get("username", ""))
     known = get_user_model()._default_manager.filter(username=username).first()
     _record(
         request,
@@ -61,7 +62,7 @@ def locked_out(sender, request, username=None, ip_address=None, **kwargs):
         action="locked_out",
         label="登录锁定",
         outcome=Outcome.REFUSED,
-        username=username or "",
+        username=clean_username(username),
         comment=f"连续登录失败，账号与来源地址 {ip_address or ''} 锁定 30 分钟",
     )
 

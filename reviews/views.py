@@ -1,4 +1,3 @@
-import datetime
 from decimal import Decimal, InvalidOperation
 
 from django import forms
@@ -105,6 +104,15 @@ def _bulk(request):
     return redirect("reviews:queue")
 
 
+def _text_error(value: str, limit: int) -> str | None:
+    """Why free text cannot be stored, in the words Django's own forms use."""
+    try:
+        forms.CharField(max_length=limit, required=False).clean(value)
+    except forms.ValidationError as exc:
+        return exc.messages[0]
+    return None
+
+
 def _workflow_model(kind: str):
     if kind == workflow.ASSESSMENT:
         from bases.models import Assessment
@@ -113,23 +121,37 @@ def _workflow_model(kind: str):
     return Application
 
 
+class ActionForm(forms.Form):
+    """What a workflow action may carry: an opinion, and a deadline for 限期整改."""
+
+    comment = forms.CharField(label="意见", required=False, max_length=2000)
+    deadline = forms.DateField(
+        label="整改期限",
+        required=False,
+        error_messages={"invalid": "请选择日期，例如 2026-06-30。"},
+    )
+
+
 @require_POST
 def act(request, pk, action, kind=workflow.APPLICATION):
     item = get_object_or_404(_workflow_model(kind).objects.visible_to(request.user), pk=pk)
     t = workflow.TRANSITIONS.get(action)
+    form = ActionForm(request.POST)
+    if not form.is_valid():
+        for name, errors in form.errors.items():
+            messages.error(
+                request, f"未能{t.label if t else '操作'}：{form.fields[name].label}：{errors[0]}"
+            )
+        return redirect(item)
     params = {}
-    if request.POST.get("deadline"):
-        try:
-            params["deadline"] = datetime.date.fromisoformat(request.POST["deadline"])
-        except ValueError:
-            messages.error(request, "整改期限：请选择日期，例如 2026-06-30。")
-            return redirect(item)
+    if form.cleaned_data["deadline"]:
+        params["deadline"] = form.cleaned_data["deadline"]
     try:
         item = workflow.transition(
             item,
             action,
             user=request.user,
-            comment=request.POST.get("comment", ""),
+            comment=form.cleaned_data["comment"],
             client_ip=client_ip(request),
             params=params,
         )
@@ -243,6 +265,9 @@ def score(request, pk):
         typed = {f"criterion-{c.pk}": request.POST.get(f"criterion-{c.pk}", "") for c in criteria}
         comment = request.POST.get("comment", "")
         points, errors = scoring.parse_points(criteria, request.POST)
+        comment_error = _text_error(comment, 2000)
+        if comment_error:
+            errors[0] = f"评审意见：{comment_error}"
         if not errors:
             try:
                 scoring.record_scores(
@@ -257,7 +282,7 @@ def score(request, pk):
             except workflow.WorkflowError as exc:
                 messages.error(request, f"评分未保存：{exc}")
         else:
-            messages.error(request, "评分未保存：请更正标出的评分项。")
+            messages.error(request, "评分未保存：" + errors.pop(0, "请更正标出的评分项。"))
     rows = [
         {"criterion": c, "value": typed.get(f"criterion-{c.pk}", ""), "error": errors.get(c.pk)}
         for c in criteria

@@ -30,3 +30,15 @@ class Argon2Hasher(Argon2PasswordHasher):
     time_cost = 2
     memory_cost = 19456
     parallelism = 1
+
+
+def clean_username(value) -> str:
+    """A login name as typed, fit to store: no NUL characters (PostgreSQL refuses them in
+    text), at most 150 characters."""
+    return str(value or "").replace("\x00", "")[:150]
+
+
+def axes_username(request, credentials) -> str:
+    """django-axes records the typed login name of every attempt; keep it storable."""
+    source = credentials if credentials else getattr(request, "POST", {})
+    return clean_username(source.get("username"))

@@ -136,6 +136,7 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_VERBOSE = False
+AXES_USERNAME_CALLABLE = "shanghai_experts.auth.axes_username"
 
 # Sessions end after 30 minutes without a request and when the browser closes.
 SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_MINUTES", "30")) * 60

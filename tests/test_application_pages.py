@@ -234,3 +234,19 @@ def test_create_refused_after_the_deadline(unit_client, call, unit):
     assert "本批次申报已截止，不能新建申报。" in page
     assert "新建服务团申报（附件1）" not in page
     assert not Application.objects.filter(unit=unit).exists()
+
+
+def test_each_application_gets_its_own_blank_rows(client, call):
+    """The blank row template is cached; it must still name its own application."""
+    import re
+
+    pages = {}
+    for _ in range(2):
+        unit = UnitFactory()
+        app = CompleteApplicationFactory(call=call, unit=unit)
+        client.force_login(UserFactory(organisation=unit))
+        pages[app.pk] = client.get(reverse("applications:edit", args=[app.pk])).content.decode()
+    for pk, page in pages.items():
+        blank = page[page.index('<template class="formset-empty">') :]
+        parent = re.search(r'name="experts-__prefix__-application" value="(\d+)"', blank)
+        assert parent and int(parent.group(1)) == pk
