@@ -273,3 +273,33 @@ def test_check_deploy_is_clean_with_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("phone", "masked"),
+    [
+        ("13812341234", "138****1234"),
+        ("021-63588888", "021-****8888"),
+        ("021-63588888-123", "021-*******8-123"),
+        ("", ""),
+        ("12", "**"),
+    ],
+)
+def test_phone_masking(phone, masked):
+    from shanghai_experts.templatetags.ui import mask_phone
+
+    assert mask_phone(phone) == masked
+
+
+@pytest.mark.django_db
+def test_lists_mask_phones_and_item_pages_show_them(client, call):
+    from .factories import AssessmentFactory
+
+    item = AssessmentFactory(call=call, mobile="13912345678")
+    item.base.mobile = "13912345678"
+    item.base.save()
+    client.force_login(UserFactory(organisation=BureauFactory()))
+    registry = client.get(reverse("bases:list")).content.decode()
+    assert "139****5678" in registry and "13912345678" not in registry
+    detail = client.get(reverse("bases:assessment", args=[item.pk])).content.decode()
+    assert "13912345678" in detail

@@ -69,3 +69,19 @@ def minute(value) -> str:
     if not value:
         return ""
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
+@register.filter
+def mask_phone(value) -> str:
+    """A phone number as lists show it to those who do not need it: 138****1234.
+
+    Mobiles keep their first three and last four digits; other numbers keep the area code
+    and the last four. Item pages and the exports the notice requires show the full number.
+    """
+    text = str(value or "").strip()
+    digits = [i for i, c in enumerate(text) if c.isdigit()]
+    if len(digits) < 7:
+        return "*" * len(text)
+    keep_head = 3 if text.startswith("1") else text.find("-") + 1 if "-" in text else 3
+    hidden = {i for i in digits[:-4] if i >= keep_head}
+    return "".join("*" if i in hidden else c for i, c in enumerate(text))
