@@ -1,6 +1,7 @@
 """Playwright in Debian's Chromium (never a downloaded browser)."""
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -28,15 +29,35 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+@pytest.fixture
+def checkpoint(page, tmp_path):
+    """Screenshot each main page a journey passes; kept under test-results/ on failure."""
+    shots = []
+
+    def take(name: str):
+        path = tmp_path / f"{len(shots) + 1:02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        shots.append(path)
+
+    take.shots = shots
+    return take
+
+
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     if report.when == "call" and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
         page = item.funcargs.get("page")
         if page is not None:
-            ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / f"{item.name}.png"), full_page=True)
+        shots = getattr(item.funcargs.get("checkpoint"), "shots", [])
+        if shots:
+            folder = ARTIFACTS / item.name
+            folder.mkdir(exist_ok=True)
+            for shot in shots:
+                shutil.copy(shot, folder / shot.name)
 
 
 def log_in(page, live_server, user):
@@ -50,4 +71,4 @@ def log_in(page, live_server, user):
     page.get_by_label("用户名").fill(user.username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
-    expect(page.get_by_test_id("who")).to_be_visible()
+    expect(page.get_by_test_id("who")).to_be_attached()  # folded in the menu on a phone

@@ -12,16 +12,12 @@ from tests.factories import CallFactory, UnitFactory, UserFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_unit_fills_and_submits_application(page, live_server):
-    CallFactory()
-    unit = UnitFactory()
-    user = UserFactory(organisation=unit)
-    log_in(page, live_server, user)
-
+def fill_application(page, unit, name="浏览器测试服务团"):
+    """Create a draft and fill every box of 附件1 as a person does, up to submitting."""
     page.get_by_role("button", name="新建服务团申报（附件1）").click()
     expect(page.get_by_role("heading", name="2026 年专家服务基层示范团项目申报表")).to_be_visible()
 
-    page.get_by_label("服务团名称").fill("浏览器测试服务团")
+    page.get_by_label("服务团名称").fill(name)
     page.get_by_label("国家级").first.check()
     page.locator("input[name=relies_on_base_choice][value=no]").check()
     expect(page.get_by_label("基地名称")).to_be_hidden()
@@ -83,6 +79,13 @@ def test_unit_fills_and_submits_application(page, live_server):
     page.get_by_label("申报单位意见").fill("同意申报。")
     page.get_by_label("推荐单位（提交至）").select_option(label=str(unit.district))
 
+
+def test_unit_fills_and_submits_application(page, live_server):
+    CallFactory()
+    unit = UnitFactory()
+    user = UserFactory(organisation=unit)
+    log_in(page, live_server, user)
+    fill_application(page, unit)
     page.get_by_test_id("submit").dblclick()
     expect(page.get_by_test_id("state")).to_have_text("已提交，待推荐单位受理")
     expect(page.get_by_test_id("places")).to_contain_text("覆盖 1 个地市、2 个区县")
