@@ -1,5 +1,7 @@
 """The whole process in Chromium, one role after another, and the form on a phone."""
 
+import io
+
 import openpyxl
 import pytest
 from playwright.sync_api import expect
@@ -80,7 +82,8 @@ def test_the_whole_process(page, live_server, checkpoint):
     page.get_by_role("link", name="全市申报").click()
     with page.expect_download() as download:
         page.get_by_role("link", name="导出推荐国家级名单").click()
-    sheet = openpyxl.load_workbook(download.value.path()).active
+    with open(download.value.path(), "rb") as fh:  # a temporary name without ".xlsx"
+        sheet = openpyxl.load_workbook(io.BytesIO(fh.read())).active
     assert sheet["A1"].value == "2026年专家服务基层项目一览表"
     assert sheet["D3"].value == "全流程服务团" and sheet["C3"].value == "国家级服务团"
 
