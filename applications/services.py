@@ -6,7 +6,6 @@ import dataclasses
 import datetime
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -15,7 +14,13 @@ from django.utils import timezone
 from reviews.states import State
 from shanghai_experts.models import Call, Organisation
 from shanghai_experts.text import plain_number, reader_length
-from shanghai_experts.validators import validate_mobile, validate_office_phone, validate_uscc
+from shanghai_experts.validators import (
+    format_error,
+    is_blank,
+    validate_mobile,
+    validate_office_phone,
+    validate_uscc,
+)
 
 from .models import (
     QUALIFYING_TITLE_LEVELS,
@@ -75,18 +80,6 @@ def _label(field: str) -> str:
     return str(Application._meta.get_field(field).verbose_name)
 
 
-def _empty(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _check_format(value, validator) -> str | None:
-    try:
-        validator(value)
-    except ValidationError as exc:
-        return exc.messages[0]
-    return None
-
-
 def submission_problems(app: Application) -> list[Problem]:
     """Every reason `app` cannot be submitted, in the order of the paper form."""
     call: Call = app.call
@@ -96,10 +89,10 @@ def submission_problems(app: Application) -> list[Problem]:
         problems.append(Problem(field, message, section, row_pk))
 
     for field in REQUIRED_FIELDS:
-        if _empty(getattr(app, field)):
+        if is_blank(getattr(app, field)):
             add(field, "此项为必填项。")
 
-    uscc_error = _check_format(app.unit.uscc, validate_uscc)
+    uscc_error = format_error(app.unit.uscc, validate_uscc)
     if uscc_error:
         add("unit", f"本单位{uscc_error}请联系管理员更正机构信息。")
 
@@ -108,7 +101,7 @@ def submission_problems(app: Application) -> list[Problem]:
     elif app.relies_on_base:
         if not app.base_level:
             add("base_level", "依托专家服务基地时，请选择基地级别（部级、省级、市级）。")
-        if _empty(app.base_name):
+        if is_blank(app.base_name):
             add("base_name", "依托专家服务基地时，请填写基地名称。")
 
     if app.service_count is not None and app.service_count < 1:
@@ -135,22 +128,22 @@ def submission_problems(app: Application) -> list[Problem]:
         ("email", validate_email),
     ):
         value = getattr(app, field)
-        if not _empty(value):
-            error = _check_format(value.strip(), validator)
+        if not is_blank(value):
+            error = format_error(value.strip(), validator)
             if error:
                 add(field, "请输入有效的电子邮箱地址。" if field == "email" else error)
 
     for box in ASSISTANCE_BOXES:
         ticked, counties = getattr(app, box), getattr(app, f"{box}_counties")
-        if ticked and _empty(counties):
+        if ticked and is_blank(counties):
             add(f"{box}_counties", "已勾选此项，请填写县（市、区）名称。")
-        if not ticked and not _empty(counties):
+        if not ticked and not is_blank(counties):
             add(box, "填写了县名称，请勾选此项，或清空县名称。")
 
     forms = app.service_forms or []
     if not forms:
         add("service_forms", "请至少选择一种服务形式。")
-    if ServiceForm.OTHER in forms and _empty(app.service_form_other):
+    if ServiceForm.OTHER in forms and is_blank(app.service_form_other):
         add("service_form_other", "选择“其他”时，请填写具体服务形式。")
 
     for field, limit in (
@@ -199,7 +192,7 @@ def _check_money(app, call, add) -> None:
             add(section, f"请至少填写一项{noun}。")
             continue
         for row in rows:
-            if _empty(getattr(row, name_field)):
+            if is_blank(getattr(row, name_field)):
                 add(name_field, "此项为必填项。", section, row.pk)
             if row.amount is None:
                 add("amount", "此项为必填项。", section, row.pk)
@@ -220,15 +213,15 @@ def _check_experts(app, add) -> None:
         return
     for expert in experts:
         for field in ("name", "work_unit", "affiliation", "title", "title_level", "mobile"):
-            if _empty(getattr(expert, field)):
+            if is_blank(getattr(expert, field)):
                 add(field, "此项为必填项。", "experts", expert.pk)
         if expert.title_level and expert.title_level not in QUALIFYING_TITLE_LEVELS:
             add("title_level", "专家应具有副高级及以上专业技术职称。", "experts", expert.pk)
-        if not _empty(expert.mobile):
-            error = _check_format(expert.mobile.strip(), validate_mobile)
+        if not is_blank(expert.mobile):
+            error = format_error(expert.mobile.strip(), validate_mobile)
             if error:
                 add("mobile", error, "experts", expert.pk)
-        if "other" in (expert.talents or []) and _empty(expert.talent_other):
+        if "other" in (expert.talents or []) and is_blank(expert.talent_other):
             add("talent_other", "选择“其他”时，请写明人才计划或荣誉。", "experts", expert.pk)
     if not any(expert.is_leader for expert in experts):
         add("experts", "请至少指定一名领衔专家。")
@@ -245,7 +238,7 @@ def _check_places(app, add) -> None:
         add("places", "请至少填写一个活动地点。")
     for place in places:
         for field in ("province", "city", "county"):
-            if _empty(getattr(place, field)):
+            if is_blank(getattr(place, field)):
                 add(field, "此项为必填项。", "places", place.pk)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
@@ -16,7 +15,12 @@ from reviews.states import State
 from reviews.workflow import WorkflowError
 from shanghai_experts.models import Call, Organisation, User
 from shanghai_experts.text import plain_number, reader_length
-from shanghai_experts.validators import validate_mobile, validate_office_phone
+from shanghai_experts.validators import (
+    format_error,
+    is_blank,
+    validate_mobile,
+    validate_office_phone,
+)
 
 from .models import Assessment, Base, HostType
 
@@ -47,18 +51,6 @@ REQUIRED_FIELDS = (
 LIMITED_NARRATIVES = ("activities", "three_year_plan")
 
 
-def _empty(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _format_error(value, validator) -> str | None:
-    try:
-        validator(value)
-    except ValidationError as exc:
-        return exc.messages[0]
-    return None
-
-
 def submission_problems(assessment: Assessment) -> list[Problem]:
     """Every reason the form cannot be submitted yet, in the order of the paper form."""
     problems: list[Problem] = []
@@ -67,9 +59,9 @@ def submission_problems(assessment: Assessment) -> list[Problem]:
         problems.append(Problem(field, message))
 
     for field in REQUIRED_FIELDS:
-        if _empty(getattr(assessment, field)):
+        if is_blank(getattr(assessment, field)):
             add(field, "此项为必填项。")
-    if assessment.host_type == HostType.OTHER and _empty(assessment.host_type_other):
+    if assessment.host_type == HostType.OTHER and is_blank(assessment.host_type_other):
         add("host_type_other", "依托单位类型选择“其他”时，请注明类型。")
     if (
         assessment.own_experts is not None
@@ -83,8 +75,8 @@ def submission_problems(assessment: Assessment) -> list[Problem]:
         ("email", validate_email),
     ):
         value = getattr(assessment, field)
-        if not _empty(value):
-            error = _format_error(value, validator)
+        if not is_blank(value):
+            error = format_error(value, validator)
             if error:
                 add(field, "E-mail 格式不正确。" if field == "email" else error)
     limit = assessment.call.base_narrative_limit

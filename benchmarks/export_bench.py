@@ -11,68 +11,27 @@ Uses a throw-away SQLite file unless DATABASE_URL is set (then a fresh test data
 """
 
 import argparse
-import os
 import statistics
-import sys
 import tempfile
 import time
 import tracemalloc
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-if "DATABASE_URL" not in os.environ:
-    os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shanghai_experts.settings")
-os.environ.setdefault("DEBUG", "1")
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.db import connection  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
+from common import fresh_database, make_call, make_organisations
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 
 def populate(n: int):
-    import datetime
     from decimal import Decimal
 
-    from django.core.management import call_command
     from django.utils import timezone
-    from stdnum.cn import uscc
 
     from applications.models import Application, Expert, ServicePlace
     from reviews.states import State
-    from shanghai_experts.models import Call, Organisation
 
-    call_command("migrate", verbosity=0)
-    call = Call.objects.create(
-        year=2026,
-        document_number="沪人社专〔2026〕14号",
-        title="基准",
-        opens_on=datetime.date(2026, 1, 19),
-        unit_deadline=timezone.now() + datetime.timedelta(days=10),
-        recommender_deadline=timezone.now() + datetime.timedelta(days=20),
-        applications_per_unit=n,
-    )
-    districts = [
-        Organisation.objects.create(kind="district", name=f"第{i}区人社局", short_name=f"第{i}区")
-        for i in range(16)
-    ]
-    units = []
-    for i in range(200):
-        body = f"91310000MA{i:07d}"
-        units.append(
-            Organisation(
-                kind="unit",
-                name=f"上海市第{i}单位",
-                uscc=body + uscc.calc_check_digit(body),
-                district=districts[i % 16],
-            )
-        )
-    Organisation.objects.bulk_create(units)
-    units = list(Organisation.objects.filter(kind="unit"))
+    fresh_database()
+    call = make_call(applications_per_unit=n)
+    districts, units = make_organisations()
     now = timezone.now()
     ranks = {}
 
@@ -211,8 +170,6 @@ def main():
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    if connection.vendor != "sqlite":
-        connection.creation.create_test_db(verbosity=0, autoclobber=True)
 
     from applications.models import Application
     from reviews import exports

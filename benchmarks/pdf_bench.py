@@ -13,23 +13,10 @@ Uses a throw-away SQLite file unless DATABASE_URL is set (then a fresh test data
 import argparse
 import os
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-if "DATABASE_URL" not in os.environ:
-    os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shanghai_experts.settings")
-os.environ.setdefault("DEBUG", "1")
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.db import connection  # noqa: E402
+from common import ROOT, fresh_database, make_call, make_organisations
+from django.db import connection
 
 
 def resident_mib() -> float:
@@ -43,10 +30,6 @@ def populate(count: int):
     import datetime
     from decimal import Decimal
 
-    from django.core.management import call_command
-    from django.utils import timezone
-    from stdnum.cn import uscc
-
     from applications.models import (
         Application,
         BudgetItem,
@@ -54,27 +37,12 @@ def populate(count: int):
         FundingSource,
         ServicePlace,
     )
-    from shanghai_experts.models import Call, Organisation
 
-    call_command("migrate", verbosity=0)
-    call = Call.objects.create(
-        year=2026,
-        document_number="沪人社专〔2026〕14号",
-        title="基准",
-        opens_on=datetime.date(2026, 1, 19),
-        unit_deadline=timezone.now() + datetime.timedelta(days=10),
-        recommender_deadline=timezone.now() + datetime.timedelta(days=20),
-    )
-    district = Organisation.objects.create(kind="district", name="黄浦区人社局")
+    fresh_database()
+    call = make_call()
+    (district,), units = make_organisations(units=count, districts=1)
     apps = []
-    for i in range(count):
-        body = f"91310000MA{i:07d}"
-        unit = Organisation.objects.create(
-            kind="unit",
-            name=f"上海市第{i}人民医院",
-            uscc=body + uscc.calc_check_digit(body),
-            district=district,
-        )
+    for i, unit in enumerate(units):
         app = Application.objects.create(
             call=call,
             unit=unit,
@@ -134,8 +102,6 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=100)
     args = parser.parse_args()
-    if connection.vendor != "sqlite":
-        connection.creation.create_test_db(verbosity=0, autoclobber=True)
 
     from weasyprint import HTML
 

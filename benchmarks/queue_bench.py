@@ -12,28 +12,15 @@ Uses a throw-away SQLite file unless DATABASE_URL is set (then a fresh test data
 import argparse
 import os
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-if "DATABASE_URL" not in os.environ:
-    os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shanghai_experts.settings")
-os.environ["DEBUG"] = "1"  # development settings; DEBUG is turned off below
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.contrib.auth.decorators import login_not_required  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.shortcuts import render  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
-from django.urls import include, path  # noqa: E402
+from common import fresh_database, make_call, make_organisations
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.shortcuts import render
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import include, path
 
 BARE_ROWS = [
     {
@@ -60,44 +47,18 @@ urlpatterns = [
 
 
 def populate(n: int):
-    import datetime
     from decimal import Decimal
 
-    from django.core.management import call_command
     from django.utils import timezone
-    from stdnum.cn import uscc
 
     from applications.models import Application
     from reviews.states import State
-    from shanghai_experts.models import Call, Organisation, User
+    from shanghai_experts.models import Organisation, User
 
-    call_command("migrate", verbosity=0)
-    call = Call.objects.create(
-        year=2026,
-        document_number="沪人社专〔2026〕14号",
-        title="基准",
-        opens_on=datetime.date(2026, 1, 19),
-        unit_deadline=timezone.now() + datetime.timedelta(days=10),
-        recommender_deadline=timezone.now() + datetime.timedelta(days=20),
-        applications_per_unit=n,
-    )
+    fresh_database()
+    call = make_call(applications_per_unit=n)
     bureau = Organisation.objects.create(kind="municipal", name="上海市人力资源和社会保障局")
-    districts = [
-        Organisation.objects.create(kind="district", name=f"第{i}区人社局") for i in range(16)
-    ]
-    units = []
-    for i in range(200):
-        body = f"91310000MA{i:07d}"
-        units.append(
-            Organisation(
-                kind="unit",
-                name=f"上海市第{i}单位",
-                uscc=body + uscc.calc_check_digit(body),
-                district=districts[i % 16],
-            )
-        )
-    Organisation.objects.bulk_create(units)
-    units = list(Organisation.objects.filter(kind="unit"))
+    districts, units = make_organisations()
     states = [State.SUBMITTED, State.UNDER_REVIEW, State.RETURNED, State.NOT_RECOMMENDED]
     now = timezone.now()
     Application.objects.bulk_create(
@@ -175,10 +136,6 @@ def main():
     # No setup_test_environment(): it instruments every template render with a signal whose
     # receiver copies the context, which production never pays and which would weigh pages
     # that render many small templates (form widgets) far more than the bare view.
-    if connection.vendor != "sqlite":
-        from django.test.utils import get_runner  # noqa: F401
-
-        connection.creation.create_test_db(verbosity=0, autoclobber=True)
     with override_settings(
         ROOT_URLCONF=__name__,
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],

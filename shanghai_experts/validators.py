@@ -52,3 +52,17 @@ def validate_uscc(value: str) -> None:
         raise ValidationError(
             "统一社会信用代码校验位不正确，请核对（GB 32100-2015）。", code="uscc_checksum"
         )
+
+
+def is_blank(value) -> bool:
+    """Nothing filled in: None, or only whitespace."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def format_error(value, validator) -> str | None:
+    """The validator's (Chinese) message for `value`, or None when it passes."""
+    try:
+        validator(value)
+    except ValidationError as exc:
+        return exc.messages[0]
+    return None
