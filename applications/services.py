@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime
 from decimal import Decimal
 
 from django.core.validators import validate_email
@@ -13,7 +12,7 @@ from django.utils import timezone
 
 from reviews.states import State
 from shanghai_experts.models import Call, Organisation
-from shanghai_experts.text import plain_number, reader_length
+from shanghai_experts.text import plain_number, plain_value, reader_length
 from shanghai_experts.validators import (
     format_error,
     is_blank,
@@ -329,13 +328,6 @@ def create_application(*, unit: Organisation, call: Call, token=None) -> tuple[A
 def snapshot(app: Application) -> dict:
     """The submitted content as plain data: for the history's diff and the fingerprint."""
 
-    def plain(value):
-        if isinstance(value, Decimal):
-            return plain_number(value)
-        if isinstance(value, datetime.date):
-            return value.isoformat()
-        return value
-
     skip = {
         "id",
         "call",
@@ -358,7 +350,7 @@ def snapshot(app: Application) -> dict:
         "score_count",
     }
     data = {
-        f.name: plain(f.value_from_object(app))
+        f.name: plain_value(f.value_from_object(app))
         for f in Application._meta.concrete_fields
         if f.name not in skip
     }
@@ -382,7 +374,8 @@ def snapshot(app: Application) -> dict:
     }
     for relation, fields in rows.items():
         data[relation] = [
-            {f: plain(getattr(row, f)) for f in fields} for row in getattr(app, relation).all()
+            {f: plain_value(getattr(row, f)) for f in fields}
+            for row in getattr(app, relation).all()
         ]
     return data
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
-from decimal import Decimal
-
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
@@ -14,7 +11,7 @@ from reviews.services import audit
 from reviews.states import State
 from reviews.workflow import WorkflowError
 from shanghai_experts.models import Call, Organisation, User
-from shanghai_experts.text import plain_number, reader_length
+from shanghai_experts.text import plain_value, reader_length
 from shanghai_experts.validators import (
     format_error,
     is_blank,
@@ -143,13 +140,6 @@ def open_assessments(*, call: Call, user: User, bases=None, client_ip=None) -> l
 def snapshot(assessment: Assessment) -> dict:
     """The submitted content as plain data, for the history's diff and the fingerprint."""
 
-    def plain(value):
-        if isinstance(value, Decimal):
-            return plain_number(value)
-        if isinstance(value, datetime.date):
-            return value.isoformat()
-        return value
-
     skip = {
         "id",
         "call",
@@ -168,7 +158,7 @@ def snapshot(assessment: Assessment) -> dict:
         "rectification_submitted_at",
     }
     return {
-        f.name: plain(f.value_from_object(assessment))
+        f.name: plain_value(f.value_from_object(assessment))
         for f in Assessment._meta.concrete_fields
         if f.name not in skip
     }

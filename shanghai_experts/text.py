@@ -23,3 +23,15 @@ def plain_number(value) -> str:
     from decimal import Decimal
 
     return format(Decimal(value).normalize(), "f")
+
+
+def plain_value(value):
+    """A stored value as plain data for a snapshot: amounts as written, dates in ISO form."""
+    import datetime
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return plain_number(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
