@@ -375,7 +375,9 @@ def transition(
             action=action[:32],
             action_label=t.label if t else "未知的操作",
             outcome=AuditRecord.Outcome.REFUSED,
-            from_state=item.state,
+            # The state it was refused in, not the caller's possibly stale copy of it.
+            from_state=type(item).objects.filter(pk=item.pk).values_list("state", flat=True).first()
+            or "",
             actor=user,
             username=user.get_username(),
             organisation=getattr(user, "organisation", None),

@@ -175,6 +175,10 @@ def test_queue_query_count_is_constant(client, call, setup, who):
     assert len(one) <= 10
 
 
+def winner_state(action):
+    return {"return": State.RETURNED, "recommend": State.RECOMMENDED}[action]
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 def test_two_recommender_actions_at_once_never_lose_an_update(call):
@@ -210,8 +214,10 @@ def test_two_recommender_actions_at_once_never_lose_an_update(call):
     app.refresh_from_db()
     assert len(outcomes) == 2 and outcomes.count("refused") == 1
     winner = next(o for o in outcomes if o != "refused")
-    assert app.state == {"return": State.RETURNED, "recommend": State.RECOMMENDED}[winner]
-    assert AuditRecord.objects.filter(object_id=app.pk).count() == 3
+    assert app.state == winner_state(winner)
+    assert AuditRecord.objects.filter(object_id=app.pk, outcome="success").count() == 3
+    refused = AuditRecord.objects.get(object_id=app.pk, outcome="refused")
+    assert refused.from_state == winner_state(winner) and refused.actor in (first, second)
 
 
 @pytest.mark.django_db(transaction=True)
