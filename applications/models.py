@@ -180,6 +180,8 @@ class Application(models.Model):
                 fields=["call", "state", "recommender", "category"],
                 name="application_call_state",
             ),
+            # A unit's own items in a call: its home page and the per-unit limit.
+            models.Index(fields=["unit", "call", "state"], name="application_unit_call"),
         ]
         constraints = [
             models.UniqueConstraint(

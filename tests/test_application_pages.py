@@ -250,3 +250,11 @@ def test_each_application_gets_its_own_blank_rows(client, call):
         blank = page[page.index('<template class="formset-empty">') :]
         parent = re.search(r'name="experts-__prefix__-application" value="(\d+)"', blank)
         assert parent and int(parent.group(1)) == pk
+
+
+def test_no_template_comment_leaks_into_the_page(client, call):
+    unit = UnitFactory()
+    app = CompleteApplicationFactory(call=call, unit=unit)
+    client.force_login(UserFactory(organisation=unit))
+    page = client.get(reverse("applications:edit", args=[app.pk])).content.decode()
+    assert "{#" not in page and "#}" not in page and "{%" not in page

@@ -1,6 +1,6 @@
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from reviews.states import State
 
@@ -85,3 +85,93 @@ def mask_phone(value) -> str:
     keep_head = 3 if text.startswith("1") else text.find("-") + 1 if "-" in text else 3
     hidden = {i for i in digits[:-4] if i >= keep_head}
     return "".join("*" if i in hidden else c for i, c in enumerate(text))
+
+
+WIDGET_CLASSES = {
+    "TextInput": "textinput form-control",
+    "NumberInput": "numberinput form-control",
+    "EmailInput": "emailinput form-control",
+    "DateInput": "dateinput form-control",
+    "Textarea": "textarea form-control",
+    "Select": "select form-select",
+    "CheckboxInput": "checkboxinput form-check-input",
+}
+
+
+@register.simple_tag
+def row_field(bound_field):
+    """One field of a list row (roster, places, budget) in Bootstrap 5 markup, in one pass.
+
+    The markup is crispy-forms' own (the same ids, classes, labels and error blocks); a row
+    repeats a dozen fields per row and crispy's nested templates made them the costliest part
+    of the 附件1 page. Widgets it does not know fall back to crispy.
+    """
+    from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
+
+    widget = bound_field.field.widget
+    kind = widget.__class__.__name__
+    field_id = bound_field.auto_id
+    errors = list(bound_field.errors)
+    invalid = " is-invalid" if errors else ""
+    feedback = format_html_join(
+        "",
+        '<span id="error_{}_{}" class="invalid-feedback d-block"><strong>{}</strong></span>',
+        ((i, field_id, e) for i, e in enumerate(errors, start=1)),
+    )
+    hint = (
+        format_html('<div id="hint_{}" class="form-text">{}</div>', field_id, bound_field.help_text)
+        if bound_field.help_text
+        else ""
+    )
+    if kind == "CheckboxInput":
+        control = bound_field.as_widget(attrs={"class": WIDGET_CLASSES[kind] + invalid})
+        return format_html(
+            '<div class="mb-3"><div id="div_{}" class="form-check">{}'
+            '<label for="{}" class="form-check-label">{}</label>{}</div>{}</div>',
+            field_id,
+            control,
+            field_id,
+            bound_field.label,
+            feedback,
+            hint,
+        )
+    if kind == "CheckboxSelectMultiple":
+        boxes = format_html_join(
+            "",
+            '<div class="form-check"><input type="checkbox" class="form-check-input{}" '
+            'name="{}" value="{}" id="{}"{}><label for="{}" class="form-check-label">{}</label>'
+            "</div>",
+            (
+                (
+                    invalid,
+                    box.data["name"],
+                    box.data["value"],
+                    box.id_for_label,
+                    " checked" if box.data["selected"] else "",
+                    box.id_for_label,
+                    box.choice_label,
+                )
+                for box in bound_field.subwidgets
+            ),
+        )
+        return format_html(
+            '<div id="div_{}" class="mb-3"><fieldset><legend class="form-label fs-6">{}</legend>'
+            "<div>{}</div>{}{}</fieldset></div>",
+            field_id,
+            bound_field.label,
+            boxes,
+            feedback,
+            hint,
+        )
+    if kind not in WIDGET_CLASSES:
+        return as_crispy_field(bound_field)
+    control = bound_field.as_widget(attrs={"class": WIDGET_CLASSES[kind] + invalid})
+    return format_html(
+        '<div id="div_{}" class="mb-3"><label for="{}" class="form-label">{}</label>{}{}{}</div>',
+        field_id,
+        field_id,
+        bound_field.label,
+        control,
+        feedback,
+        hint,
+    )
