@@ -99,12 +99,12 @@ WIDGET_CLASSES = {
 
 
 @register.simple_tag
-def row_field(bound_field):
-    """One field of a list row (roster, places, budget) in Bootstrap 5 markup, in one pass.
+def bs_field(bound_field):
+    """One form field in Bootstrap 5 markup, rendered in one pass.
 
-    The markup is crispy-forms' own (the same ids, classes, labels and error blocks); a row
-    repeats a dozen fields per row and crispy's nested templates made them the costliest part
-    of the 附件1 page. Widgets it does not know fall back to crispy.
+    The markup is crispy-forms' own (the same ids, classes, labels and error blocks); the 附件1
+    page holds some 80 fields with its list rows, and crispy's nested templates made them its
+    costliest part. Widgets not handled here (radio buttons) fall back to crispy.
     """
     from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 
