@@ -12,6 +12,8 @@ from django.core.validators import MinValueValidator
 from django.db import transaction
 from django.forms.utils import ErrorDict
 
+from reviews.states import EDITABLE_STATES
+
 from .models import (
     Application,
     BudgetItem,
@@ -277,12 +279,16 @@ class ApplicationBundle:
     def save(self) -> Application:
         """Save everything under a row lock; refuse if someone saved in between."""
         with transaction.atomic():
-            current = (
+            row = (
                 Application.objects.select_for_update()
                 .filter(pk=self.application.pk)
-                .values_list("version", flat=True)
+                .values_list("version", "state")
                 .first()
             )
+            # Only a draft or a returned form is written, whatever the view checked before.
+            if row is None or row[1] not in EDITABLE_STATES:
+                raise StaleVersion
+            current = row[0]
             if current != self.form.cleaned_data["version"]:
                 raise StaleVersion
             app = self.form.save(commit=False)

@@ -10,6 +10,7 @@ from django.forms.utils import ErrorDict
 
 from applications.forms import StaleVersion
 from applications.services import Problem
+from reviews.states import EDITABLE_STATES, State
 
 from .models import Assessment, Base
 from .services import allowed_recommenders
@@ -42,17 +43,24 @@ def _number_messages(form):
 
 
 class VersionChecked:
-    """A form over an assessment that refuses to overwrite a save made since it loaded."""
+    """A form over an assessment that refuses to overwrite a save made since it loaded, or a
+    save in a state where its boxes may not change (checked on the locked row)."""
+
+    #: The states in which the form's boxes may be saved.
+    editable_states = EDITABLE_STATES
 
     def save_checked(self) -> Assessment:
         with transaction.atomic():
             current = (
                 Assessment.objects.select_for_update()
                 .filter(pk=self.instance.pk)
-                .values_list("version", flat=True)
+                .values_list("version", "state")
                 .first()
             )
-            if current is None or current != self.cleaned_data["version"]:
+            if current is None or current[1] not in self.editable_states:
+                raise StaleVersion
+            current = current[0]
+            if current != self.cleaned_data["version"]:
                 raise StaleVersion
             assessment = self.save(commit=False)
             assessment.version = current + 1
@@ -125,6 +133,8 @@ class AssessmentForm(VersionChecked, forms.ModelForm):
 
 class RectificationForm(VersionChecked, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
+    #: The report is written only while 限期整改 is open.
+    editable_states = frozenset({State.RECTIFYING})
 
     class Meta:
         model = Assessment

@@ -510,3 +510,19 @@ def test_an_empty_application_list_still_shows_its_table(client, assessment, peo
     page = client.get(reverse("reviews:queue")).content.decode()
     assert 'data-testid="queue"' in page and "没有符合条件的项目。" in page
     assert 'text-bg-secondary ms-1">1<' in page  # the assessment waits in the other tab
+
+
+def test_the_report_cannot_be_saved_outside_rectification(client, assessment, people):
+    """The rule sits with the save, under the row lock, not only in the view."""
+    from applications.forms import StaleVersion
+    from bases.forms import RectificationForm
+
+    form = RectificationForm(
+        {"rectification_report": "提前写的报告", "version": assessment.version},
+        instance=assessment,
+    )
+    assert form.is_valid()
+    with pytest.raises(StaleVersion):
+        form.save_checked()
+    assessment.refresh_from_db()
+    assert assessment.rectification_report != "提前写的报告"
