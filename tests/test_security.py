@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.urls import reverse
 from django.utils import translation
 
@@ -303,3 +304,26 @@ def test_lists_mask_phones_and_item_pages_show_them(client, call):
     assert "139****5678" in registry and "13912345678" not in registry
     detail = client.get(reverse("bases:assessment", args=[item.pk])).content.decode()
     assert "13912345678" in detail
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the database-level guard is PostgreSQL's"
+)
+def test_the_database_refuses_to_change_audit_records(client):
+    from django.db import DatabaseError, transaction
+
+    user = UserFactory(organisation=UnitFactory())
+    client.force_login(user)
+    record = AuditRecord.objects.get(action="login")
+    for sql in (
+        "UPDATE reviews_auditrecord SET comment = 'x' WHERE id = %s",
+        "DELETE FROM reviews_auditrecord WHERE id = %s",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [record.pk])
+    assert AuditRecord.objects.filter(pk=record.pk, comment="").exists()
