@@ -147,6 +147,10 @@ class Application(models.Model):
 
     # 推荐与评审
     recommender_rank = models.PositiveSmallIntegerField("推荐排序", null=True, blank=True)
+    #: The bureau's order of its national candidates (the national recommendation list).
+    bureau_rank = models.PositiveSmallIntegerField(
+        "市人社局推荐国家级排序", null=True, blank=True, editable=False
+    )
     funding_granted = models.DecimalField("资助经费（万元）", **MONEY)
     # Kept by reviews.scoring.record_scores from the score sheets, so the list can sort by them.
     score_mean = models.DecimalField(

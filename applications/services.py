@@ -343,6 +343,7 @@ def snapshot(app: Application) -> dict:
         # What recommenders and the bureau record later is not the unit's submitted content:
         # the printed fingerprint must not change when an item is ranked, scored or funded.
         "recommender_rank",
+        "bureau_rank",
         "funding_granted",
         "bureau_support",
         "score_mean",

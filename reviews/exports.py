@@ -375,12 +375,15 @@ def export(call: Call, apps: QuerySet | None, assessments: QuerySet | None, orde
 
 
 def national_list(call: Call) -> QuerySet:
-    """National candidates (and those MOHRSS approved), in the bureau's order: its scores."""
-    from .states import State
+    """National candidates (and those MOHRSS approved), for the national list."""
+    from .services import NATIONAL_STATES
 
-    return Application.objects.filter(
-        call=call, state__in=[State.NATIONAL_CANDIDATE, State.NATIONAL_TEAM]
-    )
+    return Application.objects.filter(call=call, state__in=NATIONAL_STATES)
 
 
-NATIONAL_ORDER = (F("score_mean").desc(nulls_last=True), "recommender_id", "recommender_rank", "id")
+#: The bureau's order: its explicit ranks, then the ones it has not placed by mean score.
+NATIONAL_ORDER = (
+    F("bureau_rank").asc(nulls_last=True),
+    F("score_mean").desc(nulls_last=True),
+    "id",
+)

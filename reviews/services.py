@@ -203,3 +203,46 @@ def quota_table(call: Call):
             }
         )
     return rows
+
+
+#: Candidates for the national list, and teams MOHRSS approved from it.
+NATIONAL_STATES = (State.NATIONAL_CANDIDATE, State.NATIONAL_TEAM)
+
+
+def national_candidates(call: Call):
+    """The national recommendation list in the bureau's order: its explicit ranks first, then
+    those it has not placed yet by mean score."""
+    from django.db.models import F
+
+    return (
+        Application.objects.filter(call=call, state__in=NATIONAL_STATES)
+        .select_related("unit", "recommender")
+        .order_by(
+            F("bureau_rank").asc(nulls_last=True),
+            F("score_mean").desc(nulls_last=True),
+            "id",
+        )
+    )
+
+
+def set_national_order(*, call: Call, user: User, ordered_pks: list[int], client_ip=None) -> None:
+    """The bureau's order of the national candidates it recommends to MOHRSS."""
+    if user.organisation is None or not user.organisation.is_bureau:
+        raise WorkflowError("只有市人社局可以排列推荐国家级的顺序。")
+    with transaction.atomic():
+        items = {a.pk: a for a in national_candidates(call).select_for_update(of=("self",))}
+        if sorted(ordered_pks) != sorted(items):
+            raise WorkflowError("排序须包含且只包含全部拟推荐国家级的项目。")
+        for rank, pk in enumerate(ordered_pks, start=1):
+            item = items[pk]
+            if item.bureau_rank != rank:
+                Application.objects.filter(pk=pk).update(bureau_rank=rank)
+                audit(
+                    item,
+                    action="national_rank",
+                    label="调整推荐国家级排序",
+                    user=user,
+                    comment=f"排序 {item.bureau_rank or '—'} → {rank}",
+                    client_ip=client_ip,
+                    state=item.state,
+                )

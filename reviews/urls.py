@@ -11,6 +11,7 @@ urlpatterns = [
     path("export.xlsx", views.export_list, name="export"),
     path("extensions/", views.extensions, name="extensions"),
     path("quotas/", views.quotas, name="quotas"),
+    path("national/", views.national_order, name="national_order"),
     path("audit/", views.audit_log, name="audit"),
     path("lockouts/", views.lockouts, name="lockouts"),
     path("<int:pk>/funding/", views.funding, name="funding"),

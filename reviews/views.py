@@ -636,3 +636,26 @@ def lockouts(request):
         failures_since_start__gte=limit, attempt_time__gte=since
     ).order_by("-attempt_time")
     return render(request, "reviews/lockouts.html", {"locked": locked, "limit": limit})
+
+
+def national_order(request):
+    """The bureau puts its national candidates in the order it recommends them to MOHRSS."""
+    org = _reviewer_org(request)
+    call = Call.objects.current()
+    if not org.is_bureau or call is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            ordered = [int(pk) for pk in request.POST.getlist("order")]
+            services.set_national_order(
+                call=call, user=request.user, ordered_pks=ordered, client_ip=client_ip(request)
+            )
+            messages.success(request, "推荐国家级的排序已保存，导出的推荐名单按此顺序。")
+        except (ValueError, workflow.WorkflowError) as exc:
+            messages.error(request, f"排序未保存：{exc}")
+        return redirect("reviews:national_order")
+    return render(
+        request,
+        "reviews/national_order.html",
+        {"call": call, "items": services.national_candidates(call)},
+    )

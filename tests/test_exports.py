@@ -271,3 +271,27 @@ def test_merge_join_keeps_rows_with_their_application(call, district, people):
     assert by_name["团1"]["places"] == [] and by_name["团1"]["experts"] == []
     assert len(by_name["团0"]["places"]) == 1 and len(by_name["团2"]["experts"]) == 2
     assert apps[0].state == State.RECOMMENDED
+
+
+def test_the_bureau_orders_the_national_list(client, call, district, people):
+    call.recommender_quota = 3
+    call.save()
+    first = recommend(call, district, people, name="甲")
+    second = recommend(call, district, people, name="乙")
+    bureau = people["bureau"]
+    for app in (first, second):
+        workflow.transition(app, "select_national", user=bureau)
+    client.force_login(bureau)
+    page = client.get(reverse("reviews:national_order")).content.decode()
+    assert page.index(">甲<") < page.index(">乙<")
+    client.post(reverse("reviews:national_order"), {"order": [second.pk, first.pk]})
+    rows = body(read(client.get(reverse("reviews:export"), {"list": "national"})))
+    assert [r[3] for r in rows] == ["乙", "甲"]
+    assert AuditRecord.objects.filter(action="national_rank").count() == 2
+    # An order that leaves one out, or adds another, is refused whole.
+    page = client.post(
+        reverse("reviews:national_order"), {"order": [second.pk]}, follow=True
+    ).content.decode()
+    assert "排序未保存：排序须包含且只包含全部拟推荐国家级的项目。" in page
+    client.force_login(people["recommender"])
+    assert client.get(reverse("reviews:national_order")).status_code == 404
