@@ -22,7 +22,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from applications.models import (
     CATEGORY_LIST_LABELS,
-    Application,
     Expert,
     ServicePlace,
     Talent,
@@ -372,18 +371,3 @@ def export(call: Call, apps: QuerySet | None, assessments: QuerySet | None, orde
     count = write_workbook(call, table_rows(call, apps, assessments, order), handle)
     handle.seek(0)
     return handle, count
-
-
-def national_list(call: Call) -> QuerySet:
-    """National candidates (and those MOHRSS approved), for the national list."""
-    from .services import NATIONAL_STATES
-
-    return Application.objects.filter(call=call, state__in=NATIONAL_STATES)
-
-
-#: The bureau's order: its explicit ranks, then the ones it has not placed by mean score.
-NATIONAL_ORDER = (
-    F("bureau_rank").asc(nulls_last=True),
-    F("score_mean").desc(nulls_last=True),
-    "id",
-)

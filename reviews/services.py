@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from applications.models import Application
@@ -50,6 +51,29 @@ def ranked_recommendations(call: Call, recommender: Organisation):
     )
 
 
+def _apply_order(items, ordered_pks, *, field, action, label, refusal, user, client_ip):
+    """Give `items` (locked) the ranks 1, 2, … in the order of `ordered_pks`, auditing each
+    change. The order must name every item exactly once, or nothing changes."""
+    current = {item.pk: item for item in items}
+    if sorted(ordered_pks) != sorted(current):
+        raise WorkflowError(refusal)
+    # Clear first, so a unique constraint on the rank holds at every step.
+    Application.objects.filter(pk__in=ordered_pks).update(**{field: None})
+    for rank, pk in enumerate(ordered_pks, start=1):
+        Application.objects.filter(pk=pk).update(**{field: rank})
+        before = getattr(current[pk], field)
+        if before != rank:
+            audit(
+                current[pk],
+                action=action,
+                label=label,
+                user=user,
+                comment=f"排序 {before or '—'} → {rank}",
+                client_ip=client_ip,
+                state=current[pk].state,
+            )
+
+
 def set_ranking(*, call: Call, user: User, ordered_pks: list[int], client_ip=None) -> None:
     """The recommender's order of its recommended items (优中选优), until its deadline."""
     org = user.organisation
@@ -58,24 +82,16 @@ def set_ranking(*, call: Call, user: User, ordered_pks: list[int], client_ip=Non
     if timezone.now() > call.deadline_for(org):
         raise WorkflowError("已过推荐截止时间，排序不能再修改。")
     with transaction.atomic():
-        items = list(ranked_recommendations(call, org).select_for_update())
-        current = {item.pk: item for item in items}
-        if sorted(ordered_pks) != sorted(current):
-            raise WorkflowError("排序须包含且只包含本单位已推荐、尚待市人社局决定的全部项目。")
-        # Clear first so the unique (recommender, rank) constraint holds at every step.
-        Application.objects.filter(pk__in=ordered_pks).update(recommender_rank=None)
-        for rank, pk in enumerate(ordered_pks, start=1):
-            Application.objects.filter(pk=pk).update(recommender_rank=rank)
-            if current[pk].recommender_rank != rank:
-                audit(
-                    current[pk],
-                    action="rank",
-                    label="调整推荐排序",
-                    user=user,
-                    comment=f"排序 {current[pk].recommender_rank or '—'} → {rank}",
-                    client_ip=client_ip,
-                    state=State.RECOMMENDED,
-                )
+        _apply_order(
+            list(ranked_recommendations(call, org).select_for_update()),
+            ordered_pks,
+            field="recommender_rank",
+            action="rank",
+            label="调整推荐排序",
+            refusal="排序须包含且只包含本单位已推荐、尚待市人社局决定的全部项目。",
+            user=user,
+            client_ip=client_ip,
+        )
 
 
 FUNDED_STATES = {State.NATIONAL_TEAM: "national", State.MUNICIPAL_TEAM: "municipal"}
@@ -208,20 +224,20 @@ def quota_table(call: Call):
 #: Candidates for the national list, and teams MOHRSS approved from it.
 NATIONAL_STATES = (State.NATIONAL_CANDIDATE, State.NATIONAL_TEAM)
 
+#: The bureau's order of them: its explicit ranks, then those not yet placed by mean score.
+NATIONAL_ORDER = (
+    F("bureau_rank").asc(nulls_last=True),
+    F("score_mean").desc(nulls_last=True),
+    "id",
+)
+
 
 def national_candidates(call: Call):
-    """The national recommendation list in the bureau's order: its explicit ranks first, then
-    those it has not placed yet by mean score."""
-    from django.db.models import F
-
+    """The national recommendation list in the bureau's order."""
     return (
         Application.objects.filter(call=call, state__in=NATIONAL_STATES)
         .select_related("unit", "recommender")
-        .order_by(
-            F("bureau_rank").asc(nulls_last=True),
-            F("score_mean").desc(nulls_last=True),
-            "id",
-        )
+        .order_by(*NATIONAL_ORDER)
     )
 
 
@@ -230,19 +246,13 @@ def set_national_order(*, call: Call, user: User, ordered_pks: list[int], client
     if user.organisation is None or not user.organisation.is_bureau:
         raise WorkflowError("只有市人社局可以排列推荐国家级的顺序。")
     with transaction.atomic():
-        items = {a.pk: a for a in national_candidates(call).select_for_update(of=("self",))}
-        if sorted(ordered_pks) != sorted(items):
-            raise WorkflowError("排序须包含且只包含全部拟推荐国家级的项目。")
-        for rank, pk in enumerate(ordered_pks, start=1):
-            item = items[pk]
-            if item.bureau_rank != rank:
-                Application.objects.filter(pk=pk).update(bureau_rank=rank)
-                audit(
-                    item,
-                    action="national_rank",
-                    label="调整推荐国家级排序",
-                    user=user,
-                    comment=f"排序 {item.bureau_rank or '—'} → {rank}",
-                    client_ip=client_ip,
-                    state=item.state,
-                )
+        _apply_order(
+            list(national_candidates(call).select_for_update(of=("self",))),
+            ordered_pks,
+            field="bureau_rank",
+            action="national_rank",
+            label="调整推荐国家级排序",
+            refusal="排序须包含且只包含全部拟推荐国家级的项目。",
+            user=user,
+            client_ip=client_ip,
+        )

@@ -1,4 +1,5 @@
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 from django import forms
 from django.conf import settings
@@ -162,25 +163,32 @@ def act(request, pk, action, kind=workflow.APPLICATION):
     return redirect(item)
 
 
+def _ordering_page(request, *, save, url_name, saved, template, context):
+    """A page that puts a list in order with 上移/下移 and saves it through `save`."""
+    if request.method == "POST":
+        try:
+            ordered = [int(pk) for pk in request.POST.getlist("order")]
+            save(user=request.user, ordered_pks=ordered, client_ip=client_ip(request))
+            messages.success(request, saved)
+        except (ValueError, workflow.WorkflowError) as exc:
+            messages.error(request, f"排序未保存：{exc}")
+        return redirect(url_name)
+    return render(request, template, context)
+
+
 def ranking(request):
+    """The recommender's order of what it recommended (优中选优), until its deadline."""
     org = _reviewer_org(request)
     call = Call.objects.current()
     if call is None:
         raise Http404
-    if request.method == "POST":
-        try:
-            ordered = [int(pk) for pk in request.POST.getlist("order")]
-            services.set_ranking(
-                call=call, user=request.user, ordered_pks=ordered, client_ip=client_ip(request)
-            )
-            messages.success(request, "推荐排序已保存。")
-        except (ValueError, workflow.WorkflowError) as exc:
-            messages.error(request, f"排序未保存：{exc}")
-        return redirect("reviews:ranking")
-    return render(
+    return _ordering_page(
         request,
-        "reviews/ranking.html",
-        {
+        save=partial(services.set_ranking, call=call),
+        url_name="reviews:ranking",
+        saved="推荐排序已保存。",
+        template="reviews/ranking.html",
+        context={
             "call": call,
             "items": services.ranked_recommendations(call, org),
             "quota": call.quota_for(org),
@@ -329,7 +337,8 @@ def export_list(request):
     if national:
         if not org.is_bureau:
             raise Http404
-        apps, assessments, order = exports.national_list(call), None, exports.NATIONAL_ORDER
+        apps, assessments = services.national_candidates(call), None
+        order = services.NATIONAL_ORDER
         filename = f"{call.year}年推荐国家级专家服务团名单.xlsx"
     else:
         wants = filters.wants
@@ -644,18 +653,11 @@ def national_order(request):
     call = Call.objects.current()
     if not org.is_bureau or call is None:
         raise Http404
-    if request.method == "POST":
-        try:
-            ordered = [int(pk) for pk in request.POST.getlist("order")]
-            services.set_national_order(
-                call=call, user=request.user, ordered_pks=ordered, client_ip=client_ip(request)
-            )
-            messages.success(request, "推荐国家级的排序已保存，导出的推荐名单按此顺序。")
-        except (ValueError, workflow.WorkflowError) as exc:
-            messages.error(request, f"排序未保存：{exc}")
-        return redirect("reviews:national_order")
-    return render(
+    return _ordering_page(
         request,
-        "reviews/national_order.html",
-        {"call": call, "items": services.national_candidates(call)},
+        save=partial(services.set_national_order, call=call),
+        url_name="reviews:national_order",
+        saved="推荐国家级的排序已保存，导出的推荐名单按此顺序。",
+        template="reviews/national_order.html",
+        context={"call": call, "items": services.national_candidates(call)},
     )

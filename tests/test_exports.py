@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from applications.models import Expert, Talent
+from applications.models import Application, Expert, Talent
 from reviews import exports, workflow
 from reviews.models import AuditRecord
 from reviews.states import State
@@ -266,7 +266,7 @@ def test_merge_join_keeps_rows_with_their_application(call, district, people):
     apps = [recommend(call, district, people, name=f"团{i}") for i in range(3)]
     apps[1].places.all().delete()
     apps[1].experts.all().delete()
-    rows = list(exports.application_rows(exports.Application.objects.filter(call=call)))
+    rows = list(exports.application_rows(Application.objects.filter(call=call)))
     by_name = {r["name"]: r for r in rows}
     assert by_name["团1"]["places"] == [] and by_name["团1"]["experts"] == []
     assert len(by_name["团0"]["places"]) == 1 and len(by_name["团2"]["experts"]) == 2
