@@ -27,6 +27,7 @@ test: deps lint  ## The whole test suite (CI runs exactly this)
 lint: deps
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 
 deps: system-deps $(VENV)/.installed
 

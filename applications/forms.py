@@ -2,7 +2,7 @@
 
 These forms check formats only (a date is a date, an amount has at most two decimals), so a
 draft can be saved half filled. Completeness is checked on submission by
-applications.services.submission_problems, whose findings are attached to the same fields.
+applications.rules.submission_problems, whose findings are attached to the same fields.
 """
 
 from decimal import Decimal
@@ -12,27 +12,18 @@ from django.core.validators import MinValueValidator
 from django.db import transaction
 from django.forms.utils import ErrorDict
 
-from reviews.states import EDITABLE_STATES
+from bases.models import Base
+from shanghai_experts.forms import Problem, StaleVersion
+from shanghai_experts.states import EDITABLE_STATES
 
-from .models import (
-    Application,
-    BudgetItem,
-    Expert,
-    FundingSource,
-    ServiceForm,
-    ServicePlace,
-    Talent,
-)
-from .services import ROW_SECTIONS, Problem, allowed_recommenders
+from .choices import ServiceForm, Talent
+from .models import Application, BudgetItem, Expert, FundingSource, ServicePlace
+from .rules import ROW_SECTIONS, allowed_recommenders
 
 YES_NO = [("yes", "是"), ("no", "否")]
 
 #: The registry's 国家级 / 市级 as 附件1's 基地级别 (部级、省级、市级) prints them.
 BASE_LEVEL_ON_FORM = {"national": "ministry", "municipal": "municipal"}
-
-
-class StaleVersion(Exception):
-    """Someone saved the application after this form was loaded."""
 
 
 def _money_field(field: forms.DecimalField) -> None:
@@ -137,8 +128,6 @@ class ApplicationForm(forms.ModelForm):
         ].help_text = (
             "所在区人社局或行业主管部门；享受政府特殊津贴专家领衔的项目也可直接报市人社局。"
         )
-        from bases.models import Base
-
         self.fields["base"].queryset = Base.objects.filter(host_unit=app.unit, is_active=True)
         self.fields["base"].empty_label = "— 未登记，在下方填写基地名称 —"
         if app.relies_on_base is not None:

@@ -1,43 +1,27 @@
 """附件1 — 2026 年专家服务基层示范团项目申报表.
 
 Every box of the paper form is a field here. All fields may stay empty in a draft; only
-submission checks completeness (see applications.services.submission_problems).
+submission checks completeness (see applications.rules.submission_problems).
 """
 
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
-from reviews.states import EDITABLE_STATES, State
 from shanghai_experts.models import Call, Organisation
+from shanghai_experts.states import EDITABLE_STATES, State
+
+from . import rules
+from .choices import (
+    CATEGORY_LIST_LABELS,
+    Affiliation,
+    BaseLevel,
+    Category,
+    Talent,
+    TitleLevel,
+)
 
 MONEY = {"max_digits": 8, "decimal_places": 2, "null": True, "blank": True}
-
-
-class Category(models.TextChoices):
-    NATIONAL = "national", "国家级"
-    MUNICIPAL = "municipal", "市级"
-
-
-#: 类别 in the 一览表 (注1: 国家级服务团、市级服务团、服务基地评估).
-CATEGORY_LIST_LABELS = {Category.NATIONAL: "国家级服务团", Category.MUNICIPAL: "市级服务团"}
-
-
-class BaseLevel(models.TextChoices):
-    MINISTRY = "ministry", "部级"
-    PROVINCE = "province", "省级"
-    MUNICIPAL = "municipal", "市级"
-
-
-class ServiceForm(models.TextChoices):
-    GUIDANCE = "guidance", "技术指导"
-    PROMOTION = "promotion", "技术推广"
-    COOPERATION = "cooperation", "项目合作"
-    TRANSFER = "transfer", "成果转化"
-    TRAINING = "training", "人才培养"
-    CONSULTING = "consulting", "决策咨询"
-    OUTREACH = "outreach", "科普宣传"
-    CLINIC = "clinic", "义诊"
-    OTHER = "other", "其他"
 
 
 class ApplicationQuerySet(models.QuerySet):
@@ -221,8 +205,6 @@ class Application(models.Model):
         return self.name or f"未命名申报（{self.reference}）"
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("applications:detail", args=[self.pk])
 
     workflow_kind = "application"
@@ -247,21 +229,19 @@ class Application(models.Model):
     def is_editable(self) -> bool:
         return self.state in EDITABLE_STATES
 
-    # The workflow calls these; the rules themselves live in applications.services.
+    # The workflow's protocol (shanghai_experts.items.WorkflowItem); the rules live in
+    # applications.rules.
     def submission_problems(self):
-        from .services import submission_problems
-
-        return submission_problems(self)
+        return rules.submission_problems(self)
 
     def unit_limit_problem(self):
-        from .services import unit_limit_problem
-
-        return unit_limit_problem(self)
+        return rules.unit_limit_problem(self)
 
     def snapshot(self) -> dict:
-        from .services import snapshot
+        return rules.snapshot(self)
 
-        return snapshot(self)
+    def change_label(self, key: str) -> str:
+        return rules.section_label(self, key)
 
     # Derived from the list of places: never typed twice.
     def place_counts(self, places=None) -> tuple[int, int]:
@@ -294,30 +274,6 @@ class ServicePlace(models.Model):
         # 上海市 is both province and city: print it once.
         city = "" if self.city == self.province else self.city
         return "".join(part for part in (self.province, city, self.county) if part)
-
-
-class TitleLevel(models.TextChoices):
-    SENIOR = "senior", "正高级"
-    ASSOCIATE = "associate", "副高级"
-    INTERMEDIATE = "intermediate", "中级"
-    JUNIOR = "junior", "初级及以下"
-
-
-QUALIFYING_TITLE_LEVELS = (TitleLevel.SENIOR, TitleLevel.ASSOCIATE)
-
-
-class Talent(models.TextChoices):
-    ACADEMICIAN = "academician", "两院院士"
-    MAJOR_PROGRAMME = "major_programme", "国家和省部级重大人才工程"
-    SPECIAL_ALLOWANCE = "special_allowance", "享受政府特殊津贴"
-    MAJOR_PROJECT = "major_project", "承担重大科技攻关任务"
-    URGENT_LOCAL = "urgent_local", "地方急需紧缺"
-    OTHER = "other", "其他"
-
-
-class Affiliation(models.TextChoices):
-    OWN = "own", "本单位"
-    EXTERNAL = "external", "外单位"
 
 
 class Expert(models.Model):

@@ -5,16 +5,14 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from bases.services import has_priority
-from reviews import scans, workflow
-from reviews.scoring import SCORABLE_STATES
-from reviews.services import FUNDED_STATES
+from shanghai_experts.forms import StaleVersion
 from shanghai_experts.http import client_ip
+from shanghai_experts.items import WorkflowError
 from shanghai_experts.models import Call
 
-from .forms import ApplicationBundle, StaleVersion
-from .models import Application, ServiceForm
-from .services import CreationRefused, create_application, history_with_changes
+from .forms import ApplicationBundle
+from .models import Application
+from .services import CreationRefused, create_application
 
 
 def _unit_of(request):
@@ -50,7 +48,8 @@ def create(request):
     return redirect("applications:edit", pk=app.pk)
 
 
-def edit(request, pk):
+def edit(request, pk, *, transition):
+    """The unit fills 附件1; `transition` (the review engine's, wired in the URLconf) submits it."""
     unit = _unit_of(request)
     app = get_object_or_404(_detail_queryset(request).filter(unit=unit), pk=pk)
     if not app.is_editable:
@@ -79,8 +78,8 @@ def edit(request, pk):
         return redirect("applications:edit", pk=app.pk)
 
     try:
-        app = workflow.transition(app, "submit", user=request.user, client_ip=client_ip(request))
-    except workflow.WorkflowError as exc:
+        app = transition(app, "submit", user=request.user, client_ip=client_ip(request))
+    except WorkflowError as exc:
         app.refresh_from_db()
         fresh = ApplicationBundle(app)
         fresh.attach(app.submission_problems())
@@ -96,32 +95,4 @@ def _render_edit(request, bundle: ApplicationBundle, status: int = 200):
         "applications/edit.html",
         {"app": bundle.application, "bundle": bundle, "form": bundle.form, **bundle.formsets},
         status=status,
-    )
-
-
-def detail(request, pk):
-    app = get_object_or_404(_detail_queryset(request), pk=pk)
-    experts = list(app.experts.all())
-    places = list(app.places.all())
-    cities, counties = app.place_counts(places)
-    return render(
-        request,
-        "applications/detail.html",
-        {
-            "app": app,
-            "experts": experts,
-            "places": places,
-            "city_count": cities,
-            "county_count": counties,
-            "budget_items": list(app.budget_items.all()),
-            "funding_sources": list(app.funding_sources.all()),
-            "history": history_with_changes(app),
-            "actions": workflow.available_actions(app, request.user),
-            "funding_form": request.user.organisation.is_bureau and app.state in FUNDED_STATES,
-            "can_score": request.user.organisation.is_bureau and app.state in SCORABLE_STATES,
-            "priority": has_priority(app.unit, app.call),
-            **scans.context_for(request.user, app),
-            "is_owner": app.unit_id == request.user.organisation_id,
-            "service_form_choices": ServiceForm.choices,
-        },
     )

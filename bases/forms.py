@@ -1,19 +1,18 @@
 """附件2 in the browser, and the bureau's registry form.
 
 As with 附件1, the form checks formats only so that a half-filled draft saves;
-bases.services.submission_problems decides whether it can be submitted.
+bases.rules.submission_problems decides whether it can be submitted.
 """
 
 from django import forms
 from django.db import transaction
 from django.forms.utils import ErrorDict
 
-from applications.forms import StaleVersion
-from applications.services import Problem
-from reviews.states import EDITABLE_STATES, State
+from shanghai_experts.forms import Problem, StaleVersion
+from shanghai_experts.states import EDITABLE_STATES, State
 
 from .models import Assessment, Base
-from .services import allowed_recommenders
+from .rules import allowed_recommenders
 
 CONTACT_WIDGETS = {
     "host_type": forms.RadioSelect,

@@ -2,31 +2,13 @@
 
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
-from reviews.states import EDITABLE_STATES, State
 from shanghai_experts.models import Call, Organisation
+from shanghai_experts.states import EDITABLE_STATES, State
 
-
-class BaseLevel(models.TextChoices):
-    NATIONAL = "national", "国家级"
-    MUNICIPAL = "municipal", "市级"
-
-
-class HostType(models.TextChoices):
-    """依托单位类型, the kinds the form prints, in its order."""
-
-    HIGH_TECH_ZONE = "high_tech_zone", "高新技术开发区"
-    ECONOMIC_ZONE = "economic_zone", "经济技术开发区"
-    INDUSTRIAL_PARK = "industrial_park", "产业园区"
-    STARTUP_PARK = "startup_park", "创业园区"
-    DEMONSTRATION = "demonstration", "技术示范基地"
-    INDUSTRIALISATION = "industrialisation", "产业化示范基地"
-    HIGH_TECH_FIRM = "high_tech_firm", "高新技术企业"
-    RESEARCH = "research", "基层科研机构"
-    ASSOCIATION = "association", "专业技术协会"
-    COOPERATIVE = "cooperative", "农村合作组织"
-    INTERMEDIARY = "intermediary", "技术中介服务组织"
-    OTHER = "other", "其他"
+from . import rules
+from .choices import BaseLevel, HostType
 
 
 class ContactFields(models.Model):
@@ -249,23 +231,22 @@ class Assessment(ContactFields):
 
     @property
     def is_rectification_overdue(self) -> bool:
-        from django.utils import timezone
-
         return (
             self.state == State.RECTIFYING
             and self.rectify_deadline is not None
             and self.rectify_deadline < timezone.localdate()
         )
 
+    # The workflow's protocol (shanghai_experts.items.WorkflowItem); the rules live in
+    # bases.rules.
     def submission_problems(self):
-        from .services import submission_problems
-
-        return submission_problems(self)
+        return rules.submission_problems(self)
 
     def unit_limit_problem(self):
         return None  # one assessment per base per call, by constraint
 
     def snapshot(self) -> dict:
-        from .services import snapshot
+        return rules.snapshot(self)
 
-        return snapshot(self)
+    def change_label(self, key: str) -> str:
+        return str(self._meta.get_field(key).verbose_name)

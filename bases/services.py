@@ -1,100 +1,16 @@
-"""Business rules of 附件2: completeness on submission, opening assessments, priority."""
+"""Queries about bases: which are due for assessment, and the priority a commended base gives."""
 
 from __future__ import annotations
 
-from django.core.validators import validate_email
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 
-from applications.services import Problem
-from reviews.services import audit
-from reviews.states import State
-from reviews.workflow import WorkflowError
-from shanghai_experts.models import Call, Organisation, User
-from shanghai_experts.text import plain_value, reader_length
-from shanghai_experts.validators import (
-    format_error,
-    is_blank,
-    validate_mobile,
-    validate_office_phone,
-)
+from shanghai_experts.models import Call, Organisation
+from shanghai_experts.states import State
 
-from .models import Assessment, Base, HostType
+from .models import Assessment, Base
 
 #: Bases are assessed in the fourth year after their selection (the 2022 intake in 2026).
 YEARS_UNTIL_ASSESSMENT = 4
-
-REQUIRED_FIELDS = (
-    "region",
-    "industry",
-    "host_type",
-    "own_experts",
-    "external_experts",
-    "department",
-    "contact_name",
-    "office_phone",
-    "mobile",
-    "email",
-    "address",
-    "system_building",
-    "flexible_talent",
-    "activities",
-    "funding_use",
-    "three_year_plan",
-    "applicant_opinion",
-)
-
-#: Items 3 and 5 of 二、开展专家服务活动情况 are limited (不超过1000字).
-LIMITED_NARRATIVES = ("activities", "three_year_plan")
-
-
-def submission_problems(assessment: Assessment) -> list[Problem]:
-    """Every reason the form cannot be submitted yet, in the order of the paper form."""
-    problems: list[Problem] = []
-
-    def add(field, message):
-        problems.append(Problem(field, message))
-
-    for field in REQUIRED_FIELDS:
-        if is_blank(getattr(assessment, field)):
-            add(field, "此项为必填项。")
-    if assessment.host_type == HostType.OTHER and is_blank(assessment.host_type_other):
-        add("host_type_other", "依托单位类型选择“其他”时，请注明类型。")
-    if (
-        assessment.own_experts is not None
-        and assessment.external_experts is not None
-        and assessment.own_experts + assessment.external_experts == 0
-    ):
-        add("own_experts", "对口联系专家（副高及以上职称）合计至少 1 人。")
-    for field, validator in (
-        ("office_phone", validate_office_phone),
-        ("mobile", validate_mobile),
-        ("email", validate_email),
-    ):
-        value = getattr(assessment, field)
-        if not is_blank(value):
-            error = format_error(value, validator)
-            if error:
-                add(field, "E-mail 格式不正确。" if field == "email" else error)
-    limit = assessment.call.base_narrative_limit
-    for field in LIMITED_NARRATIVES:
-        length = reader_length(getattr(assessment, field))
-        if length > limit:
-            add(field, f"不超过 {limit} 字（当前 {length} 字）。")
-    if assessment.recommender_id is None:
-        add("recommender", "请选择推荐单位。")
-    elif not allowed_recommenders(assessment.unit).filter(pk=assessment.recommender_id).exists():
-        add("recommender", "只能提交本单位所在区人社局或行业主管部门。")
-    return problems
-
-
-def allowed_recommenders(unit: Organisation):
-    """A base assessment goes to the unit's district office or a commission (附件2 推荐单位意见:
-    委办局、区人社局); unlike 附件1 there is no direct route to the bureau."""
-    kinds = Q(kind=Organisation.Kind.COMMISSION)
-    if unit.district_id:
-        kinds |= Q(pk=unit.district_id)
-    return Organisation.objects.filter(kinds, is_active=True).order_by("kind", "id")
 
 
 def bases_due(call: Call):
@@ -104,64 +20,6 @@ def bases_due(call: Call):
         .exclude(assessments__call=call)
         .select_related("host_unit")
     )
-
-
-def open_assessments(*, call: Call, user: User, bases=None, client_ip=None) -> list[Assessment]:
-    """The bureau opens the 附件2 forms of the bases due; each starts from the registry."""
-    if user.organisation is None or not user.organisation.is_bureau:
-        raise WorkflowError("只有市人社局可以发起基地评估。")
-    due = bases_due(call)
-    if bases is not None:
-        due = due.filter(pk__in=[b.pk for b in bases])
-    opened = []
-    with transaction.atomic():
-        for base in due.select_for_update(of=("self",)):
-            unit = base.host_unit
-            assessment = Assessment.objects.create(
-                call=call,
-                base=base,
-                unit=unit,
-                recommender_id=unit.district_id,
-                **{f: getattr(base, f) for f in Assessment.CONTACT_FIELDS},
-            )
-            audit(
-                assessment,
-                action="open",
-                label="发起基地评估",
-                user=user,
-                comment=f"{base.name}（{base.get_level_display()}，{base.year_selected}年入选）",
-                client_ip=client_ip,
-                state=State.DRAFT,
-            )
-            opened.append(assessment)
-    return opened
-
-
-def snapshot(assessment: Assessment) -> dict:
-    """The submitted content as plain data, for the history's diff and the fingerprint."""
-
-    skip = {
-        "id",
-        "call",
-        "base",
-        "unit",
-        "state",
-        "version",
-        "created_at",
-        "updated_at",
-        "submitted_at",
-        "recommender_opinion",
-        "recommender_opinion_date",
-        "outcome_opinion",
-        "rectify_deadline",
-        "rectification_report",
-        "rectification_submitted_at",
-    }
-    return {
-        f.name: plain_value(f.value_from_object(assessment))
-        for f in Assessment._meta.concrete_fields
-        if f.name not in skip
-    }
 
 
 def commended_base_exists(call: Call):
@@ -178,9 +36,3 @@ def has_priority(unit: Organisation, call: Call) -> bool:
     return Assessment.objects.filter(
         unit=unit, state=State.COMMENDED, call__year=call.year - 1
     ).exists()
-
-
-def history_with_changes(assessment: Assessment) -> list:
-    from reviews.workflow import history_with_changes as trail
-
-    return trail(assessment, lambda key: str(Assessment._meta.get_field(key).verbose_name))

@@ -1,16 +1,16 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
 
-from applications.forms import StaleVersion
-from reviews import scans, workflow
+from shanghai_experts.forms import StaleVersion
 from shanghai_experts.http import client_ip
+from shanghai_experts.items import WorkflowError
 from shanghai_experts.models import Call
 
 from . import services
-from .forms import AssessmentForm, BaseForm, RectificationForm
-from .models import Assessment, Base, BaseLevel, HostType
+from .choices import BaseLevel
+from .forms import AssessmentForm, BaseForm
+from .models import Assessment, Base
 
 
 def _org(request):
@@ -75,60 +75,14 @@ def base_form(request, pk=None):
     return render(request, "bases/base_form.html", {"form": form, "base": base})
 
 
-@require_POST
-def open_assessments(request):
-    _bureau(request)
-    call = Call.objects.current()
-    if call is None:
-        raise Http404
-    try:
-        opened = services.open_assessments(
-            call=call, user=request.user, client_ip=client_ip(request)
-        )
-    except workflow.WorkflowError as exc:
-        messages.error(request, str(exc))
-        return redirect("bases:list")
-    if opened:
-        messages.success(
-            request, f"已发起 {len(opened)} 个基地的动态管理评估，依托单位可填写附件2。"
-        )
-    else:
-        messages.info(request, "没有待发起评估的基地。")
-    return redirect("bases:list")
-
-
 def _assessment_queryset(request):
     return Assessment.objects.visible_to(request.user).select_related(
         "call", "base", "unit", "recommender"
     )
 
 
-def assessment_detail(request, pk):
-    assessment = get_object_or_404(_assessment_queryset(request), pk=pk)
-    form = None
-    if assessment.unit_id == request.user.organisation.pk and assessment.state == "rectifying":
-        form = RectificationForm(instance=assessment)
-    return _render_detail(request, assessment, form)
-
-
-def _render_detail(request, assessment, rectification_form=None):
-    return render(
-        request,
-        "bases/assessment_detail.html",
-        {
-            "item": assessment,
-            "assessment": assessment,
-            "history": services.history_with_changes(assessment),
-            "actions": workflow.available_actions(assessment, request.user),
-            "is_owner": assessment.unit_id == request.user.organisation.pk,
-            "rectification_form": rectification_form,
-            "host_types": HostType.choices,
-            **scans.context_for(request.user, assessment),
-        },
-    )
-
-
-def assessment_edit(request, pk):
+def assessment_edit(request, pk, *, transition):
+    """The unit fills 附件2; `transition` (the review engine's, wired in the URLconf) submits it."""
     org = _org(request)
     assessment = get_object_or_404(_assessment_queryset(request).filter(unit=org), pk=pk)
     if not assessment.is_editable:
@@ -153,10 +107,10 @@ def assessment_edit(request, pk):
         messages.success(request, "草稿已保存。")
         return redirect("bases:assessment_edit", pk=assessment.pk)
     try:
-        assessment = workflow.transition(
+        assessment = transition(
             assessment, "submit", user=request.user, client_ip=client_ip(request)
         )
-    except workflow.WorkflowError as exc:
+    except WorkflowError as exc:
         assessment.refresh_from_db()
         fresh = AssessmentForm(instance=assessment)
         summary = fresh.attach(assessment.submission_problems())
@@ -172,38 +126,3 @@ def _render_edit(request, form, summary=None):
         "bases/assessment_edit.html",
         {"form": form, "assessment": form.instance, "summary": summary or []},
     )
-
-
-@require_POST
-def rectification(request, pk):
-    """The unit saves its rectification report, and submits it to the bureau."""
-    org = _org(request)
-    assessment = get_object_or_404(_assessment_queryset(request).filter(unit=org), pk=pk)
-    if assessment.state != "rectifying":
-        messages.error(request, f"当前状态为“{assessment.get_state_display()}”，不能修改整改报告。")
-        return redirect(assessment)
-    form = RectificationForm(request.POST, instance=assessment)
-    if not form.is_valid():
-        return _render_detail(request, assessment, form)
-    try:
-        assessment = form.save_checked()
-    except StaleVersion:
-        messages.error(request, "未保存：整改报告已被他人修改，您填写的内容仍在下方。")
-        return _render_detail(request, assessment, form)
-    if request.POST.get("action") != "submit":
-        messages.success(request, "整改报告已保存。")
-        return redirect(assessment)
-    try:
-        # The report goes into the history with each round, as the comment of its submission.
-        workflow.transition(
-            assessment,
-            "submit_rectification",
-            user=request.user,
-            comment=assessment.rectification_report,
-            client_ip=client_ip(request),
-        )
-    except workflow.WorkflowError as exc:
-        messages.error(request, f"整改报告已保存，但未能提交：{exc}")
-        return redirect(assessment)
-    messages.success(request, "整改报告已提交市人社局审核。")
-    return redirect(assessment)

@@ -27,7 +27,7 @@ def populate(n: int):
     from django.utils import timezone
 
     from applications.models import Application, Expert, ServicePlace
-    from reviews.states import State
+    from shanghai_experts.states import State
 
     fresh_database()
     call = make_call(applications_per_unit=n)

@@ -62,7 +62,7 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 from stdnum.cn import uscc
 from applications.models import Application, BudgetItem, Expert, FundingSource, ServicePlace
-from reviews.states import State
+from shanghai_experts.states import State
 from shanghai_experts.models import Call, Organisation, User
 
 call = Call.objects.create(

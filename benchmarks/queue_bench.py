@@ -42,7 +42,7 @@ def bare_view(request):
 
 urlpatterns = [
     path("bare/", bare_view),
-    path("", include("shanghai_experts.urls")),
+    path("", include("portal.urls")),
 ]
 
 
@@ -52,8 +52,8 @@ def populate(n: int):
     from django.utils import timezone
 
     from applications.models import Application
-    from reviews.states import State
     from shanghai_experts.models import Organisation, User
+    from shanghai_experts.states import State
 
     fresh_database()
     call = make_call(applications_per_unit=n)

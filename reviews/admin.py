@@ -1,6 +1,26 @@
 from django.contrib import admin
 
-from .models import AuditRecord, StampedScan
+from shanghai_experts.admin import CallAdmin
+from shanghai_experts.models import Call
+
+from .models import AuditRecord, ScoringCriterion, StampedScan
+
+
+class ScoringCriterionInline(admin.TabularInline):
+    model = ScoringCriterion
+    extra = 0
+    fields = ["position", "name", "description", "weight", "max_points"]
+
+
+class CallWithCriteriaAdmin(CallAdmin):
+    """The call's page with its score sheet first: the criteria belong to the review engine,
+    so this app adds them to the core's call admin."""
+
+    inlines = [ScoringCriterionInline, *CallAdmin.inlines]
+
+
+admin.site.unregister(Call)
+admin.site.register(Call, CallWithCriteriaAdmin)
 
 
 @admin.register(AuditRecord)

@@ -20,13 +20,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from applications.models import (
-    CATEGORY_LIST_LABELS,
-    Expert,
-    ServicePlace,
-    Talent,
-    TitleLevel,
-)
+from applications.choices import CATEGORY_LIST_LABELS, Talent, TitleLevel
+from applications.models import Expert, ServicePlace
 from shanghai_experts.models import Call
 
 #: The notice's 12 headers, in its order and with its punctuation.

@@ -1,15 +1,17 @@
 """Audit records of the workflow: who moved which item from where to where, and why."""
 
+import uuid
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
 from shanghai_experts.models import Organisation
-
-from .states import State
+from shanghai_experts.states import State
 
 
 class AuditQuerySet(models.QuerySet):
@@ -172,15 +174,11 @@ class Score(models.Model):
 
 
 def _private_storage():
-    from django.core.files.storage import storages
-
     return storages["private"]
 
 
 def _scan_path(scan, filename: str) -> str:
     # The stored name says nothing a URL could guess; the type comes from the content.
-    import uuid
-
     return f"scans/{scan.uploaded_at:%Y/%m}/{uuid.uuid4().hex}{scan.extension}"
 
 

@@ -6,8 +6,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 
 from shanghai_experts.models import Organisation, User
-
-from .states import State
+from shanghai_experts.states import State
 
 logger = logging.getLogger(__name__)
 

@@ -12,9 +12,17 @@ import json
 import logging
 import re
 import threading
+import zipfile
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
+
+from applications.choices import ServiceForm
+from bases.choices import HostType
+
+from .workflow import history
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +39,6 @@ def font_configuration():
     if _fonts is None:
         with _fonts_lock:
             if _fonts is None:
-                from weasyprint.text.fonts import FontConfiguration
-
                 _fonts = FontConfiguration()
     return _fonts
 
@@ -46,15 +52,11 @@ def fingerprint(snapshot: dict) -> str:
 
 def submitted_snapshot(item) -> dict:
     """The content of the item's last submission, or its current content if never submitted."""
-    from .workflow import history
-
     record = history(item).filter(action="submit", snapshot__isnull=False).order_by("-id").first()
     return record.snapshot if record is not None else item.snapshot()
 
 
 def render_html(html: str) -> bytes:
-    from weasyprint import HTML
-
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
         font_config=font_configuration()
     )
@@ -64,8 +66,6 @@ def form_html(item, **extra) -> str:
     """The print template of the item's form (附件1 or 附件2), filled in."""
     context = {"item": item, "fingerprint": fingerprint(item.snapshot()), **extra}
     if item.workflow_kind == "application":
-        from applications.models import ServiceForm
-
         experts = list(item.experts.all())
         places = list(item.places.all())
         context.update(
@@ -77,8 +77,6 @@ def form_html(item, **extra) -> str:
             service_form_choices=ServiceForm.choices,
         )
         return render_to_string("pdf/application.html", context)
-    from bases.models import HostType
-
     context["host_types"] = HostType.choices
     return render_to_string("pdf/assessment.html", context)
 
@@ -116,8 +114,6 @@ class _Pipe:
 
 def zip_stream(items):
     """A ZIP of the items' PDFs, yielded piece by piece as each form is rendered."""
-    import zipfile
-
     pipe = _Pipe()
     names = set()
     with zipfile.ZipFile(pipe, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:

@@ -6,12 +6,14 @@ from django import forms
 from django.db.models import Count, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
 
-from applications.models import Application, Category
+from applications.choices import Category
+from applications.models import Application
+from bases.models import Assessment
 from bases.services import commended_base_exists
 from shanghai_experts.models import Organisation
+from shanghai_experts.states import ASSESSED_STATES, RECOMMENDED_STATES, State
 from shanghai_experts.widgets import FilterSelect
 
-from .states import ASSESSED_STATES, RECOMMENDED_STATES, State
 from .workflow import APPLICATION, ASSESSMENT
 
 QUEUE_STATES = [(s.value, s.label) for s in State if s != State.DRAFT]
@@ -134,8 +136,6 @@ def organisation_label(fk: str):
 
 def assessment_queue(user, call):
     """Base assessments of `call` past submission, as the queue lists them beside applications."""
-    from bases.models import Assessment
-
     return (
         Assessment.objects.visible_to(user)
         .filter(call=call)
@@ -261,8 +261,6 @@ def export_applications(user, call, filters: QueueFilter):
 
 
 def export_assessments(user, call, filters: QueueFilter):
-    from bases.models import Assessment
-
     qs = filters.apply_to_assessments(
         Assessment.objects.visible_to(user).filter(call=call).exclude(state=State.DRAFT)
     )

@@ -13,11 +13,13 @@ from django import forms
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from PIL import Image, UnidentifiedImageError
+
+from shanghai_experts.states import State
 
 from . import printing
 from .models import StampedScan
 from .services import audit
-from .states import State
 from .workflow import WorkflowError
 
 SIGNATURES = (
@@ -80,8 +82,6 @@ class ScanForm(forms.Form):
 
 
 def _is_image(upload) -> bool:
-    from PIL import Image, UnidentifiedImageError
-
     try:
         with Image.open(upload) as image:
             image.verify()

@@ -15,9 +15,10 @@ from django.db.models import Prefetch
 
 from applications.models import Application
 from shanghai_experts.models import Call, User
+from shanghai_experts.states import State
 
 from .models import DEFAULT_CRITERIA, Score, ScoreSheet, ScoringCriterion
-from .states import State
+from .services import audit
 from .workflow import WorkflowError
 
 #: The bureau scores an item once it is recommended, and may revise until MOHRSS decides.
@@ -73,8 +74,6 @@ def record_scores(
     client_ip=None,
 ) -> ScoreSheet:
     """Save one reviewer's sheet and refresh the item's mean and spread, atomically."""
-    from .services import audit
-
     if reviewer.organisation is None or not reviewer.organisation.is_bureau:
         raise WorkflowError("只有市人社局的评审人可以评分。")
     with transaction.atomic():

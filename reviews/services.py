@@ -9,10 +9,12 @@ from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from applications.models import Application
+from bases.models import Assessment
+from bases.services import bases_due
 from shanghai_experts.models import (
     Call,
     DeadlineExtension,
@@ -20,10 +22,10 @@ from shanghai_experts.models import (
     RecommenderQuota,
     User,
 )
+from shanghai_experts.states import RECOMMENDED_STATES, State
 from shanghai_experts.text import plain_number
 
 from .models import AuditRecord
-from .states import RECOMMENDED_STATES, State
 from .workflow import WorkflowError
 
 
@@ -196,7 +198,6 @@ def set_quota(
 
 def quota_table(call: Call):
     """Each recommender with its quota and how many it has recommended, for the bureau."""
-    from django.db.models import Count, Q
 
     used = dict(
         Application.objects.filter(call=call, state__in=RECOMMENDED_STATES)
@@ -256,3 +257,34 @@ def set_national_order(*, call: Call, user: User, ordered_pks: list[int], client
             user=user,
             client_ip=client_ip,
         )
+
+
+def open_assessments(*, call: Call, user: User, bases=None, client_ip=None) -> list[Assessment]:
+    """The bureau opens the 附件2 forms of the bases due; each starts from the registry."""
+    if user.organisation is None or not user.organisation.is_bureau:
+        raise WorkflowError("只有市人社局可以发起基地评估。")
+    due = bases_due(call)
+    if bases is not None:
+        due = due.filter(pk__in=[b.pk for b in bases])
+    opened = []
+    with transaction.atomic():
+        for base in due.select_for_update(of=("self",)):
+            unit = base.host_unit
+            assessment = Assessment.objects.create(
+                call=call,
+                base=base,
+                unit=unit,
+                recommender_id=unit.district_id,
+                **{f: getattr(base, f) for f in Assessment.CONTACT_FIELDS},
+            )
+            audit(
+                assessment,
+                action="open",
+                label="发起基地评估",
+                user=user,
+                comment=f"{base.name}（{base.get_level_display()}，{base.year_selected}年入选）",
+                client_ip=client_ip,
+                state=State.DRAFT,
+            )
+            opened.append(assessment)
+    return opened

@@ -1,12 +1,17 @@
-"""Logins, failed logins, logouts and lockouts go into the audit trail."""
+"""Logins, failed logins, logouts and lockouts go into the audit trail; a new call gets the
+default score sheet."""
 
+from axes.signals import user_locked_out
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_save
 
 from shanghai_experts.auth import clean_username
 from shanghai_experts.http import client_ip
+from shanghai_experts.models import Call
 
 from .models import AuditRecord
+from .scoring import seed_criteria
 
 Outcome = AuditRecord.Outcome
 
@@ -67,9 +72,14 @@ def locked_out(sender, request, username=None, ip_address=None, **kwargs):
     )
 
 
-def connect():
-    from axes.signals import user_locked_out
+def seed_new_call(sender, instance, created, raw=False, **kwargs):
+    """A new call starts with the default score sheet (the bureau may change it)."""
+    if created and not raw:
+        seed_criteria(instance)
 
+
+def connect():
+    post_save.connect(seed_new_call, sender=Call, dispatch_uid="reviews.seed_criteria")
     user_logged_in.connect(logged_in, dispatch_uid="audit.login")
     user_logged_out.connect(logged_out, dispatch_uid="audit.logout")
     user_login_failed.connect(login_failed, dispatch_uid="audit.login_failed")

@@ -1,6 +1,8 @@
 from decimal import Decimal, InvalidOperation
 from functools import partial
 
+from axes.models import AccessAttempt
+from axes.utils import reset
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -13,6 +15,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from applications.models import Application
+from bases.models import Assessment
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Call, Organisation
 from shanghai_experts.text import plain_number
@@ -77,7 +80,6 @@ def queue_view(request):
 
 def _bulk(request):
     """Accept several submitted items at once."""
-    from bases.models import Assessment
 
     def chosen(name):
         return [int(pk) for pk in request.POST.getlist(name) if pk.isdigit()]
@@ -116,8 +118,6 @@ def _text_error(value: str, limit: int) -> str | None:
 
 def _workflow_model(kind: str):
     if kind == workflow.ASSESSMENT:
-        from bases.models import Assessment
-
         return Assessment
     return Application
 
@@ -393,8 +393,6 @@ def zip_pdfs(request):
     call = Call.objects.current()
     if call is None:
         raise Http404
-    from bases.models import Assessment
-
     data = request.POST if request.method == "POST" else request.GET
     filters = QueueFilter(data or None, recommenders=recommenders() if org.is_bureau else None)
     if request.method == "POST":
@@ -616,9 +614,6 @@ def audit_log(request):
 
 def lockouts(request):
     """Accounts and addresses locked after repeated failed logins; the bureau unlocks them."""
-    from axes.models import AccessAttempt
-    from axes.utils import reset
-
     org = _reviewer_org(request)
     if not org.is_bureau:
         raise Http404

@@ -28,20 +28,18 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from shanghai_experts.items import WorkflowError
 from shanghai_experts.models import Organisation
+from shanghai_experts.states import RECOMMENDED_STATES, State
 
 from .models import AuditRecord
-from .states import RECOMMENDED_STATES, State
+from .notifications import send_transition_mail
 
 UNIT, RECOMMENDER, BUREAU = "unit", "recommender", "bureau"
 APPLICATION, ASSESSMENT = "application", "assessment"
 BOTH = frozenset({APPLICATION, ASSESSMENT})
 KIND_LABELS = {APPLICATION: "服务团申报", ASSESSMENT: "服务基地评估"}
 ROLE_LABELS = {UNIT: "申报单位", RECOMMENDER: "推荐单位", BUREAU: "市人社局"}
-
-
-class WorkflowError(Exception):
-    """A refused transition; the message says why, in Chinese, for the user."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -438,11 +436,9 @@ def history(item):
     )
 
 
-def history_with_changes(item, label_of) -> list:
-    """The audit trail; each submission after the first lists the boxes it changed.
-
-    `label_of(key)` names a key of the item's snapshot as the form labels it.
-    """
+def history_with_changes(item) -> list:
+    """The audit trail; each submission after the first lists the boxes it changed, named as
+    the item's form labels them (`item.change_label`)."""
     records = list(history(item))
     previous = {}
     for record in records:
@@ -452,7 +448,7 @@ def history_with_changes(item, label_of) -> list:
         kind = record.action
         if kind in previous:
             record.changes = [
-                label_of(key)
+                item.change_label(key)
                 for key in record.snapshot
                 if record.snapshot.get(key) != previous[kind].get(key)
             ]
@@ -461,6 +457,4 @@ def history_with_changes(item, label_of) -> list:
 
 
 def _notify(item, t: Transition, comment: str) -> None:
-    from .notifications import send_transition_mail
-
     send_transition_mail(item, t, comment)

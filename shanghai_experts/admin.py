@@ -1,8 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from reviews.models import ScoringCriterion
-
 from .models import Call, DeadlineExtension, Organisation, RecommenderQuota, User
 
 
@@ -39,12 +37,6 @@ class DeadlineExtensionInline(admin.TabularInline):
     readonly_fields = ["granted_by", "created_at"]
 
 
-class ScoringCriterionInline(admin.TabularInline):
-    model = ScoringCriterion
-    extra = 0
-    fields = ["position", "name", "description", "weight", "max_points"]
-
-
 class RecommenderQuotaInline(admin.TabularInline):
     model = RecommenderQuota
     extra = 0
@@ -54,7 +46,7 @@ class RecommenderQuotaInline(admin.TabularInline):
 @admin.register(Call)
 class CallAdmin(admin.ModelAdmin):
     list_display = ["year", "document_number", "opens_on", "unit_deadline", "recommender_deadline"]
-    inlines = [ScoringCriterionInline, RecommenderQuotaInline, DeadlineExtensionInline]
+    inlines = [RecommenderQuotaInline, DeadlineExtensionInline]
     fieldsets = (
         (None, {"fields": ("year", "document_number", "title", "bureau_email")}),
         ("时间", {"fields": ("opens_on", "unit_deadline", "recommender_deadline")}),

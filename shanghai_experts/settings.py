@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "applications",
     "bases",
     "reviews",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -73,7 +74,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "shanghai_experts.urls"
+ROOT_URLCONF = "portal.urls"
 
 TEMPLATES = [
     {

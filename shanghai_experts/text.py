@@ -6,7 +6,9 @@ each. Whitespace around the text and line breaks are not counted (a browser send
 as two characters, "\r\n", which a reader never sees).
 """
 
+import datetime
 import unicodedata
+from decimal import Decimal
 
 LINE_BREAKS = {"\r", "\n", "\u2028", "\u2029"}
 
@@ -20,15 +22,12 @@ def reader_length(text: str | None) -> int:
 
 def plain_number(value) -> str:
     """25.00 → "25", 12.50 → "12.5": amounts and days as a person writes them."""
-    from decimal import Decimal
 
     return format(Decimal(value).normalize(), "f")
 
 
 def plain_value(value):
     """A stored value as plain data for a snapshot: amounts as written, dates in ISO form."""
-    import datetime
-    from decimal import Decimal
 
     if isinstance(value, Decimal):
         return plain_number(value)

@@ -5,18 +5,10 @@ import factory
 from django.utils import timezone
 from stdnum.cn import uscc
 
-from applications.models import (
-    Affiliation,
-    Application,
-    BudgetItem,
-    Category,
-    Expert,
-    FundingSource,
-    ServicePlace,
-    Talent,
-    TitleLevel,
-)
-from bases.models import Assessment, Base, BaseLevel, HostType
+from applications.choices import Affiliation, Category, Talent, TitleLevel
+from applications.models import Application, BudgetItem, Expert, FundingSource, ServicePlace
+from bases.choices import BaseLevel, HostType
+from bases.models import Assessment, Base
 from shanghai_experts.models import Call, Organisation, User
 
 PASSWORD = "Test@2026pass"

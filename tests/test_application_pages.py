@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from applications.models import Application
 from reviews.models import AuditRecord
-from reviews.states import State
+from shanghai_experts.states import State
 
 from .factories import ApplicationFactory, CompleteApplicationFactory, UnitFactory, UserFactory
 from .forms_data import form_data

@@ -8,12 +8,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from bases import services
-from bases.models import Assessment, Base, HostType
+from bases import rules
+from bases.choices import HostType
+from bases.models import Assessment, Base
 from reviews import workflow
 from reviews.models import AuditRecord
-from reviews.states import State
 from shanghai_experts.models import Call
+from shanghai_experts.states import State
 
 from .factories import (
     AssessmentFactory,
@@ -54,7 +55,7 @@ def test_complete_form_has_no_problems(assessment):
     assert assessment.submission_problems() == []
 
 
-@pytest.mark.parametrize("field", services.REQUIRED_FIELDS)
+@pytest.mark.parametrize("field", rules.REQUIRED_FIELDS)
 def test_every_box_is_required(assessment, field):
     setattr(assessment, field, None if field.endswith("experts") else "")
     assert problems_of(assessment)[field] == "此项为必填项。"
@@ -514,8 +515,8 @@ def test_an_empty_application_list_still_shows_its_table(client, assessment, peo
 
 def test_the_report_cannot_be_saved_outside_rectification(client, assessment, people):
     """The rule sits with the save, under the row lock, not only in the view."""
-    from applications.forms import StaleVersion
     from bases.forms import RectificationForm
+    from shanghai_experts.forms import StaleVersion
 
     form = RectificationForm(
         {"rectification_report": "提前写的报告", "version": assessment.version},

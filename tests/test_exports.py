@@ -9,10 +9,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from applications.models import Application, Expert, Talent
+from applications.choices import Talent
+from applications.models import Application, Expert
 from reviews import exports, workflow
 from reviews.models import AuditRecord
-from reviews.states import State
+from shanghai_experts.states import State
 
 from .factories import (
     AssessmentFactory,

@@ -10,7 +10,7 @@ from django.urls import reverse
 from applications.models import Application
 from reviews import workflow
 from reviews.models import AuditRecord
-from reviews.states import State
+from shanghai_experts.states import State
 
 from .factories import BureauFactory, CompleteApplicationFactory, UnitFactory, UserFactory
 from .forms_data import form_data

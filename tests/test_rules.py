@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from applications.models import Expert, Talent, TitleLevel
+from applications.choices import Talent, TitleLevel
+from applications.models import Expert
 from shanghai_experts.text import reader_length
 from shanghai_experts.validators import validate_mobile, validate_office_phone, validate_uscc
 

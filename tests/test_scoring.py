@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from reviews import scoring, workflow
 from reviews.models import AuditRecord, ScoreSheet
-from reviews.states import State
+from shanghai_experts.states import State
 
 from .factories import BureauFactory, CompleteApplicationFactory, UnitFactory, UserFactory
 

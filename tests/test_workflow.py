@@ -10,8 +10,8 @@ from django.utils import timezone
 from applications.models import Application
 from reviews import services, workflow
 from reviews.models import AuditRecord
-from reviews.states import State
 from shanghai_experts.models import RecommenderQuota
+from shanghai_experts.states import State
 
 from .factories import (
     AssessmentFactory,

@@ -1,8 +1,9 @@
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from reviews.states import State
+from shanghai_experts.states import State
 
 register = template.Library()
 
@@ -106,8 +107,6 @@ def bs_field(bound_field):
     page holds some 80 fields with its list rows, and crispy's nested templates made them its
     costliest part. Widgets not handled here (radio buttons) fall back to crispy.
     """
-    from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
-
     widget = bound_field.field.widget
     kind = widget.__class__.__name__
     field_id = bound_field.auto_id

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from reviews.states import State
+from shanghai_experts.states import State
 from tests.browser.conftest import log_in
 from tests.factories import CallFactory, UnitFactory, UserFactory
 

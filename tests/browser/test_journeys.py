@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from applications.models import Application
-from reviews.states import State
+from shanghai_experts.states import State
 from tests.browser.conftest import log_in
 from tests.browser.test_apply_in_browser import fill_application
 from tests.factories import BureauFactory, CallFactory, UnitFactory, UserFactory

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from applications.models import Application
 from reviews import workflow
-from reviews.states import State
+from shanghai_experts.states import State
 from tests.browser.conftest import log_in
 from tests.factories import (
     CallFactory,

@@ -7,9 +7,8 @@ from applications.models import Application
 from applications.services import creation_refusal
 from bases.models import Assessment
 from bases.services import has_priority
-from reviews.states import State
-
-from .models import Call
+from shanghai_experts.models import Call
+from shanghai_experts.states import State
 
 
 def home(request):

@@ -6,27 +6,19 @@ import datetime
 from decimal import Decimal
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from applications.models import (
-    Affiliation,
-    Application,
-    BudgetItem,
-    Category,
-    Expert,
-    FundingSource,
-    ServicePlace,
-    Talent,
-    TitleLevel,
-)
+from applications.choices import Affiliation, Category, Talent, TitleLevel
+from applications.models import Application, BudgetItem, Expert, FundingSource, ServicePlace
 from bases.models import Base
-from bases.services import open_assessments
 from reviews import workflow
+from reviews.services import open_assessments
 from shanghai_experts.models import Call, Organisation, User
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "shanghai_recommenders.csv"
+DATA = Path(settings.BASE_DIR) / "shanghai_experts" / "data" / "shanghai_recommenders.csv"
 DEMO_PASSWORD = "Demo@2026sh"
 
 # name, short name, USCC (check character per GB 32100-2015), district, commission

@@ -1,0 +1,113 @@
+"""Business rules of 附件2: completeness on submission, where it goes, its snapshot."""
+
+from __future__ import annotations
+
+from django.core.validators import validate_email
+
+from shanghai_experts.forms import Problem, recommender_choices
+from shanghai_experts.models import Organisation
+from shanghai_experts.text import plain_value, reader_length
+from shanghai_experts.validators import (
+    format_error,
+    is_blank,
+    validate_mobile,
+    validate_office_phone,
+)
+
+from .choices import HostType
+
+REQUIRED_FIELDS = (
+    "region",
+    "industry",
+    "host_type",
+    "own_experts",
+    "external_experts",
+    "department",
+    "contact_name",
+    "office_phone",
+    "mobile",
+    "email",
+    "address",
+    "system_building",
+    "flexible_talent",
+    "activities",
+    "funding_use",
+    "three_year_plan",
+    "applicant_opinion",
+)
+
+#: Items 3 and 5 of 二、开展专家服务活动情况 are limited (不超过1000字).
+LIMITED_NARRATIVES = ("activities", "three_year_plan")
+
+
+def submission_problems(assessment) -> list[Problem]:
+    """Every reason the form cannot be submitted yet, in the order of the paper form."""
+    problems: list[Problem] = []
+
+    def add(field, message):
+        problems.append(Problem(field, message))
+
+    for field in REQUIRED_FIELDS:
+        if is_blank(getattr(assessment, field)):
+            add(field, "此项为必填项。")
+    if assessment.host_type == HostType.OTHER and is_blank(assessment.host_type_other):
+        add("host_type_other", "依托单位类型选择“其他”时，请注明类型。")
+    if (
+        assessment.own_experts is not None
+        and assessment.external_experts is not None
+        and assessment.own_experts + assessment.external_experts == 0
+    ):
+        add("own_experts", "对口联系专家（副高及以上职称）合计至少 1 人。")
+    for field, validator in (
+        ("office_phone", validate_office_phone),
+        ("mobile", validate_mobile),
+        ("email", validate_email),
+    ):
+        value = getattr(assessment, field)
+        if not is_blank(value):
+            error = format_error(value, validator)
+            if error:
+                add(field, "E-mail 格式不正确。" if field == "email" else error)
+    limit = assessment.call.base_narrative_limit
+    for field in LIMITED_NARRATIVES:
+        length = reader_length(getattr(assessment, field))
+        if length > limit:
+            add(field, f"不超过 {limit} 字（当前 {length} 字）。")
+    if assessment.recommender_id is None:
+        add("recommender", "请选择推荐单位。")
+    elif not allowed_recommenders(assessment.unit).filter(pk=assessment.recommender_id).exists():
+        add("recommender", "只能提交本单位所在区人社局或行业主管部门。")
+    return problems
+
+
+def allowed_recommenders(unit: Organisation):
+    """A base assessment goes to the unit's district office or a commission (附件2 推荐单位意见:
+    委办局、区人社局); unlike 附件1 there is no direct route to the bureau."""
+    return recommender_choices(unit, bureau_directly=False)
+
+
+def snapshot(assessment) -> dict:
+    """The submitted content as plain data, for the history's diff and the fingerprint."""
+
+    skip = {
+        "id",
+        "call",
+        "base",
+        "unit",
+        "state",
+        "version",
+        "created_at",
+        "updated_at",
+        "submitted_at",
+        "recommender_opinion",
+        "recommender_opinion_date",
+        "outcome_opinion",
+        "rectify_deadline",
+        "rectification_report",
+        "rectification_submitted_at",
+    }
+    return {
+        f.name: plain_value(f.value_from_object(assessment))
+        for f in assessment._meta.concrete_fields
+        if f.name not in skip
+    }

@@ -1,0 +1,57 @@
+"""The site's URLconf: the top floor, where the forms' pages meet the review engine.
+
+The two forms' edit pages submit through the workflow, which lives on a floor above them; the
+engine's `transition` is handed to those views here rather than imported by them.
+"""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from applications import views as application_views
+from bases import views as base_views
+from reviews import item_views
+from reviews.workflow import transition
+
+from . import views
+
+admin.site.site_header = "专家服务基层项目 系统管理"
+admin.site.site_title = "专家服务基层项目 系统管理"
+admin.site.index_title = "管理首页"
+
+SUBMITS = {"transition": transition}
+
+application_patterns = [
+    path("new/", application_views.create, name="create"),
+    path("<int:pk>/", item_views.application_detail, name="detail"),
+    path("<int:pk>/edit/", application_views.edit, SUBMITS, name="edit"),
+]
+
+base_patterns = [
+    path("", base_views.base_list, name="list"),
+    path("new/", base_views.base_form, name="create"),
+    path("<int:pk>/edit/", base_views.base_form, name="edit"),
+    path("open/", item_views.open_assessments, name="open"),
+    path("assessments/<int:pk>/", item_views.assessment_detail, name="assessment"),
+    path(
+        "assessments/<int:pk>/edit/",
+        base_views.assessment_edit,
+        SUBMITS,
+        name="assessment_edit",
+    ),
+    path("assessments/<int:pk>/rectification/", item_views.rectification, name="rectification"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("applications/", include((application_patterns, "applications"))),
+    path("reviews/", include("reviews.urls")),
+    path("bases/", include((base_patterns, "bases"))),
+    path("admin/", admin.site.urls),
+]

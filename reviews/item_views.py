@@ -1,0 +1,152 @@
+"""The pages of one item (附件1 or 附件2) past its editing: what it says, its history, and the
+actions the viewer may take on it; and the bureau's opening of the base assessments."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from applications.choices import ServiceForm
+from applications.models import Application
+from bases.choices import HostType
+from bases.forms import RectificationForm
+from bases.models import Assessment
+from bases.services import has_priority
+from shanghai_experts.forms import StaleVersion
+from shanghai_experts.http import client_ip
+from shanghai_experts.models import Call
+
+from . import scans, services, workflow
+from .scoring import SCORABLE_STATES
+from .services import FUNDED_STATES
+
+
+def _org(request):
+    org = request.user.organisation
+    if org is None:
+        raise Http404
+    return org
+
+
+def application_detail(request, pk):
+    """附件1 as submitted, its history, and what the viewer may do with it."""
+    app = get_object_or_404(
+        Application.objects.visible_to(request.user).select_related(
+            "call", "unit", "unit__district", "recommender"
+        ),
+        pk=pk,
+    )
+    experts = list(app.experts.all())
+    places = list(app.places.all())
+    cities, counties = app.place_counts(places)
+    return render(
+        request,
+        "applications/detail.html",
+        {
+            "app": app,
+            "experts": experts,
+            "places": places,
+            "city_count": cities,
+            "county_count": counties,
+            "budget_items": list(app.budget_items.all()),
+            "funding_sources": list(app.funding_sources.all()),
+            "history": workflow.history_with_changes(app),
+            "actions": workflow.available_actions(app, request.user),
+            "funding_form": request.user.organisation.is_bureau and app.state in FUNDED_STATES,
+            "can_score": request.user.organisation.is_bureau and app.state in SCORABLE_STATES,
+            "priority": has_priority(app.unit, app.call),
+            **scans.context_for(request.user, app),
+            "is_owner": app.unit_id == request.user.organisation_id,
+            "service_form_choices": ServiceForm.choices,
+        },
+    )
+
+
+@require_POST
+def open_assessments(request):
+    """The bureau opens the 附件2 forms of the bases due in the current call."""
+    if not _org(request).is_bureau:
+        raise Http404
+    call = Call.objects.current()
+    if call is None:
+        raise Http404
+    try:
+        opened = services.open_assessments(
+            call=call, user=request.user, client_ip=client_ip(request)
+        )
+    except workflow.WorkflowError as exc:
+        messages.error(request, str(exc))
+        return redirect("bases:list")
+    if opened:
+        messages.success(
+            request, f"已发起 {len(opened)} 个基地的动态管理评估，依托单位可填写附件2。"
+        )
+    else:
+        messages.info(request, "没有待发起评估的基地。")
+    return redirect("bases:list")
+
+
+def _assessment_queryset(request):
+    return Assessment.objects.visible_to(request.user).select_related(
+        "call", "base", "unit", "recommender"
+    )
+
+
+def assessment_detail(request, pk):
+    assessment = get_object_or_404(_assessment_queryset(request), pk=pk)
+    form = None
+    if assessment.unit_id == request.user.organisation.pk and assessment.state == "rectifying":
+        form = RectificationForm(instance=assessment)
+    return _render_detail(request, assessment, form)
+
+
+def _render_detail(request, assessment, rectification_form=None):
+    return render(
+        request,
+        "bases/assessment_detail.html",
+        {
+            "item": assessment,
+            "assessment": assessment,
+            "history": workflow.history_with_changes(assessment),
+            "actions": workflow.available_actions(assessment, request.user),
+            "is_owner": assessment.unit_id == request.user.organisation.pk,
+            "rectification_form": rectification_form,
+            "host_types": HostType.choices,
+            **scans.context_for(request.user, assessment),
+        },
+    )
+
+
+@require_POST
+def rectification(request, pk):
+    """The unit saves its rectification report, and submits it to the bureau."""
+    org = _org(request)
+    assessment = get_object_or_404(_assessment_queryset(request).filter(unit=org), pk=pk)
+    if assessment.state != "rectifying":
+        messages.error(request, f"当前状态为“{assessment.get_state_display()}”，不能修改整改报告。")
+        return redirect(assessment)
+    form = RectificationForm(request.POST, instance=assessment)
+    if not form.is_valid():
+        return _render_detail(request, assessment, form)
+    try:
+        assessment = form.save_checked()
+    except StaleVersion:
+        messages.error(request, "未保存：整改报告已被他人修改，您填写的内容仍在下方。")
+        return _render_detail(request, assessment, form)
+    if request.POST.get("action") != "submit":
+        messages.success(request, "整改报告已保存。")
+        return redirect(assessment)
+    try:
+        # The report goes into the history with each round, as the comment of its submission.
+        workflow.transition(
+            assessment,
+            "submit_rectification",
+            user=request.user,
+            comment=assessment.rectification_report,
+            client_ip=client_ip(request),
+        )
+    except workflow.WorkflowError as exc:
+        messages.error(request, f"整改报告已保存，但未能提交：{exc}")
+        return redirect(assessment)
+    messages.success(request, "整改报告已提交市人社局审核。")
+    return redirect(assessment)
