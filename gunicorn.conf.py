@@ -17,5 +17,7 @@ max_requests = 2000  # recycle workers now and then
 max_requests_jitter = 200
 accesslog = "-"  # to stdout, like the application's own log
 errorlog = "-"
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss'
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# The path without its query string: searches carry names of people and units.
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss'
+# Only the proxies the application trusts (TRUSTED_PROXIES) may set X-Forwarded-Proto.
+forwarded_allow_ips = os.environ.get("TRUSTED_PROXIES", "") or "''"

@@ -6,8 +6,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_save
 
-from shanghai_experts.auth import clean_username
+from shanghai_experts.auth import axes_username, clean_username
 from shanghai_experts.http import client_ip
+from shanghai_experts.lockout import forget_pair
 from shanghai_experts.models import Call
 
 from .models import AuditRecord
@@ -31,6 +32,8 @@ def _record(request, *, action, label, outcome, user=None, username="", comment=
 
 def logged_in(sender, request, user, **kwargs):
     _record(request, action="login", label="登录", outcome=Outcome.SUCCESS, user=user)
+    if request is not None:
+        forget_pair(axes_username(request, None) or user.get_username(), client_ip(request))
 
 
 def logged_out(sender, request, user, **kwargs):

@@ -1,3 +1,54 @@
+"""The client's address, the same for the audit trail and the login lockout.
+
+django-axes asks `client_ip` (AXES_CLIENT_IP_CALLABLE), and so does every audit record.
+
+Behind a reverse proxy every request arrives from the proxy. Only when the connecting address is
+one of `TRUSTED_PROXIES` is `X-Forwarded-For` read: from its right end, each trusted proxy's
+entry is passed over, and the first address that is not a trusted proxy is the client (what the
+outermost trusted proxy saw). Whatever a client writes into the header itself lies further left
+and is never reached. A client that connects directly cannot choose its address at all.
+
+(django-ipware's proxy-count model assumes each proxy appends its own address; nginx's
+`$proxy_add_x_forwarded_for` appends the address it saw instead, and the two disagree by one
+hop, so the walk over the trusted set is done here.)
+"""
+
+import ipaddress
+from functools import lru_cache
+
+from django.conf import settings
+
+
+@lru_cache(maxsize=8)
+def _networks(proxies: tuple[str, ...]):
+    return tuple(ipaddress.ip_network(p, strict=False) for p in proxies)
+
+
+def _parse(value: str):
+    try:
+        return ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+
+
+def _trusted(ip) -> bool:
+    return ip is not None and any(ip in net for net in _networks(tuple(settings.TRUSTED_PROXIES)))
+
+
 def client_ip(request) -> str | None:
-    """The address the request came from (REMOTE_ADDR; a proxy must set it correctly)."""
-    return request.META.get("REMOTE_ADDR") or None
+    remote = request.META.get("REMOTE_ADDR") or None
+    if not settings.TRUSTED_PROXIES or not _trusted(_parse(remote or "")):
+        return remote
+    hops = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+    for entry in reversed(hops):
+        ip = _parse(entry)
+        if ip is None:
+            break  # garbage is where a trusted proxy's record ends
+        if not _trusted(ip):
+            return str(ip)
+    return remote
+
+
+def behind_proxy(request) -> bool:
+    """Whether the request came through one of the trusted proxies."""
+    return bool(settings.TRUSTED_PROXIES) and _trusted(_parse(request.META.get("REMOTE_ADDR", "")))
