@@ -13,8 +13,9 @@ from django.db import transaction
 from django.forms.utils import ErrorDict
 
 from bases.models import Base
-from shanghai_experts.forms import Problem, StaleVersion
+from shanghai_experts.forms import Problem, StaleVersion, bound_long_texts
 from shanghai_experts.states import EDITABLE_STATES
+from shanghai_experts.validators import date_problem
 
 from .choices import ServiceForm, Talent
 from .models import Application, BudgetItem, Expert, FundingSource, ServicePlace
@@ -158,6 +159,20 @@ class ApplicationForm(forms.ModelForm):
         )
         for name in ("expert_count", "service_count"):
             self.fields[name].widget.attrs["min"] = "0"
+        bound_long_texts(self)
+
+    def _sane_date(self, name):
+        value = self.cleaned_data.get(name)
+        problem = date_problem(value, self.instance.call.year, self.fields[name].label)
+        if problem:
+            raise forms.ValidationError(problem.split("：", 1)[1])
+        return value
+
+    def clean_start_date(self):
+        return self._sane_date("start_date")
+
+    def clean_end_date(self):
+        return self._sane_date("end_date")
 
     def clean(self):
         data = super().clean()

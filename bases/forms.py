@@ -8,7 +8,7 @@ from django import forms
 from django.db import transaction
 from django.forms.utils import ErrorDict
 
-from shanghai_experts.forms import Problem, StaleVersion
+from shanghai_experts.forms import Problem, StaleVersion, bound_long_texts
 from shanghai_experts.states import EDITABLE_STATES, State
 
 from .models import Assessment, Base
@@ -106,6 +106,7 @@ class AssessmentForm(VersionChecked, forms.ModelForm):
             self.fields[name].widget.attrs["data-limit"] = limit
         _number_messages(self)
         self.fields["email"].error_messages["invalid"] = "E-mail 格式不正确。"
+        bound_long_texts(self)
 
     def attach(self, problems: list[Problem]) -> list[str]:
         """Show submission problems on their fields; return the summary lines."""
@@ -144,7 +145,8 @@ class RectificationForm(VersionChecked, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.initial["version"] = self.instance.version
-        self.fields["rectification_report"].widget.attrs["maxlength"] = 5000
+        self.fields["rectification_report"].widget.attrs["data-limit"] = 1000
+        bound_long_texts(self)
 
 
 class BaseForm(forms.ModelForm):

@@ -110,10 +110,11 @@ class AssessmentQuerySet(models.QuerySet):
             return self.none()
         if org.is_unit:
             return self.filter(unit=org)
-        if org.is_recommender:
-            return self.filter(recommender=org).exclude(state=State.DRAFT)
-        if org.is_bureau:
-            return self
+        if org.is_recommender or org.is_bureau:
+            # A draft is the unit's own until it is submitted, as with 附件1.
+            return self.exclude(state=State.DRAFT).filter(
+                **({} if org.is_bureau else {"recommender": org})
+            )
         return self.none()
 
 

@@ -42,11 +42,16 @@ def base_list(request):
         bases = bases.filter(year_selected=int(year))
     assessments = {}
     if call is not None:
+        # The bureau sees that an assessment it opened is still a draft (its state), not the
+        # draft itself: the link to it appears once it is submitted.
+        scope = Assessment.objects.filter(
+            unit__in=Base.objects.visible_to(request.user).values("host_unit")
+        )
         assessments = {
             a.base_id: a
-            for a in Assessment.objects.visible_to(request.user)
-            .filter(call=call)
-            .only("id", "base_id", "state", "rectify_deadline", "call_id", "version")
+            for a in scope.filter(call=call).only(
+                "id", "base_id", "state", "rectify_deadline", "call_id", "version"
+            )
         }
     rows = [(base, assessments.get(base.pk)) for base in bases]
     context = {

@@ -19,6 +19,10 @@ from .workflow import APPLICATION, ASSESSMENT
 QUEUE_STATES = [(s.value, s.label) for s in State if s != State.DRAFT]
 
 
+#: Sorts only the bureau's list offers.
+BUREAU_SORTS = frozenset({"-score_mean", "-score_spread", "priority"})
+
+
 class QueueFilter(forms.Form):
     state = forms.ChoiceField(
         label="状态", required=False, choices=[("", "全部状态"), *QUEUE_STATES]
@@ -49,8 +53,13 @@ class QueueFilter(forms.Form):
         """`recommenders` (the bureau's list only): the organisations to filter by."""
         super().__init__(*args, **kwargs)
         if recommenders is None:
+            # A recommender's queue: no bureau filters, and no sort that would reveal the
+            # bureau's scores or priorities.
             del self.fields["recommender"]
             del self.fields["priority"]
+            self.fields["sort"].choices = [
+                choice for choice in self.fields["sort"].choices if choice[0] not in BUREAU_SORTS
+            ]
         else:
             self.fields["recommender"].choices = [
                 ("", "全部推荐单位"),

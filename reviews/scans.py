@@ -7,6 +7,7 @@ uploader may type the fingerprint printed at the foot of the form.
 
 from __future__ import annotations
 
+import resource
 import subprocess
 
 from django import forms
@@ -37,7 +38,7 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
-def _human(size: int) -> str:
+def human_size(size: int) -> str:
     return f"{size / 1024 / 1024:.0f} MB" if size >= 1024 * 1024 else f"{size / 1024:.0f} KB"
 
 
@@ -59,7 +60,7 @@ class ScanForm(forms.Form):
         limit = settings.SCAN_MAX_BYTES
         if upload.size > limit:
             raise forms.ValidationError(
-                f"文件过大（{_human(upload.size)}），扫描件不超过 {_human(limit)}。"
+                f"文件过大（{human_size(upload.size)}），扫描件不超过 {human_size(limit)}。"
             )
         upload.seek(0)
         media_type = sniff(upload.read(16))
@@ -81,15 +82,35 @@ class ScanForm(forms.Form):
         return found.pop()
 
 
+#: A scan at 600 dpi of an A3 page is about 70 megapixels; anything past this is no scan.
+MAX_IMAGE_PIXELS = 120_000_000
+
+
 def _is_image(upload) -> bool:
+    """Whether the upload is a whole, plausibly sized image. The header is read, never the
+    pixels: a PNG that claims 30000×30000 is refused without being decoded."""
     try:
         with Image.open(upload) as image:
+            width, height = image.size
+            if width * height > MAX_IMAGE_PIXELS:
+                return False
             image.verify()
         return True
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         return False
     finally:
         upload.seek(0)
+
+
+#: pdftotext reads at most these pages, for at most this CPU time and memory.
+PDF_TEXT_PAGES = 20
+PDF_TEXT_CPU_SECONDS = 5
+PDF_TEXT_MEMORY_BYTES = 512 * 1024 * 1024
+
+
+def _limit_pdftotext() -> None:  # runs in the child, before pdftotext starts
+    resource.setrlimit(resource.RLIMIT_CPU, (PDF_TEXT_CPU_SECONDS, PDF_TEXT_CPU_SECONDS))
+    resource.setrlimit(resource.RLIMIT_AS, (PDF_TEXT_MEMORY_BYTES, PDF_TEXT_MEMORY_BYTES))
 
 
 def pdf_text(upload) -> str:
@@ -97,10 +118,11 @@ def pdf_text(upload) -> str:
     upload.seek(0)
     try:
         result = subprocess.run(
-            ["pdftotext", "-l", "20", "-", "-"],
+            ["pdftotext", "-l", str(PDF_TEXT_PAGES), "-", "-"],
             input=upload.read(),
             capture_output=True,
-            timeout=30,
+            timeout=PDF_TEXT_CPU_SECONDS * 3,
+            preexec_fn=_limit_pdftotext,
         )
     except (OSError, subprocess.TimeoutExpired):
         return ""
@@ -126,6 +148,12 @@ def upload_refusal(user, item) -> str | None:
     kind = kind_for(user, item)
     if kind is None:
         return "只有申报单位和推荐单位可以上传盖章扫描件。"
+    kept = scans_of(item).filter(kind=kind).count()
+    if kept >= settings.SCAN_MAX_VERSIONS:
+        return (
+            f"每份材料最多保留 {settings.SCAN_MAX_VERSIONS} 个扫描件版本，已达上限；"
+            "如需更换，请联系市人社局。"
+        )
     if item.state == State.DRAFT:
         return "请先提交，再打印盖章并上传扫描件。"
     if kind == StampedScan.Kind.RECOMMENDER and item.state in (

@@ -24,6 +24,7 @@ from shanghai_experts.models import (
 )
 from shanghai_experts.states import RECOMMENDED_STATES, State
 from shanghai_experts.text import plain_number
+from shanghai_experts.validators import date_problem, money_problem
 
 from .models import AuditRecord
 from .workflow import WorkflowError
@@ -112,12 +113,9 @@ def record_funding(
             raise WorkflowError("只有列入国家级或市级服务团的项目才能登记资助经费。")
         cap = locked.call.cap_for(category)
         for label, amount in (("资助经费", granted), ("配套支持", support)):
-            if amount is None:
-                continue
-            if amount < 0:
-                raise WorkflowError(f"{label}：金额不能为负数。")
-            if amount.as_tuple().exponent < -2:
-                raise WorkflowError(f"{label}：金额以万元为单位，最多保留 2 位小数。")
+            problem = money_problem(amount, label) if amount is not None else None
+            if problem:
+                raise WorkflowError(problem)
         if granted > cap:
             label = "国家级" if category == "national" else "市级"
             raise WorkflowError(f"资助经费：{label}服务团不超过 {plain_number(cap)} 万元。")
@@ -143,6 +141,9 @@ def grant_extension(
         raise WorkflowError("只有市人社局可以延长截止时间。")
     if not reason.strip():
         raise WorkflowError("延长截止时间须写明理由。")
+    problem = date_problem(deadline, call.year, "延长至")
+    if problem:
+        raise WorkflowError(problem)
     with transaction.atomic():
         extension, _ = DeadlineExtension.objects.update_or_create(
             call=call,

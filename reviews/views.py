@@ -16,7 +16,8 @@ from bases.models import Assessment
 from shanghai_experts import lockout
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Call, Organisation
-from shanghai_experts.text import plain_number
+from shanghai_experts.text import parse_ids, plain_number
+from shanghai_experts.validators import date_problem
 
 from . import exports, printing, scans, scoring, services, workflow
 from .models import AuditRecord, StampedScan
@@ -80,7 +81,7 @@ def _bulk(request):
     """Accept several submitted items at once."""
 
     def chosen(name):
-        return [int(pk) for pk in request.POST.getlist(name) if pk.isdigit()]
+        return parse_ids(request.POST.getlist(name))
 
     action = request.POST.get("bulk_action")
     apps, assessments = chosen("selected"), chosen("selected_assessment")
@@ -133,8 +134,10 @@ class ActionForm(forms.Form):
 
 @require_POST
 def act(request, pk, action, kind=workflow.APPLICATION):
-    item = get_object_or_404(_workflow_model(kind).objects.visible_to(request.user), pk=pk)
     t = workflow.TRANSITIONS.get(action)
+    if t is None:
+        raise Http404  # not an action at all: nothing to refuse, nothing to audit
+    item = get_object_or_404(_workflow_model(kind).objects.visible_to(request.user), pk=pk)
     form = ActionForm(request.POST)
     if not form.is_valid():
         for name, errors in form.errors.items():
@@ -165,7 +168,7 @@ def _ordering_page(request, *, save, url_name, saved, template, context):
     """A page that puts a list in order with 上移/下移 and saves it through `save`."""
     if request.method == "POST":
         try:
-            ordered = [int(pk) for pk in request.POST.getlist("order")]
+            ordered = parse_ids(request.POST.getlist("order"))
             save(user=request.user, ordered_pks=ordered, client_ip=client_ip(request))
             messages.success(request, saved)
         except (ValueError, workflow.WorkflowError) as exc:
@@ -222,13 +225,26 @@ class ExtensionForm(forms.Form):
     )
     reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 3}), max_length=500)
 
+    def __init__(self, *args, call, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.call = call
+
+    def clean_deadline(self):
+        deadline = self.cleaned_data["deadline"]
+        problem = date_problem(deadline, self.call.year, "延长至")
+        if problem:
+            raise forms.ValidationError(problem.split("：", 1)[1])
+        return deadline
+
 
 def extensions(request):
     org = _reviewer_org(request)
     if not org.is_bureau:
         raise Http404
     call = Call.objects.current()
-    form = ExtensionForm(request.POST or None)
+    if call is None:
+        raise Http404
+    form = ExtensionForm(request.POST or None, call=call)
     if request.method == "POST" and form.is_valid():
         try:
             services.grant_extension(
@@ -394,10 +410,7 @@ def zip_pdfs(request):
     data = request.POST if request.method == "POST" else request.GET
     filters = QueueFilter(data or None, recommenders=recommenders() if org.is_bureau else None)
     if request.method == "POST":
-        ids = {
-            name: [int(v) for v in data.getlist(name) if v.isdigit()]
-            for name in ("selected", "selected_assessment")
-        }
+        ids = {name: parse_ids(data.getlist(name)) for name in ("selected", "selected_assessment")}
         apps = Application.objects.visible_to(request.user).filter(pk__in=ids["selected"])
         assessments = Assessment.objects.visible_to(request.user).filter(
             pk__in=ids["selected_assessment"]
@@ -444,6 +457,10 @@ def zip_pdfs(request):
 def upload_scan(request, pk, kind=workflow.APPLICATION):
     item = get_object_or_404(_workflow_model(kind).objects.visible_to(request.user), pk=pk)
     form = scans.ScanForm(request.POST, request.FILES)
+    if getattr(request, "upload_too_large", False):
+        limit = scans.human_size(settings.SCAN_MAX_BYTES)
+        messages.error(request, f"未上传：盖章扫描件：文件过大，扫描件不超过 {limit}。")
+        return redirect(item)
     if not form.is_valid():
         for name, errors in form.errors.items():
             label = form.fields[name].label if name in form.fields else "上传"

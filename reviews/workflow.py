@@ -103,6 +103,8 @@ def rectification_deadline_given(item, user, now, params) -> str | None:
         return "限期整改须填写整改期限。"
     if deadline <= timezone.localdate(now):
         return "整改期限须晚于今天。"
+    if deadline.year > timezone.localdate(now).year + 2:
+        return "整改期限不宜超过两年，请核对日期。"
     return None
 
 

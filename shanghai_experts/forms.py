@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from django import forms
+from django.core.validators import MaxLengthValidator
 from django.db.models import Q
 
 from .models import Organisation
@@ -35,3 +37,25 @@ def recommender_choices(unit: Organisation, *, bureau_directly: bool):
     if bureau_directly:
         kinds |= Q(kind=Organisation.Kind.MUNICIPAL)
     return Organisation.objects.filter(kinds, is_active=True).order_by("kind", "id")
+
+
+#: A draft's long text may run past the notice's limit while the clerk edits (the limit is
+#: checked on submission), but never without bound.
+DRAFT_TEXT_MULTIPLE = 10
+DRAFT_TEXT_DEFAULT = 10_000
+
+
+def bound_long_texts(form: forms.Form) -> None:
+    """Give every multi-line text box of `form` a maximum length the server enforces: ten times
+    its 字数 limit where it has one (`data-limit`), else 10,000 characters."""
+    for name, field in form.fields.items():
+        if not isinstance(field, forms.CharField) or not isinstance(field.widget, forms.Textarea):
+            continue
+        limit = field.widget.attrs.get("data-limit")
+        most = int(limit) * DRAFT_TEXT_MULTIPLE if limit else DRAFT_TEXT_DEFAULT
+        field.max_length = most
+        field.validators.append(MaxLengthValidator(most))
+        field.error_messages["max_length"] = (
+            f"{field.label or name}：内容过长（最多 {most} 字），请精简后再保存。"
+        )
+        field.widget.attrs["maxlength"] = str(most)

@@ -40,3 +40,28 @@ class MinimumLengthValidator(password_validation.MinimumLengthValidator):
 
     def get_help_text(self):
         return f"密码至少 {self.min_length} 个字符。"
+
+
+class ContainsNameValidator:
+    """The password must not contain the login name (`fudan` → `Fudan@2026`) or the
+    organisation's name or short name: the first things an attacker tries."""
+
+    MIN_LENGTH = 3  # shorter names would forbid half the alphabet
+
+    def validate(self, password, user=None):
+        if user is None:
+            return
+        lowered = password.casefold()
+        organisation = getattr(user, "organisation", None)
+        names = [
+            ("登录名", getattr(user, "username", "")),
+            ("单位简称", getattr(organisation, "short_name", "") if organisation else ""),
+            ("单位名称", getattr(organisation, "name", "") if organisation else ""),
+        ]
+        for label, name in names:
+            name = (name or "").strip().casefold()
+            if len(name) >= self.MIN_LENGTH and name in lowered:
+                raise ValidationError(f"密码不能包含{label}。", code="password_contains_name")
+
+    def get_help_text(self):
+        return "密码不能包含登录名或单位名称。"

@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "shanghai_experts.limits.RequestLimitsMiddleware",
+    "shanghai_experts.limits.NoStoreMiddleware",
     "shanghai_experts.middleware.IdleTimeoutMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -128,6 +130,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "shanghai_experts.password_validation.CharacterClassesValidator"},
+    {"NAME": "shanghai_experts.password_validation.ContainsNameValidator"},
 ]
 PASSWORD_HASHERS = [
     "shanghai_experts.auth.Argon2Hasher",
@@ -186,6 +189,19 @@ STORAGES = {
 }
 #: The largest stamped scan accepted (bytes); 20 MB unless SCAN_MAX_MB says otherwise.
 SCAN_MAX_BYTES = int(float(os.environ.get("SCAN_MAX_MB", "20")) * 1024 * 1024)
+#: An item keeps at most this many stamped scans of each kind (the latest counts).
+SCAN_MAX_VERSIONS = int(os.environ.get("SCAN_MAX_VERSIONS", "10"))
+#: No request body may be larger: a scan and the form around it.
+MAX_REQUEST_BYTES = SCAN_MAX_BYTES + 1024 * 1024
+# Form fields (everything but files) stay in memory up to this size; the 附件1 form with its
+# rows and 1000-字 texts is far below it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
+FILE_UPLOAD_HANDLERS = [
+    "shanghai_experts.limits.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

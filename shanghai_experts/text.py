@@ -34,3 +34,21 @@ def plain_value(value):
     if isinstance(value, datetime.date):
         return value.isoformat()
     return value
+
+
+#: A primary key fits a bigint: at most 18 ASCII digits.
+_MAX_ID_DIGITS = 18
+
+
+def parse_id(value) -> int | None:
+    """A row id as typed in a form or URL, or None: ASCII digits only ("²" and "１" are
+    digits to Python, not to a database), never larger than the column."""
+    text = str(value or "").strip()
+    if text.isascii() and text.isdigit() and len(text) <= _MAX_ID_DIGITS:
+        return int(text)
+    return None
+
+
+def parse_ids(values) -> list[int]:
+    """The valid ids among `values`, in order; the rest are dropped."""
+    return [pk for pk in (parse_id(v) for v in values) if pk is not None]

@@ -1,6 +1,7 @@
 """Validators for the formats the forms ask for, each with a Chinese message."""
 
 import re
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from stdnum.cn import uscc as stdnum_uscc
@@ -65,4 +66,32 @@ def format_error(value, validator) -> str | None:
         validator(value)
     except ValidationError as exc:
         return exc.messages[0]
+    return None
+
+
+def money_problem(amount, label: str, *, max_digits: int = 8, places: int = 2) -> str | None:
+    """Why `amount` (万元, a Decimal) cannot be stored in a money column, or None.
+
+    Infinity, NaN, 1e30 and a hundred nines are all Decimals; none fits the column."""
+    if not amount.is_finite():
+        return f"{label}：请输入有限的金额（万元），例如 12.5。"
+    if amount < 0:
+        return f"{label}：金额不能为负数。"
+    if amount >= Decimal(10) ** (max_digits - places):
+        return f"{label}：金额过大，请以万元为单位填写。"
+    if amount != amount.quantize(Decimal(1).scaleb(-places)):
+        return f"{label}：金额以万元为单位，最多保留 {places} 位小数。"
+    return None
+
+
+#: Dates more than this many years from the call's year are typing mistakes.
+SANE_YEARS = 2
+
+
+def date_problem(value, year: int, label: str) -> str | None:
+    """Why a deadline or service date is implausible for the call of `year`, or None."""
+    if value is None:
+        return None
+    if not (year - SANE_YEARS <= value.year <= year + SANE_YEARS):
+        return f"{label}：日期应在 {year - SANE_YEARS} 年至 {year + SANE_YEARS} 年之间。"
     return None

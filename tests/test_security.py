@@ -294,7 +294,8 @@ def test_phone_masking(phone, masked):
 def test_lists_mask_phones_and_item_pages_show_them(client, call):
     from .factories import AssessmentFactory
 
-    item = AssessmentFactory(call=call, mobile="13912345678")
+    # Submitted: a draft is the unit's own (test_drafts_stay_private).
+    item = AssessmentFactory(call=call, mobile="13912345678", state="recommended")
     item.base.mobile = "13912345678"
     item.base.save()
     client.force_login(UserFactory(organisation=BureauFactory()))
