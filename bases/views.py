@@ -6,6 +6,7 @@ from shanghai_experts.forms import StaleVersion
 from shanghai_experts.http import client_ip
 from shanghai_experts.items import WorkflowError
 from shanghai_experts.models import Call
+from shanghai_experts.text import parse_id
 
 from . import services
 from .choices import BaseLevel
@@ -38,8 +39,8 @@ def base_list(request):
     if level in BaseLevel.values:
         bases = bases.filter(level=level)
     year = request.GET.get("year", "")
-    if year.isdigit():
-        bases = bases.filter(year_selected=int(year))
+    if (selected := parse_id(year)) is not None and selected < 10000:
+        bases = bases.filter(year_selected=selected)
     assessments = {}
     if call is not None:
         # The bureau sees that an assessment it opened is still a draft (its state), not the

@@ -23,23 +23,23 @@ SUBMITS = {"transition": transition}
 
 application_patterns = [
     path("new/", application_views.create, name="create"),
-    path("<int:pk>/", item_views.application_detail, name="detail"),
-    path("<int:pk>/edit/", application_views.edit, SUBMITS, name="edit"),
+    path("<id:pk>/", item_views.application_detail, name="detail"),
+    path("<id:pk>/edit/", application_views.edit, SUBMITS, name="edit"),
 ]
 
 base_patterns = [
     path("", base_views.base_list, name="list"),
     path("new/", base_views.base_form, name="create"),
-    path("<int:pk>/edit/", base_views.base_form, name="edit"),
+    path("<id:pk>/edit/", base_views.base_form, name="edit"),
     path("open/", item_views.open_assessments, name="open"),
-    path("assessments/<int:pk>/", item_views.assessment_detail, name="assessment"),
+    path("assessments/<id:pk>/", item_views.assessment_detail, name="assessment"),
     path(
-        "assessments/<int:pk>/edit/",
+        "assessments/<id:pk>/edit/",
         base_views.assessment_edit,
         SUBMITS,
         name="assessment_edit",
     ),
-    path("assessments/<int:pk>/rectification/", item_views.rectification, name="rectification"),
+    path("assessments/<id:pk>/rectification/", item_views.rectification, name="rectification"),
 ]
 
 urlpatterns = [

@@ -1,0 +1,159 @@
+"""Every URL, as every role, with hostile values in every parameter and field: no response is a
+server error.
+
+The URLs are read from the URLconf, so a new view is walked without editing this test. The
+fields are those the page itself offers (read from its HTML) plus every name any form of the
+project uses. The Hypothesis tests go deep on single forms; this one goes wide.
+"""
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLResolver, get_resolver, reverse
+
+from reviews import printing, scans, workflow
+from reviews.models import StampedScan
+
+from .factories import (
+    AssessmentFactory,
+    BureauFactory,
+    CommissionFactory,
+    CompleteApplicationFactory,
+    UnitFactory,
+    UserFactory,
+)
+
+HOSTILE = [
+    "",
+    "x" * 5000,
+    "a\x00b",
+    "Infinity",
+    "NaN",
+    "-1",
+    "1e30",
+    "²",
+    "１２",
+    "0001-01-01",
+    "9999-12-31T23:59",
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    ["1", "2"],  # a list where a scalar is expected
+]
+
+#: Names the project's forms and lists read; a page's own fields are added from its HTML.
+KNOWN_FIELDS = {
+    "q", "state", "category", "field", "sort", "priority", "recommender", "page", "tab",
+    "selected", "selected_assessments", "order", "action", "comment", "deadline", "version",
+    "token", "funding_granted", "bureau_support", "organisation", "quota", "reason", "kind",
+    "value", "attempt", "since", "until", "actor", "outcome", "fingerprint", "level", "year",
+    "name", "host_unit", "year_selected", "rectification_report", "next", "timeout",
+    "username", "password",
+}  # fmt: skip
+
+NAME_RE = re.compile(r'name="([^"]+)"')
+
+
+def walk(patterns, namespace=None):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue  # Django's own admin, staff only, with its own tests
+            yield from walk(pattern.url_patterns, pattern.namespace or namespace)
+        else:
+            name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+            yield name, sorted(pattern.pattern.converters)
+
+
+ROUTES = list(walk(get_resolver().url_patterns))
+
+
+@pytest.fixture
+def world(call):
+    """One item in each state that matters, and a person of each role."""
+    district_unit = UnitFactory()
+    owner = UserFactory(organisation=district_unit)
+    district = UserFactory(organisation=district_unit.district)
+    bureau = UserFactory(organisation=BureauFactory())
+    submitted = workflow.transition(
+        CompleteApplicationFactory(call=call, unit=district_unit), "submit", user=owner
+    )
+    assessment = AssessmentFactory(
+        call=call, unit=district_unit, recommender=district_unit.district
+    )
+    assessment.base.host_unit = district_unit
+    assessment.base.save()
+    workflow.transition(assessment, "submit", user=owner)
+    # One more through to 列入市级服务团, where funding is recorded.
+    funded = CompleteApplicationFactory(
+        call=call, unit=UnitFactory(district=district_unit.district)
+    )
+    for action, actor in (("submit", UserFactory(organisation=funded.unit)), ("accept", district)):
+        funded = workflow.transition(funded, action, user=actor)
+    funded = workflow.transition(funded, "recommend", user=district, comment="推荐")
+    funded = workflow.transition(funded, "select_municipal", user=bureau)
+    upload = SimpleUploadedFile("s.pdf", printing.form_pdf(submitted))
+    upload.media_type = "application/pdf"
+    scans.store(submitted, user=owner, upload=upload)
+    return {
+        "roles": {
+            "anonymous": None,
+            "unit": owner,
+            "other_unit": UserFactory(organisation=UnitFactory()),
+            "district": district,
+            "commission": UserFactory(organisation=CommissionFactory()),
+            "bureau": bureau,
+        },
+        "ids": {
+            "pk": [
+                submitted.pk,
+                funded.pk,
+                assessment.pk,
+                StampedScan.objects.get().pk,
+                assessment.base.pk,
+            ],
+        },
+    }
+
+
+def urls_for(route, converters, ids):
+    if not converters:
+        yield reverse(route)
+        return
+    for pk in sorted(set(ids["pk"])) + [10**18 - 1]:
+        kwargs = {"pk": pk}
+        if "action" in converters:
+            for action in ("accept", "recommend", "no-such-action"):
+                yield reverse(route, kwargs={**kwargs, "action": action})
+        else:
+            yield reverse(route, kwargs=kwargs)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "role", ["anonymous", "unit", "other_unit", "district", "commission", "bureau"]
+)
+def test_no_url_answers_with_a_server_error(client, world, role):
+    client.raise_request_exception = False
+    user = world["roles"][role]
+    if user is not None:
+        client.force_login(user)
+    failures = []
+    for route, converters in ROUTES:
+        for url in urls_for(route, converters, world["ids"]):
+            first = client.get(url)
+            fields = set(KNOWN_FIELDS)
+            if first.status_code == 200 and first.get("Content-Type", "").startswith("text/html"):
+                fields |= set(NAME_RE.findall(first.content.decode()))
+            fields.discard("csrfmiddlewaretoken")
+            for value in HOSTILE:
+                data = {name: value for name in sorted(fields)}
+                for method in ("get", "post"):
+                    response = getattr(client, method)(url, data)
+                    if response.status_code >= 500:
+                        failures.append(
+                            (method.upper(), url, repr(value)[:40], response.status_code)
+                        )
+                if user is not None and not client.session.get("_auth_user_id"):
+                    client.force_login(user)  # a hostile POST to /logout/ ends the session
+    assert failures == []
