@@ -7,13 +7,17 @@ APT_PACKAGES := fonts-noto-cjk fonts-dejavu-core libharfbuzz-subset0 libpango-1.
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint deps system-deps venv demo bench prod load-bench clean
+.PHONY: run test lint deps system-deps venv demo bench prod prod-demo prod-prepare load-bench backup restore purge send-mail clean
 
-# Production mode on this machine: PostgreSQL, gunicorn, WhiteNoise, DEBUG off.
-PROD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/shanghai_experts
+# Production mode on this machine: PostgreSQL, gunicorn, WhiteNoise, DEBUG off. The application
+# connects as a role that owns nothing; deploy/prepare_postgres.py makes the roles and the
+# database DATABASE_URL names, and migrates as the owner.
+PROD_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://shanghai_app@127.0.0.1:5432/shanghai_experts)
 PROD_ENV = DEBUG=0 DATABASE_URL=$(PROD_DATABASE_URL) CONN_MAX_AGE=60 \
 	SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}" ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}" \
-	HTTPS="$${HTTPS:-0}" PRIVATE_MEDIA_ROOT="$${PRIVATE_MEDIA_ROOT:-var/private}"
+	HTTPS="$${HTTPS:-0}" PRIVATE_MEDIA_ROOT="$${PRIVATE_MEDIA_ROOT:-var/private}" \
+	SITE_URL="$${SITE_URL:-http://127.0.0.1:8000}" EMAIL_BACKEND="$${EMAIL_BACKEND:-django.core.mail.backends.filebased.EmailBackend}" \
+	EMAIL_FILE_PATH="$${EMAIL_FILE_PATH:-var/mail}"
 
 run: deps  ## Migrate an SQLite database, load demo data and serve on http://127.0.0.1:8000
 	$(PY) manage.py migrate --noinput
@@ -51,15 +55,19 @@ bench: deps  ## Print the benchmark figures (queue pages, 一览表 export, PDFs
 	$(PY) benchmarks/export_bench.py
 	$(PY) benchmarks/pdf_bench.py
 
-prod: deps  ## Serve in production mode against PostgreSQL on http://127.0.0.1:8000 (gunicorn)
+prod: prod-prepare  ## Serve in production mode against PostgreSQL on http://127.0.0.1:8000 (gunicorn); touches no data
+	$(PROD_ENV) $(VENV)/bin/gunicorn shanghai_experts.wsgi -c gunicorn.conf.py
+
+prod-demo: prod-prepare  ## The same, with the demo data and its published passwords (never for a real call)
+	$(PROD_ENV) $(PY) manage.py load_demo --demo-on-production
+	$(PROD_ENV) $(VENV)/bin/gunicorn shanghai_experts.wsgi -c gunicorn.conf.py
+
+prod-prepare: deps
 	./.ci/start-postgres
 	mkdir -p var && test -s var/secret_key || $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key
-	psql -h 127.0.0.1 -U postgres -tc "SELECT 1 FROM pg_database WHERE datname='shanghai_experts'" | grep -q 1 || \
-		createdb -h 127.0.0.1 -U postgres shanghai_experts
-	$(PROD_ENV) $(PY) manage.py migrate --noinput
+	$(PROD_ENV) $(PY) deploy/prepare_postgres.py
+	$(PROD_ENV) $(PY) manage.py check --deploy --fail-level ERROR
 	$(PROD_ENV) $(PY) manage.py collectstatic --noinput -v0
-	$(PROD_ENV) $(PY) manage.py load_demo
-	$(PROD_ENV) $(VENV)/bin/gunicorn shanghai_experts.wsgi -c gunicorn.conf.py
 
 load-bench: deps  ## Deadline-day load test of the production server (PostgreSQL, gunicorn)
 	./.ci/start-postgres

@@ -20,4 +20,4 @@ errorlog = "-"
 # The path without its query string: searches carry names of people and units.
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss'
 # Only the proxies the application trusts (TRUSTED_PROXIES) may set X-Forwarded-Proto.
-forwarded_allow_ips = os.environ.get("TRUSTED_PROXIES", "") or "''"
+forwarded_allow_ips = os.environ.get("TRUSTED_PROXIES", "")

@@ -12,6 +12,7 @@ from applications import views as application_views
 from bases import views as base_views
 from reviews import item_views
 from reviews.workflow import transition
+from shanghai_experts import account_views
 
 from . import views
 
@@ -50,6 +51,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", account_views.PasswordChangeView.as_view(), name="password_change"),
     path("applications/", include((application_patterns, "applications"))),
     path("reviews/", include("reviews.urls")),
     path("bases/", include((base_patterns, "bases"))),

@@ -57,7 +57,6 @@ class AuditRecord(models.Model):
     )
     comment = models.TextField("意见", blank=True)
     client_ip = models.GenericIPAddressField("来源地址", null=True, blank=True)
-    snapshot = models.JSONField("提交内容", null=True, blank=True)
     created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
 
     objects = AuditQuerySet.as_manager()
@@ -83,6 +82,36 @@ class AuditRecord(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("审计记录不可删除。")
+
+    @property
+    def snapshot(self) -> dict | None:
+        """What was submitted with this event (a submission), or None."""
+        try:
+            return self.content.data
+        except SubmittedContent.DoesNotExist:
+            return None
+
+
+class SubmittedContent(models.Model):
+    """The form as submitted with one audit event: the history's diff and the fingerprint.
+
+    Kept apart from the immutable record because it holds personal data (experts' names and
+    mobiles, contacts): after AUDIT_RETENTION_DAYS the purge (`manage.py purge_expired`)
+    pseudonymises it, while who did what and when stays untouched in the record.
+    """
+
+    record = models.OneToOneField(
+        AuditRecord, on_delete=models.PROTECT, primary_key=True, related_name="content"
+    )
+    data = models.JSONField("提交内容")
+    purged_at = models.DateTimeField("脱敏时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "提交内容"
+        verbose_name_plural = "提交内容"
+
+    def __str__(self) -> str:
+        return f"提交内容 #{self.record_id}"
 
 
 class ScoringCriterion(models.Model):
@@ -222,3 +251,36 @@ class StampedScan(models.Model):
     @property
     def extension(self) -> str:
         return self.MEDIA_TYPES.get(self.media_type, "")
+
+
+class OutboundMail(models.Model):
+    """A notice waiting to be sent, written in the same transaction as the change it reports.
+
+    Sent right after the commit; a failure is retried with backoff (`manage.py send_mail`,
+    from cron) and the bureau sees notices that keep failing (安全 → 邮件发送). The body is
+    never logged.
+    """
+
+    recipients = models.JSONField("收件人")
+    subject = models.CharField("主题", max_length=200)
+    body = models.TextField("正文")
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
+    next_attempt_at = models.DateTimeField("下次尝试", default=timezone.now)
+    last_error = models.CharField("最近错误", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "通知邮件"
+        verbose_name_plural = "通知邮件"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="outbox_due",
+                condition=models.Q(sent_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -1,14 +1,32 @@
-"""E-mail sent after each transition, in Chinese, with a link to the item."""
+"""Notices of each transition, in Chinese, with a link to the item, through an outbox.
 
+`queue_transition_mail` writes the notice inside the transition's transaction: it exists if and
+only if the change does. After the commit `send_due` sends it; a failure waits `BACKOFF[n]` and
+is tried again by `manage.py send_mail` (cron), up to `MAX_ATTEMPTS`; the bureau sees the
+notices that keep failing. Nothing here logs a notice's body or its recipients.
+"""
+
+import datetime
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.utils import timezone
 
 from shanghai_experts.models import Organisation, User
 from shanghai_experts.states import State
 
+from .models import OutboundMail
+
 logger = logging.getLogger(__name__)
+
+#: Waits before each retry: 1 min, 5 min, 30 min, 2 h, 6 h, then every 12 h.
+BACKOFF = [60, 300, 1800, 7200, 21600, 43200]
+#: After this many failures a notice stops being retried and shows as failed.
+MAX_ATTEMPTS = 10
+#: From this many failures on, the bureau's page lists the notice.
+SHOWN_AFTER = 3
 
 
 def _next_actor_orgs(item) -> list[Organisation]:
@@ -32,10 +50,12 @@ def recipients(item) -> list[str]:
     return sorted(addresses)
 
 
-def send_transition_mail(item, transition, comment: str) -> None:
+def queue_transition_mail(item, transition, comment: str) -> OutboundMail | None:
+    """Write the notice of `transition` to the outbox (call inside the transition's
+    transaction); it is sent once the transaction commits."""
     to = recipients(item)
     if not to:
-        return
+        return None
     url = settings.SITE_URL.rstrip("/") + item.get_absolute_url()
     lines = [
         f"「{item}」（编号 {item.reference}）已{transition.label}，当前状态：{item.get_state_display()}。",
@@ -50,12 +70,59 @@ def send_transition_mail(item, transition, comment: str) -> None:
         "",
         "上海市专家服务基层项目申报评审系统（本邮件由系统自动发送）",
     ]
-    try:
-        send_mail(
-            subject=f"【专家服务基层项目】{item} — {transition.label}",
-            message="\n".join(lines),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=to,
-        )
-    except Exception:  # a mail outage must not undo a transition that has committed
-        logger.exception("通知邮件发送失败：%s", item.reference)
+    mail = OutboundMail.objects.create(
+        recipients=to,
+        subject=f"【专家服务基层项目】{item} — {transition.label}"[:200],
+        body="\n".join(lines),
+    )
+    transaction.on_commit(lambda: send_due(ids=[mail.pk]))
+    return mail
+
+
+def _backoff(attempts: int) -> datetime.timedelta:
+    return datetime.timedelta(seconds=BACKOFF[min(attempts, len(BACKOFF)) - 1])
+
+
+def send_due(ids=None, now=None) -> tuple[int, int]:
+    """Send the notices that are due (or those of `ids`); returns (sent, failed)."""
+    now = now or timezone.now()
+    due = OutboundMail.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+    due = due.filter(pk__in=ids) if ids is not None else due.filter(next_attempt_at__lte=now)
+    sent = failed = 0
+    connection = get_connection(fail_silently=False)
+    for pk in due.order_by("next_attempt_at", "id").values_list("pk", flat=True):
+        with transaction.atomic():
+            # Two senders (the commit hook and cron) never send the same notice twice.
+            mail = (
+                OutboundMail.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, sent_at__isnull=True)
+                .first()
+            )
+            if mail is None:
+                continue
+            try:
+                EmailMessage(
+                    mail.subject,
+                    mail.body,
+                    settings.DEFAULT_FROM_EMAIL,
+                    mail.recipients,
+                    connection=connection,
+                ).send()
+            except Exception as exc:  # any failure of the mail server: try again later
+                mail.attempts += 1
+                mail.last_error = f"{type(exc).__name__}: {exc}"[:300]
+                mail.next_attempt_at = timezone.now() + _backoff(mail.attempts)
+                mail.save(update_fields=["attempts", "last_error", "next_attempt_at"])
+                logger.warning("通知邮件 #%s 发送失败（第 %s 次）", mail.pk, mail.attempts)
+                failed += 1
+            else:
+                mail.attempts += 1
+                mail.sent_at = timezone.now()
+                mail.save(update_fields=["attempts", "sent_at"])
+                sent += 1
+    return sent, failed
+
+
+def failing():
+    """Notices the bureau should look at: unsent after SHOWN_AFTER attempts."""
+    return OutboundMail.objects.filter(sent_at__isnull=True, attempts__gte=SHOWN_AFTER)

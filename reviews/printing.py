@@ -52,7 +52,7 @@ def fingerprint(snapshot: dict) -> str:
 
 def submitted_snapshot(item) -> dict:
     """The content of the item's last submission, or its current content if never submitted."""
-    record = history(item).filter(action="submit", snapshot__isnull=False).order_by("-id").first()
+    record = history(item).filter(action="submit", content__isnull=False).order_by("-id").first()
     return record.snapshot if record is not None else item.snapshot()
 
 

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_save
 
+from shanghai_experts import signals as core_signals
 from shanghai_experts.auth import axes_username, clean_username
 from shanghai_experts.http import client_ip
 from shanghai_experts.lockout import forget_pair
@@ -75,6 +76,10 @@ def locked_out(sender, request, username=None, ip_address=None, **kwargs):
     )
 
 
+def password_changed(sender, user, request, **kwargs):
+    _record(request, action="password_change", label="修改密码", outcome=Outcome.SUCCESS, user=user)
+
+
 def seed_new_call(sender, instance, created, raw=False, **kwargs):
     """A new call starts with the default score sheet (the bureau may change it)."""
     if created and not raw:
@@ -83,6 +88,7 @@ def seed_new_call(sender, instance, created, raw=False, **kwargs):
 
 def connect():
     post_save.connect(seed_new_call, sender=Call, dispatch_uid="reviews.seed_criteria")
+    core_signals.password_changed.connect(password_changed, dispatch_uid="audit.password_change")
     user_logged_in.connect(logged_in, dispatch_uid="audit.login")
     user_logged_out.connect(logged_out, dispatch_uid="audit.logout")
     user_login_failed.connect(login_failed, dispatch_uid="audit.login_failed")

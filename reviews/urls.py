@@ -14,6 +14,7 @@ urlpatterns = [
     path("national/", views.national_order, name="national_order"),
     path("audit/", views.audit_log, name="audit"),
     path("lockouts/", views.lockouts, name="lockouts"),
+    path("mail/", views.failing_mail, name="failing_mail"),
     path("<id:pk>/funding/", views.funding, name="funding"),
     path("<id:pk>/pdf/", views.item_pdf, name="pdf"),
     path("assessment/<id:pk>/pdf/", views.item_pdf, {"kind": "assessment"}, name="assessment_pdf"),

@@ -19,7 +19,7 @@ from shanghai_experts.models import Call, Organisation
 from shanghai_experts.text import parse_ids, plain_number
 from shanghai_experts.validators import date_problem
 
-from . import exports, printing, scans, scoring, services, workflow
+from . import exports, notifications, printing, scans, scoring, services, workflow
 from .models import AuditRecord, StampedScan
 from .queries import (
     QueueFilter,
@@ -658,6 +658,15 @@ def lockouts(request):
         "reviews/lockouts.html",
         {"locks": lockout.locks(), "limit": settings.AXES_FAILURE_LIMIT},
     )
+
+
+def failing_mail(request):
+    """Notices that keep failing to send: the bureau tells those people another way."""
+    org = _reviewer_org(request)
+    if not org.is_bureau:
+        raise Http404
+    page = Paginator(notifications.failing(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "reviews/failing_mail.html", {"page": page})
 
 
 def national_order(request):

@@ -32,8 +32,8 @@ from shanghai_experts.items import WorkflowError
 from shanghai_experts.models import Organisation
 from shanghai_experts.states import RECOMMENDED_STATES, State
 
-from .models import AuditRecord
-from .notifications import send_transition_mail
+from .models import AuditRecord, SubmittedContent
+from .notifications import queue_transition_mail
 
 UNIT, RECOMMENDER, BUREAU = "unit", "recommender", "bureau"
 APPLICATION, ASSESSMENT = "application", "assessment"
@@ -407,7 +407,7 @@ def _transition(item, action, user, comment, client_ip, params):
         locked.state = t.target
         locked.version += 1
         locked.save()
-        AuditRecord.objects.create(
+        record = AuditRecord.objects.create(
             content_type=ContentType.objects.get_for_model(model),
             object_id=locked.pk,
             action=t.action,
@@ -419,9 +419,10 @@ def _transition(item, action, user, comment, client_ip, params):
             organisation=user.organisation,
             comment=comment,
             client_ip=client_ip,
-            snapshot=locked.snapshot() if t.action in SNAPSHOT_ACTIONS else None,
         )
-        transaction.on_commit(lambda: _notify(locked, t, comment))
+        if t.action in SNAPSHOT_ACTIONS:
+            SubmittedContent.objects.create(record=record, data=locked.snapshot())
+        queue_transition_mail(locked, t, comment)
     return locked
 
 
@@ -433,7 +434,7 @@ def history(item):
             outcome=AuditRecord.Outcome.SUCCESS,
         )
         .exclude(action__in=QUIET_ACTIONS)
-        .select_related("actor", "organisation")
+        .select_related("actor", "organisation", "content")
         .order_by("created_at", "id")
     )
 
@@ -456,7 +457,3 @@ def history_with_changes(item) -> list:
             ]
         previous[kind] = record.snapshot
     return records
-
-
-def _notify(item, t: Transition, comment: str) -> None:
-    send_transition_mail(item, t, comment)

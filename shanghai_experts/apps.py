@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.urls import register_converter
 
+from . import checks  # noqa: F401  (registers the deploy checks)
 from .converters import IdConverter
 
 

@@ -89,6 +89,9 @@ class User(AbstractUser):
         related_name="users",
     )
     phone = models.CharField("联系电话", max_length=32, blank=True)
+    #: Set for a password someone else chose (the first administrator's, an admin's reset):
+    #: every page leads to 修改密码 until the user picks their own.
+    must_change_password = models.BooleanField("须修改密码", default=False)
 
     class Meta:
         verbose_name = "用户"

@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "shanghai_experts.limits.RequestLimitsMiddleware",
     "shanghai_experts.limits.NoStoreMiddleware",
     "shanghai_experts.middleware.IdleTimeoutMiddleware",
+    "shanghai_experts.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -207,8 +208,23 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND_EXPLICIT = "EMAIL_BACKEND" in os.environ  # the deploy check refuses the default
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "zjfwjc@rsj.sh.gov.cn")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+SITE_URL_EXPLICIT = "SITE_URL" in os.environ
+
+# Audit records are kept at least this long (等保2.0: ≥ 180 days; 190 for margin); the
+# personal data in submitted content is pseudonymised after it (manage.py purge_expired).
+AUDIT_RETENTION_MIN_DAYS = 190
+AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", str(AUDIT_RETENTION_MIN_DAYS)))
 
 SESSION_COOKIE_HTTPONLY = True
 SECURE_REFERRER_POLICY = "same-origin"

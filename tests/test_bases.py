@@ -490,11 +490,12 @@ def test_an_application_links_a_registered_base(client, call, assessment, people
     assert app.base == assessment.base
 
 
-def test_demo_data_holds_2022_bases_with_their_assessments(db):
+def test_demo_data_holds_2022_bases_with_their_assessments(db, settings):
     import io
 
     from django.core.management import call_command
 
+    settings.DEBUG = True  # `make run`: load_demo refuses with DEBUG off (test_production)
     call_command("load_demo", stdout=io.StringIO())
     call_command("load_demo", stdout=io.StringIO())  # a second run changes nothing
     bases = Base.objects.filter(year_selected=2022)

@@ -253,25 +253,54 @@ def test_templates_have_no_inline_scripts():
         assert " onclick=" not in text and " onload=" not in text, path
 
 
-def test_check_deploy_is_clean_with_production_settings():
+PRODUCTION_ENV = {
+    "DEBUG": "0",
+    "ALLOWED_HOSTS": "zjfw.example.gov.cn",
+    "DATABASE_URL": "sqlite:///:memory:",
+    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    "SITE_URL": "https://zjfw.example.gov.cn",
+}
+
+
+def check_deploy(**overrides):
     # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for live_server; production never does.
-    base = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env = {
-        **base,
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "zjfw.example.gov.cn",
-        "DATABASE_URL": "sqlite:///:memory:",
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "EMAIL_BACKEND", "SITE_URL"}
     }
-    result = subprocess.run(
+    env = {**base, **PRODUCTION_ENV, "SECRET_KEY": secrets.token_urlsafe(50), **overrides}
+    env = {k: v for k, v in env.items() if v is not None}
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=settings.BASE_DIR,
         env=env,
         capture_output=True,
         text=True,
     )
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = check_deploy()
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_refuses_console_mail_and_a_loopback_site_url_by_default():
+    result = check_deploy(EMAIL_BACKEND=None, SITE_URL=None)
+    assert result.returncode != 0
+    assert "shanghai_experts.E001" in result.stderr and "shanghai_experts.E002" in result.stderr
+    # Set explicitly, both are the operator's decision.
+    explicit = check_deploy(
+        EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
+        SITE_URL="http://127.0.0.1:8000",
+    )
+    assert explicit.returncode == 0, explicit.stdout + explicit.stderr
+
+
+def test_check_deploy_refuses_a_short_audit_retention():
+    result = check_deploy(AUDIT_RETENTION_DAYS="30")
+    assert result.returncode != 0 and "shanghai_experts.E003" in result.stderr
 
 
 @pytest.mark.parametrize(

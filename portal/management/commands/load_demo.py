@@ -1,13 +1,14 @@
 """Demo data: the bureau, the 16 district offices, the commissions, some applicant units, one
-login per role and the 2026 call. Safe to run again: it updates what it finds."""
+login per role and the 2026 call. Safe to run again: it updates what it finds.
 
-import csv
+It resets the call's deadlines and installs accounts with a published password, so it refuses
+to run with DEBUG off unless asked with --demo-on-production (a production-like demo)."""
+
 import datetime
 from decimal import Decimal
-from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,8 +18,8 @@ from bases.models import Base
 from reviews import workflow
 from reviews.services import open_assessments
 from shanghai_experts.models import Call, Organisation, User
+from shanghai_experts.reference import load_recommenders
 
-DATA = Path(settings.BASE_DIR) / "shanghai_experts" / "data" / "shanghai_recommenders.csv"
 DEMO_PASSWORD = "Demo@2026sh"
 
 # name, short name, USCC (check character per GB 32100-2015), district, commission
@@ -111,13 +112,26 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
+            "--demo-on-production",
+            action="store_true",
+            help="在 DEBUG=0 的环境中也载入演示数据（仅用于演示环境，切勿用于正式申报）。",
+        )
+        parser.add_argument(
             "--notice-dates",
             action="store_true",
             help="使用通知原文的截止时间（推荐单位 2026-02-06）；默认把截止时间放在今天之后，便于演示。",
         )
 
+    def handle(self, *args, notice_dates=False, demo_on_production=False, **options):
+        if not settings.DEBUG and not demo_on_production:
+            raise CommandError(
+                "DEBUG=0：这是生产环境，拒绝载入演示数据（演示数据会重置截止时间并创建公开密码的账号）。"
+                "如确为演示环境，请加 --demo-on-production。"
+            )
+        self._load(notice_dates)
+
     @transaction.atomic
-    def handle(self, *args, notice_dates=False, **options):
+    def _load(self, notice_dates):
         orgs = self._organisations()
         call = self._call(notice_dates)
         self._users(orgs)
@@ -131,14 +145,7 @@ class Command(BaseCommand):
         )
 
     def _organisations(self) -> dict[str, Organisation]:
-        orgs = {}
-        with DATA.open(encoding="utf-8") as fh:
-            for row in csv.DictReader(fh):
-                org, _ = Organisation.objects.update_or_create(
-                    name=row["full_name"],
-                    defaults={"kind": row["kind"], "short_name": row["short_name"]},
-                )
-                orgs[row["short_name"]] = org
+        orgs, _created = load_recommenders()
         for name, short, uscc, district, commission in UNITS:
             org, _ = Organisation.objects.update_or_create(
                 name=name,

@@ -1,0 +1,6 @@
+"""Signals the core sends; apps above it (the audit trail in reviews) listen."""
+
+from django.dispatch import Signal
+
+#: A user chose a new password (sender: the User class; user, request).
+password_changed = Signal()
