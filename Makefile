@@ -69,6 +69,23 @@ prod-prepare: deps
 	$(PROD_ENV) $(PY) manage.py check --deploy --fail-level ERROR
 	$(PROD_ENV) $(PY) manage.py collectstatic --noinput -v0
 
+# Operations on the production database (PROD_DATABASE_URL); each is safe to run from cron.
+PROD_OWNER_URL ?= $(or $(OWNER_DATABASE_URL),$(subst shanghai_app@,shanghai_owner@,$(PROD_DATABASE_URL)))
+
+backup: deps  ## One dated archive of the database and the scans (var/backups or BACKUP_DIR)
+	$(PROD_ENV) $(PY) manage.py backup
+
+restore: deps  ## make restore FILE=var/backups/backup-….tar — into an empty database and scan folder
+	@test -n "$(FILE)" || (echo "usage: make restore FILE=var/backups/backup-YYYYmmdd-HHMMSS.tar" && exit 2)
+	$(PROD_ENV) DATABASE_URL=$(PROD_OWNER_URL) $(PY) manage.py restore "$(FILE)"
+	$(PROD_ENV) DATABASE_URL=$(PROD_OWNER_URL) $(PY) manage.py grant_app_role $(shell $(PY) -c "from urllib.parse import urlsplit; print(urlsplit('$(PROD_DATABASE_URL)').username)")
+
+purge: deps  ## Daily: expired sessions, old login rows, pseudonymise content past retention
+	$(PROD_ENV) $(PY) manage.py purge_expired
+
+send-mail: deps  ## Every minute: send notices that are due, retry failed ones
+	$(PROD_ENV) $(PY) manage.py send_notices
+
 load-bench: deps  ## Deadline-day load test of the production server (PostgreSQL, gunicorn)
 	./.ci/start-postgres
 	$(PY) benchmarks/load_bench.py
