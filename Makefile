@@ -7,7 +7,7 @@ APT_PACKAGES := fonts-noto-cjk fonts-dejavu-core libharfbuzz-subset0 libpango-1.
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint deps system-deps venv demo bench prod prod-demo prod-prepare load-bench backup restore purge send-mail clean
+.PHONY: run test lint deps system-deps venv demo bench prod prod-demo prod-prepare restart-bench load-bench backup restore purge send-mail clean
 
 # Production mode on this machine: PostgreSQL, gunicorn, WhiteNoise, DEBUG off. The application
 # connects as a role that owns nothing; deploy/prepare_postgres.py makes the roles and the
@@ -85,6 +85,10 @@ purge: deps  ## Daily: expired sessions, old login rows, pseudonymise content pa
 
 send-mail: deps  ## Every minute: send notices that are due, retry failed ones
 	$(PROD_ENV) $(PY) manage.py send_notices
+
+restart-bench: deps  ## PostgreSQL restarts under the production server: errors once it is back (target 0)
+	./.ci/start-postgres
+	$(PY) benchmarks/restart_bench.py
 
 load-bench: deps  ## Deadline-day load test of the production server (PostgreSQL, gunicorn)
 	./.ci/start-postgres
