@@ -31,7 +31,9 @@ def wipe_database():
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("DROP SCHEMA public CASCADE")
-            cursor.execute("CREATE SCHEMA public")
+            # As a new database has it (PostgreSQL 15): owned by the database owner, usable by all.
+            cursor.execute("CREATE SCHEMA public AUTHORIZATION pg_database_owner")
+            cursor.execute("GRANT USAGE ON SCHEMA public TO PUBLIC")
         else:
             cursor.execute("PRAGMA foreign_keys = OFF")
             for table in connection.introspection.table_names(cursor):

@@ -287,6 +287,7 @@ def test_a_statement_level_trigger_refuses_truncate_by_the_owner(call):
     with connection.cursor() as cursor:
         cursor.execute(f"DROP ROLE IF EXISTS {role}")
         cursor.execute(f"CREATE ROLE {role} LOGIN NOSUPERUSER")
+        cursor.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
         cursor.execute(f"GRANT TRUNCATE ON reviews_auditrecord, reviews_submittedcontent TO {role}")
     owner = psycopg2.connect(user=role, **params)
     try:
