@@ -56,6 +56,11 @@ class Application(models.Model):
     state = models.CharField(
         "状态", max_length=24, choices=State.choices, default=State.DRAFT, db_index=True
     )
+    #: The bureau's decision as last announced (公布结果); until then units and recommenders
+    #: see the item as 已推荐至市人社局, whatever the bureau has decided (shanghai_experts.visibility).
+    published_state = models.CharField(
+        "已公布的结果", max_length=24, choices=State.choices, blank=True
+    )
     recommender = models.ForeignKey(
         Organisation,
         verbose_name="推荐单位",

@@ -287,6 +287,7 @@ def snapshot(app) -> dict:
         "score_mean",
         "score_spread",
         "score_count",
+        "published_state",
     }
     data = {
         f.name: plain_value(f.value_from_object(app))

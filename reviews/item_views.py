@@ -21,6 +21,24 @@ from .scoring import SCORABLE_STATES
 from .services import FUNDED_STATES
 
 
+#: Taken on the edit pages, not from the item page.
+EDIT_PAGE_ACTIONS = frozenset({"submit", "submit_rectification"})
+
+
+def _actions(item, user):
+    return [
+        t for t in workflow.available_actions(item, user) if t.action not in EDIT_PAGE_ACTIONS
+    ]
+
+
+def _quota(item, user) -> dict:
+    """For the recommender about to recommend: how much of its quota is in use."""
+    if item.counts_against_quota and item.recommender_id == user.organisation_id:
+        used, quota = services.quota_usage(item.call, user.organisation)
+        return {"quota_used": used, "quota": quota}
+    return {}
+
+
 def _org(request):
     org = request.user.organisation
     if org is None:
@@ -51,7 +69,8 @@ def application_detail(request, pk):
             "budget_items": list(app.budget_items.all()),
             "funding_sources": list(app.funding_sources.all()),
             "history": workflow.history_with_changes(app),
-            "actions": workflow.available_actions(app, request.user),
+            "actions": _actions(app, request.user),
+            **_quota(app, request.user),
             "funding_form": request.user.organisation.is_bureau and app.state in FUNDED_STATES,
             "can_score": request.user.organisation.is_bureau and app.state in SCORABLE_STATES,
             "priority": has_priority(app.unit, app.call),
@@ -108,7 +127,7 @@ def _render_detail(request, assessment, rectification_form=None):
             "item": assessment,
             "assessment": assessment,
             "history": workflow.history_with_changes(assessment),
-            "actions": workflow.available_actions(assessment, request.user),
+            "actions": _actions(assessment, request.user),
             "is_owner": assessment.unit_id == request.user.organisation.pk,
             "rectification_form": rectification_form,
             "host_types": HostType.choices,

@@ -197,6 +197,14 @@ def set_quota(
     return record
 
 
+def quota_usage(call: Call, recommender: Organisation) -> tuple[int, int | None]:
+    """(recommended so far, the quota) of one recommender; a quota of None has no limit."""
+    used = Application.objects.filter(
+        call=call, recommender=recommender, state__in=RECOMMENDED_STATES
+    ).count()
+    return used, call.quota_for(recommender)
+
+
 def quota_table(call: Call):
     """Each recommender with its quota and how many it has recommended, for the bureau."""
 

@@ -122,7 +122,8 @@ def _workflow_model(kind: str):
 
 
 class ActionForm(forms.Form):
-    """What a workflow action may carry: an opinion, and a deadline for 限期整改."""
+    """What a workflow action carries: an opinion or reason, a deadline for 限期整改, and the
+    item's version on the page the user acted from."""
 
     comment = forms.CharField(label="意见", required=False, max_length=2000)
     deadline = forms.DateField(
@@ -130,21 +131,88 @@ class ActionForm(forms.Form):
         required=False,
         error_messages={"invalid": "请选择日期，例如 2026-06-30。"},
     )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, transition, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.transition = transition
+        comment = self.fields["comment"]
+        comment.label = COMMENT_LABELS.get(transition.action, "理由")
+        comment.required = transition.comment_required
+        comment.widget = forms.Textarea(attrs={"rows": 4, "class": "form-control"})
+        comment.error_messages["required"] = f"“{transition.label}”须填写意见。"
+        self.fields["deadline"].widget = forms.DateInput(
+            attrs={"type": "date", "class": "form-control", "style": "max-width:12em"}
+        )
+        self.fields["deadline"].required = transition.action == "require_rectification"
+        self.fields["deadline"].error_messages["required"] = "限期整改须填写整改期限。"
 
 
-@require_POST
+#: What the comment box is called for each action (the unit reads most of them).
+COMMENT_LABELS = {
+    "recommend": "推荐单位意见",
+    "return": "退回意见（申报单位将看到）",
+    "not_recommend": "不予推荐的理由（申报单位将看到）",
+    "withdraw_recommendation": "撤回推荐的理由",
+    "decline": "不予入选的理由",
+    "revoke_decision": "撤销决定的理由",
+    "mohrss_decline": "人社部未批准的说明",
+    "require_rectification": "整改意见",
+    "commend": "评估意见",
+    "qualify": "评估意见",
+    "return_rectification": "退回意见（依托单位将看到）",
+}
+
+#: What happens, said before it happens.
+CONSEQUENCES = {
+    "withdraw": "撤回后回到草稿，填写的内容全部保留，可修改后在截止时间前重新提交。",
+    "accept": "受理后申报单位不能再撤回，由本单位审核。",
+    "return": "退回后申报单位可修改并重新提交。",
+    "recommend": "推荐后报送市人社局，占用本单位 1 个推荐名额。",
+    "not_recommend": "不予推荐后本项目不再报送市人社局。",
+    "withdraw_recommendation": "撤回后回到审核中，释放所占推荐名额；截止时间前可再次推荐。",
+    "select_national": "拟推荐国家级。结果公布前，申报单位和推荐单位看不到本决定。",
+    "select_municipal": "列入市级服务团。结果公布前，申报单位和推荐单位看不到本决定。",
+    "decline": "不予入选。结果公布前，申报单位和推荐单位看不到本决定。",
+    "revoke_decision": "撤销后回到“已推荐至市人社局”，可重新决定；如结果已公布，将通知申报单位重新评审。",
+}
+
+
+def _act_page(request, item, t, form, status=200):
+    org = request.user.organisation
+    context = {
+        "item": item,
+        "transition": t,
+        "form": form,
+        "consequence": CONSEQUENCES.get(t.action, ""),
+        "post_url": request.path,
+    }
+    if t.action == "recommend" and item.counts_against_quota:
+        context["quota_used"], context["quota"] = services.quota_usage(item.call, org)
+    return render(request, "reviews/confirm.html", context, status=status)
+
+
 def act(request, pk, action, kind=workflow.APPLICATION):
+    """An action on an item: a confirmation page first (GET), the transition on POST."""
     t = workflow.TRANSITIONS.get(action)
     if t is None:
         raise Http404  # not an action at all: nothing to refuse, nothing to audit
-    item = get_object_or_404(_workflow_model(kind).objects.visible_to(request.user), pk=pk)
-    form = ActionForm(request.POST)
+    item = get_object_or_404(
+        _workflow_model(kind).objects.visible_to(request.user).select_related("call", "unit"),
+        pk=pk,
+    )
+    if request.method != "POST":
+        reason = workflow.refusal(item, action, request.user, run_checks=False)
+        if reason:
+            messages.error(request, f"不能{t.label}：{reason}")
+            return redirect(item)
+        form = ActionForm(initial={"version": item.version}, transition=t)
+        return _act_page(request, item, t, form)
+    form = ActionForm(request.POST, transition=t)
     if not form.is_valid():
-        for name, errors in form.errors.items():
-            messages.error(
-                request, f"未能{t.label if t else '操作'}：{form.fields[name].label}：{errors[0]}"
-            )
-        return redirect(item)
+        problems = [e for errors in form.errors.values() for e in errors]
+        messages.error(request, f"未能{t.label}：" + "；".join(problems))
+        return _act_page(request, item, t, form)
     params = {}
     if form.cleaned_data["deadline"]:
         params["deadline"] = form.cleaned_data["deadline"]
@@ -156,10 +224,11 @@ def act(request, pk, action, kind=workflow.APPLICATION):
             comment=form.cleaned_data["comment"],
             client_ip=client_ip(request),
             params=params,
+            version=form.cleaned_data["version"],
         )
     except workflow.WorkflowError as exc:
-        messages.error(request, f"未能{t.label if t else '操作'}：{exc}")
-        return redirect(item)
+        messages.error(request, f"未能{t.label}：{exc}")
+        return _act_page(request, item, t, form)
     messages.success(request, f"已{t.label}。当前状态：{item.get_state_display()}。")
     return redirect(item)
 

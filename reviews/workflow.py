@@ -145,6 +145,21 @@ def record_opinion(item, user, now, comment, params) -> None:
         item.recommender_rank = (last or 0) + 1
 
 
+def clear_rank(item, user, now, comment, params) -> None:
+    """A withdrawn recommendation leaves the ranking and frees its quota place."""
+    if item.counts_against_quota:
+        item.recommender_rank = None
+        item.recommender_opinion = ""
+        item.recommender_opinion_date = None
+
+
+def reopen_published(item, user, now, comment, params) -> None:
+    """A decision revoked after it was announced: the unit is told it is being reviewed again
+    (the notice of this transition), and the published result no longer stands."""
+    if getattr(item, "published_state", ""):
+        item.published_state = ""
+
+
 def _s(*states: str) -> frozenset[str]:
     return frozenset(states)
 
@@ -161,6 +176,15 @@ TRANSITIONS: dict[str, Transition] = {
             kinds=BOTH,
             checks=(deadline_open, form_complete, within_unit_limit),
             effects=(stamp_submitted,),
+        ),
+        Transition(
+            "withdraw",
+            "撤回提交",
+            _s(State.SUBMITTED),
+            State.DRAFT,
+            UNIT,
+            kinds=BOTH,
+            button_class="btn-outline-secondary",
         ),
         Transition(
             "accept", "受理", _s(State.SUBMITTED), State.UNDER_REVIEW, RECOMMENDER, kinds=BOTH
@@ -198,6 +222,18 @@ TRANSITIONS: dict[str, Transition] = {
             button_class="btn-outline-danger",
         ),
         Transition(
+            "withdraw_recommendation",
+            "撤回推荐",
+            _s(State.RECOMMENDED),
+            State.UNDER_REVIEW,
+            RECOMMENDER,
+            kinds=BOTH,
+            comment_required=True,
+            checks=(deadline_open,),
+            effects=(clear_rank,),
+            button_class="btn-outline-warning",
+        ),
+        Transition(
             "select_national",
             "拟推荐国家级",
             _s(State.RECOMMENDED),
@@ -217,7 +253,18 @@ TRANSITIONS: dict[str, Transition] = {
             _s(State.RECOMMENDED),
             State.NOT_SELECTED,
             BUREAU,
+            comment_required=True,
             button_class="btn-outline-danger",
+        ),
+        Transition(
+            "revoke_decision",
+            "撤销决定",
+            _s(State.NATIONAL_CANDIDATE, State.MUNICIPAL_TEAM, State.NOT_SELECTED),
+            State.RECOMMENDED,
+            BUREAU,
+            comment_required=True,
+            effects=(reopen_published,),
+            button_class="btn-outline-warning",
         ),
         Transition(
             "mohrss_approve",
@@ -239,6 +286,7 @@ TRANSITIONS: dict[str, Transition] = {
             _s(State.NATIONAL_CANDIDATE),
             State.NOT_SELECTED,
             BUREAU,
+            comment_required=True,
             button_class="btn-outline-danger",
         ),
         # 附件2: the bureau's outcome and the rectification cycle.
@@ -357,14 +405,23 @@ def available_actions(item, user) -> list[Transition]:
 
 
 def transition(
-    item, action: str, *, user, comment: str = "", client_ip: str | None = None, params=None
+    item,
+    action: str,
+    *,
+    user,
+    comment: str = "",
+    client_ip: str | None = None,
+    params=None,
+    version: int | None = None,
 ):
     """Take `action` on `item` for `user`; return the updated item or raise WorkflowError.
 
     `params` carries what an action needs besides a comment (the 整改期限 of 限期整改).
+    `version` is the item's version on the page the user acted from: when the item has changed
+    since, the action is refused (someone else acted first).
     """
     try:
-        return _transition(item, action, user, comment, client_ip, params or {})
+        return _transition(item, action, user, comment, client_ip, params or {}, version)
     except WorkflowError as exc:
         # A refused attempt is part of the audit trail too (it is not part of the history
         # shown on the item, which lists what happened to it).
@@ -387,7 +444,7 @@ def transition(
         raise
 
 
-def _transition(item, action, user, comment, client_ip, params):
+def _transition(item, action, user, comment, client_ip, params, version=None):
     t = TRANSITIONS.get(action)
     if t is None:
         raise WorkflowError("未知的操作。")
@@ -398,6 +455,11 @@ def _transition(item, action, user, comment, client_ip, params):
     with transaction.atomic():
         locked = model.objects.select_for_update().get(pk=item.pk)
         now = timezone.now()
+        if version is not None and locked.version != version:
+            raise WorkflowError(
+                f"您打开页面后，本项目已被他人处理（当前状态：{locked.get_state_display()}），"
+                "请刷新页面查看后再操作。"
+            )
         reason = refusal(locked, action, user, now=now, params=params)
         if reason:
             raise WorkflowError(reason)

@@ -25,6 +25,8 @@ from .factories import (
 # Written out by hand from the notice's process, independently of reviews/workflow.py.
 RECOMMENDER_STAGE = {
     ("submit", "unit"): {"draft", "returned"},
+    ("withdraw", "unit"): {"submitted"},
+    ("withdraw_recommendation", "recommender"): {"recommended"},
     ("accept", "recommender"): {"submitted"},
     ("return", "recommender"): {"submitted", "under_review"},
     ("recommend", "recommender"): {"under_review"},
@@ -36,6 +38,7 @@ ALLOWED = {
         ("select_national", "bureau"): {"recommended"},
         ("select_municipal", "bureau"): {"recommended"},
         ("decline", "bureau"): {"recommended"},
+        ("revoke_decision", "bureau"): {"national_candidate", "municipal_team", "not_selected"},
         ("mohrss_approve", "bureau"): {"national_candidate"},
         ("mohrss_to_municipal", "bureau"): {"national_candidate"},
         ("mohrss_decline", "bureau"): {"national_candidate"},
@@ -52,6 +55,9 @@ ALLOWED = {
 }
 TARGET = {
     "submit": "submitted",
+    "withdraw": "draft",
+    "withdraw_recommendation": "under_review",
+    "revoke_decision": "recommended",
     "accept": "under_review",
     "return": "returned",
     "recommend": "recommended",

@@ -72,3 +72,12 @@ def log_in(page, live_server, user):
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_test_id("who")).to_be_attached()  # folded in the menu on a phone
+
+
+def act(page, action, **labelled):
+    """Take a workflow action from the item page: its button leads to the confirmation page,
+    where the reason is written and the action confirmed."""
+    page.locator(f"[data-action={action}]").click()
+    for label, value in labelled.items():
+        page.get_by_label(label).fill(value)
+    page.get_by_test_id("confirm").click()

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from applications.models import Application
 from shanghai_experts.states import State
-from tests.browser.conftest import log_in
+from tests.browser.conftest import act, log_in
 from tests.browser.test_apply_in_browser import fill_application
 from tests.factories import BureauFactory, CallFactory, UnitFactory, UserFactory
 
@@ -36,9 +36,8 @@ def test_the_whole_process(page, live_server, checkpoint):
     page.get_by_role("link", name="待审项目").click()
     checkpoint("district-queue")
     page.get_by_role("link", name="全流程服务团").click()
-    page.get_by_role("button", name="受理").click()
-    page.get_by_label("退回意见（申报单位将看到）（必填）").fill("请把服务次数改为3次")
-    page.get_by_role("button", name="退回修改").click()
+    act(page, "accept")
+    act(page, "return", **{"退回意见（申报单位将看到）（必填）": "请把服务次数改为3次"})
     expect(page.get_by_test_id("state")).to_have_text("已退回修改")
     checkpoint("district-returned")
 
@@ -54,9 +53,9 @@ def test_the_whole_process(page, live_server, checkpoint):
     log_in(page, live_server, district_user)
     page.goto(f"{live_server.url}/reviews/")
     page.get_by_role("link", name="全流程服务团").click()
-    page.get_by_role("button", name="受理").click()
-    page.get_by_label("推荐单位意见（必填）").fill("同意推荐")
-    page.get_by_role("button", name="推荐", exact=True).click()
+    act(page, "accept")
+    expect(page.locator("[data-action=recommend]")).to_have_text("推荐（已推荐 0 / 1）")
+    act(page, "recommend", **{"推荐单位意见（必填）": "同意推荐"})
     expect(page.get_by_test_id("state")).to_have_text("已推荐至市人社局")
     page.get_by_role("link", name="推荐排序").first.click()
     checkpoint("district-ranking")
@@ -76,7 +75,7 @@ def test_the_whole_process(page, live_server, checkpoint):
     expect(page.get_by_test_id("score-summary")).to_contain_text("均分 90.00")
     checkpoint("bureau-score")
     page.get_by_role("link", name="全流程服务团").click()
-    page.get_by_role("button", name="拟推荐国家级").click()
+    act(page, "select_national")
     expect(page.get_by_test_id("state")).to_have_text("拟推荐国家级")
     checkpoint("bureau-selected")
     page.get_by_role("link", name="全市申报").click()

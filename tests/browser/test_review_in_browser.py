@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from applications.models import Application
 from reviews import workflow
 from shanghai_experts.states import State
-from tests.browser.conftest import log_in
+from tests.browser.conftest import act, log_in
 from tests.factories import (
     CallFactory,
     CompleteApplicationFactory,
@@ -28,10 +28,9 @@ def test_return_resubmit_and_recommend(page, live_server):
     log_in(page, live_server, district_user)
     page.get_by_role("link", name="待审项目").click()
     page.get_by_role("link", name=app.name).click()
-    page.get_by_role("button", name="受理").click()
+    act(page, "accept")
     expect(page.get_by_test_id("state")).to_have_text("推荐单位审核中")
-    page.get_by_label("退回意见（申报单位将看到）（必填）").fill("请补充第二位专家的联系方式")
-    page.get_by_role("button", name="退回修改").click()
+    act(page, "return", **{"退回意见（申报单位将看到）（必填）": "请补充第二位专家的联系方式"})
     expect(page.get_by_test_id("state")).to_have_text("已退回修改")
 
     log_in(page, live_server, unit_user)
@@ -46,9 +45,8 @@ def test_return_resubmit_and_recommend(page, live_server):
     log_in(page, live_server, district_user)
     page.goto(f"{live_server.url}/reviews/")
     page.get_by_role("link", name="修改后的服务团").click()
-    page.get_by_role("button", name="受理").click()
-    page.get_by_label("推荐单位意见（必填）").fill("同意推荐，排第一")
-    page.get_by_role("button", name="推荐", exact=True).click()
+    act(page, "accept")
+    act(page, "recommend", **{"推荐单位意见（必填）": "同意推荐，排第一"})
     expect(page.get_by_test_id("state")).to_have_text("已推荐至市人社局")
     expect(page.get_by_text("推荐排序：第 1 位")).to_be_visible()
     app.refresh_from_db()
