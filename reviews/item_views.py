@@ -20,15 +20,12 @@ from . import scans, services, workflow
 from .scoring import SCORABLE_STATES
 from .services import FUNDED_STATES
 
-
 #: Taken on the edit pages, not from the item page.
 EDIT_PAGE_ACTIONS = frozenset({"submit", "submit_rectification"})
 
 
 def _actions(item, user):
-    return [
-        t for t in workflow.available_actions(item, user) if t.action not in EDIT_PAGE_ACTIONS
-    ]
+    return [t for t in workflow.available_actions(item, user) if t.action not in EDIT_PAGE_ACTIONS]
 
 
 def _quota(item, user) -> dict:
@@ -68,7 +65,7 @@ def application_detail(request, pk):
             "county_count": counties,
             "budget_items": list(app.budget_items.all()),
             "funding_sources": list(app.funding_sources.all()),
-            "history": workflow.history_with_changes(app),
+            "history": workflow.history_for(app, request.user.organisation),
             "actions": _actions(app, request.user),
             **_quota(app, request.user),
             "funding_form": request.user.organisation.is_bureau and app.state in FUNDED_STATES,
@@ -126,7 +123,7 @@ def _render_detail(request, assessment, rectification_form=None):
         {
             "item": assessment,
             "assessment": assessment,
-            "history": workflow.history_with_changes(assessment),
+            "history": workflow.history_for(assessment, request.user.organisation),
             "actions": _actions(assessment, request.user),
             "is_owner": assessment.unit_id == request.user.organisation.pk,
             "rectification_form": rectification_form,

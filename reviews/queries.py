@@ -193,6 +193,7 @@ def queue(user, call):
             "recommender_id",
             "name",
             "state",
+            "published_state",
             "category",
             "service_field",
             "submitted_at",

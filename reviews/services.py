@@ -197,6 +197,37 @@ def set_quota(
     return record
 
 
+def set_direct_limit(
+    *, call: Call, limit: int | None, reason: str, user: User, client_ip=None
+) -> Call:
+    """The bureau's own limit on 特贴-led projects sent to it directly; None: no limit."""
+    bureau = user.organisation
+    if bureau is None or not bureau.is_bureau:
+        raise WorkflowError("只有市人社局可以设置直报上限。")
+    if not reason.strip():
+        raise WorkflowError("设置直报上限须写明理由。")
+    with transaction.atomic():
+        locked = Call.objects.select_for_update().get(pk=call.pk)
+        used = Application.objects.filter(
+            call=call, recommender=bureau, state__in=RECOMMENDED_STATES
+        ).count()
+        if limit is not None and limit < used:
+            raise WorkflowError(f"已受理直报项目 {used} 个，上限不能少于 {used} 个。")
+        before = locked.direct_limit
+        locked.direct_limit = limit
+        locked.save(update_fields=["direct_limit"])
+        audit(
+            locked,
+            action="quota",
+            label="设置特贴直报上限",
+            user=user,
+            comment=f"{before if before is not None else '不限'} → "
+            f"{limit if limit is not None else '不限'}；{reason.strip()}",
+            client_ip=client_ip,
+        )
+    return locked
+
+
 def quota_usage(call: Call, recommender: Organisation) -> tuple[int, int | None]:
     """(recommended so far, the quota) of one recommender; a quota of None has no limit."""
     used = Application.objects.filter(

@@ -599,14 +599,40 @@ class QuotaForm(forms.Form):
     reason = forms.CharField(label="理由", max_length=200)
 
 
+class DirectLimitForm(forms.Form):
+    limit = forms.IntegerField(
+        label="直报上限（个，留空为不限）", required=False, min_value=0, max_value=10000
+    )
+    reason = forms.CharField(label="理由", max_length=200)
+
+
 def quotas(request):
     """The bureau raises a recommender's quota of recommended service teams (优中选优)."""
     org = _reviewer_org(request)
     call = Call.objects.current()
     if not org.is_bureau or call is None:
         raise Http404
-    form = QuotaForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    direct = request.method == "POST" and request.POST.get("form") == "direct"
+    direct_form = DirectLimitForm(
+        request.POST if direct else None, initial={"limit": call.direct_limit}
+    )
+    if direct:
+        if direct_form.is_valid():
+            try:
+                services.set_direct_limit(
+                    call=call,
+                    user=request.user,
+                    client_ip=client_ip(request),
+                    **direct_form.cleaned_data,
+                )
+                messages.success(request, "特贴专家领衔项目直报上限已保存。")
+                return redirect("reviews:quotas")
+            except workflow.WorkflowError as exc:
+                direct_form.add_error(None, str(exc))
+        form = QuotaForm()
+    else:
+        form = QuotaForm(request.POST or None)
+    if request.method == "POST" and not direct and form.is_valid():
         try:
             services.set_quota(
                 call=call, user=request.user, client_ip=client_ip(request), **form.cleaned_data
@@ -618,7 +644,13 @@ def quotas(request):
     return render(
         request,
         "reviews/quotas.html",
-        {"form": form, "call": call, "rows": services.quota_table(call)},
+        {
+            "form": form,
+            "direct_form": direct_form,
+            "direct_used": services.quota_usage(call, org)[0],
+            "call": call,
+            "rows": services.quota_table(call),
+        },
     )
 
 

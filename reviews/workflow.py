@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from shanghai_experts import visibility
 from shanghai_experts.items import WorkflowError
 from shanghai_experts.models import Organisation
 from shanghai_experts.states import RECOMMENDED_STATES, State
@@ -86,6 +87,8 @@ def within_quota(item, user, now, params) -> str | None:
     # Two recommendations by one recommender at once must not both take the last place.
     Organisation.objects.select_for_update().filter(pk=item.recommender_id).first()
     quota = item.call.quota_for(user.organisation)
+    if quota is None:
+        return None  # the direct route has no limit unless the bureau sets one
     used = (
         type(item)
         .objects.filter(call=item.call, recommender=item.recommender, state__in=RECOMMENDED_STATES)
@@ -93,6 +96,8 @@ def within_quota(item, user, now, params) -> str | None:
         .count()
     )
     if used >= quota:
+        if user.organisation.is_bureau:
+            return f"特贴专家领衔项目直报已达上限：可受理 {quota} 个，已受理 {used} 个。"
         return f"推荐名额已满：本单位可推荐 {quota} 个服务团，已推荐 {used} 个。"
     return None
 
@@ -464,6 +469,7 @@ def _transition(item, action, user, comment, client_ip, params, version=None):
         if reason:
             raise WorkflowError(reason)
         from_state = locked.state
+        was_published = visibility.is_published(locked) and locked.workflow_kind == APPLICATION
         for effect in t.effects:
             effect(locked, user, now, comment, params)
         locked.state = t.target
@@ -484,7 +490,12 @@ def _transition(item, action, user, comment, client_ip, params, version=None):
         )
         if t.action in SNAPSHOT_ACTIONS:
             SubmittedContent.objects.create(record=record, data=locked.snapshot())
-        queue_transition_mail(locked, t, comment)
+        # The bureau's decisions reach units and recommenders by publication, not one by one;
+        # a published result that is revoked is news to them, though.
+        if t.action not in BUREAU_INTERNAL_ACTIONS or (
+            t.action == "revoke_decision" and was_published
+        ):
+            queue_transition_mail(locked, t, comment)
     return locked
 
 
@@ -499,6 +510,44 @@ def history(item):
         .select_related("actor", "organisation", "content")
         .order_by("created_at", "id")
     )
+
+
+#: The bureau's own work on an item: never in the history a unit or recommender reads. They
+#: learn the result from its publication (action "publish"), not from these records.
+BUREAU_INTERNAL_ACTIONS = frozenset(
+    {
+        "score",
+        "funding",
+        "national_rank",
+        "select_national",
+        "select_municipal",
+        "decline",
+        "revoke_decision",
+        "mohrss_approve",
+        "mohrss_to_municipal",
+        "mohrss_decline",
+        "assign_reviewer",
+    }
+)
+
+
+def history_for(item, organisation) -> list:
+    """The history as `organisation` may read it (shanghai_experts.visibility): the bureau
+    reads everything; a unit or recommender never reads the bureau's internal work, and sees
+    the bureau's people as 市人社局 only."""
+    records = history_with_changes(item)
+    if visibility.role_of(organisation, item) == visibility.BUREAU:
+        for record in records:
+            record.show_actor = True
+        return records
+    shown = []
+    for record in records:
+        if record.action in BUREAU_INTERNAL_ACTIONS:
+            continue
+        by_bureau = record.organisation is not None and record.organisation.is_bureau
+        record.show_actor = not by_bureau
+        shown.append(record)
+    return shown
 
 
 def history_with_changes(item) -> list:

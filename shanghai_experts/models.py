@@ -143,6 +143,12 @@ class Call(models.Model):
         validators=[MinValueValidator(1)],
         help_text="优中选优；服务基地评估不占名额。",
     )
+    direct_limit = models.PositiveSmallIntegerField(
+        "特贴专家领衔项目直报上限",
+        null=True,
+        blank=True,
+        help_text="享受政府特殊津贴专家领衔、直接报市人社局的项目数上限；留空为不限。",
+    )
     min_service_days = models.PositiveSmallIntegerField("累计服务时长下限（天）", default=5)
     service_content_limit = models.PositiveIntegerField("服务内容字数上限", default=1000)
     summary_limit = models.PositiveIntegerField("一览表服务内容简介字数上限", default=200)
@@ -177,8 +183,12 @@ class Call(models.Model):
     def cap_for(self, category: str) -> Decimal:
         return self.national_cap if category == "national" else self.municipal_cap
 
-    def quota_for(self, organisation: Organisation) -> int:
-        """How many service teams this recommender may recommend (the bureau may raise it)."""
+    def quota_for(self, organisation: Organisation) -> int | None:
+        """How many service teams this recommender may recommend (the bureau may raise it).
+        For the bureau itself, the direct route of 特贴-led projects: `direct_limit`, and None
+        (no limit) unless the bureau sets one."""
+        if organisation.is_bureau:
+            return self.direct_limit
         raised = (
             self.quotas.filter(organisation=organisation).values_list("quota", flat=True).first()
         )

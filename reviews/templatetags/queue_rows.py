@@ -12,11 +12,14 @@ from django import template
 from django.utils.safestring import mark_safe
 
 from shanghai_experts.templatetags.ui import STATE_COLOURS, STATE_LABELS, minute
+from shanghai_experts.visibility import shown_state
 
 register = template.Library()
 
 
-def _row(item, organisation_pk: int, bureau: bool) -> str:
+def _row(item, organisation, bureau: bool) -> str:
+    organisation_pk = organisation.pk
+    state = shown_state(item, organisation)
     name = escape(str(item))
     checkbox = (
         f'<input class="form-check-input" type="checkbox" name="{item.selection_name}" '
@@ -54,8 +57,8 @@ def _row(item, organisation_pk: int, bureau: bool) -> str:
         else ""
     )
     cells += [
-        f'<span class="badge text-bg-{STATE_COLOURS.get(item.state, "secondary")} state-badge" '
-        f'data-testid="state">{escape(STATE_LABELS.get(item.state, item.state))}</span>{overdue}',
+        f'<span class="badge text-bg-{STATE_COLOURS.get(state, "secondary")} state-badge" '
+        f'data-testid="state">{escape(STATE_LABELS.get(state, state))}</span>{overdue}',
         f'<span class="text-nowrap">{minute(item.submitted_at)}</span>',
     ]
     return "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
@@ -64,4 +67,4 @@ def _row(item, organisation_pk: int, bureau: bool) -> str:
 @register.simple_tag
 def queue_rows(items, organisation):
     """<tr> rows for `items` as `organisation` sees them (the bureau sees more columns)."""
-    return mark_safe("\n".join(_row(i, organisation.pk, organisation.is_bureau) for i in items))
+    return mark_safe("\n".join(_row(i, organisation, organisation.is_bureau) for i in items))

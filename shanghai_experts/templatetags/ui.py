@@ -3,7 +3,9 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from shanghai_experts import visibility
 from shanghai_experts.states import State
+from shanghai_experts.visibility import shown_state
 
 register = template.Library()
 
@@ -28,14 +30,24 @@ STATE_COLOURS = {
 }
 
 
-@register.simple_tag
-def state_badge(item):
-    """A coloured badge for the item's state (a plain tag: lists render it 50 times a page)."""
+@register.simple_tag(takes_context=True)
+def state_badge(context, item):
+    """A coloured badge for the item's state as the viewer may see it (shanghai_experts.visibility:
+    a decision the bureau has not announced shows as 已推荐至市人社局)."""
+    user = context.get("user")
+    state = shown_state(item, getattr(user, "organisation", None))
     return format_html(
         '<span class="badge text-bg-{} state-badge" data-testid="state">{}</span>',
-        STATE_COLOURS.get(item.state, "secondary"),
-        STATE_LABELS.get(item.state, item.state),
+        STATE_COLOURS.get(state, "secondary"),
+        STATE_LABELS.get(state, state),
     )
+
+
+@register.simple_tag(takes_context=True)
+def may_see(context, item, aspect):
+    """{% may_see item "funding" as shown %}: the visibility rule, for a template."""
+    user = context.get("user")
+    return visibility.may_see(getattr(user, "organisation", None), item, aspect)
 
 
 @register.filter
