@@ -284,3 +284,30 @@ class OutboundMail(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class Publication(models.Model):
+    """The bureau announces a stage of a call's results (公布结果); until then units and
+    recommenders do not see its decisions (shanghai_experts.visibility)."""
+
+    class Stage(models.TextChoices):
+        SELECTION = "selection", "市级评审结果（列入市级服务团、拟推荐国家级、未入选）"
+        NATIONAL = "national", "国家级结果（人社部批准情况）"
+
+    call = models.ForeignKey(
+        "shanghai_experts.Call", on_delete=models.PROTECT, related_name="publications"
+    )
+    stage = models.CharField("公布阶段", max_length=16, choices=Stage.choices)
+    published_at = models.DateTimeField("公布时间", auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="公布人", on_delete=models.PROTECT
+    )
+    items = models.PositiveIntegerField("公布项目数")
+
+    class Meta:
+        verbose_name = "结果公布"
+        verbose_name_plural = "结果公布"
+        ordering = ["-published_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()} · {self.published_at:%Y-%m-%d}"

@@ -75,8 +75,14 @@ def queue_transition_mail(item, transition, comment: str) -> OutboundMail | None
         subject=f"【专家服务基层项目】{item} — {transition.label}"[:200],
         body="\n".join(lines),
     )
-    transaction.on_commit(lambda: send_due(ids=[mail.pk]))
+    send_after_commit([mail.pk])
     return mail
+
+
+def send_after_commit(ids: list[int]) -> None:
+    """Send these outbox notices once the surrounding transaction has committed."""
+    if ids:
+        transaction.on_commit(lambda: send_due(ids=ids))
 
 
 def _backoff(attempts: int) -> datetime.timedelta:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("extensions/", views.extensions, name="extensions"),
     path("quotas/", views.quotas, name="quotas"),
     path("national/", views.national_order, name="national_order"),
+    path("publish/", views.publish, name="publish"),
     path("audit/", views.audit_log, name="audit"),
     path("lockouts/", views.lockouts, name="lockouts"),
     path("mail/", views.failing_mail, name="failing_mail"),

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
@@ -19,8 +20,17 @@ from shanghai_experts.models import Call, Organisation
 from shanghai_experts.text import parse_ids, plain_number
 from shanghai_experts.validators import date_problem
 
-from . import exports, notifications, printing, scans, scoring, services, workflow
-from .models import AuditRecord, StampedScan
+from . import (
+    exports,
+    notifications,
+    printing,
+    publication,
+    scans,
+    scoring,
+    services,
+    workflow,
+)
+from .models import AuditRecord, Publication, StampedScan
 from .queries import (
     QueueFilter,
     assessment_queue,
@@ -758,6 +768,40 @@ def lockouts(request):
         request,
         "reviews/lockouts.html",
         {"locks": lockout.locks(), "limit": settings.AXES_FAILURE_LIMIT},
+    )
+
+
+def publish(request):
+    """公布结果: the bureau previews who will be told what, then confirms."""
+    org = _reviewer_org(request)
+    call = Call.objects.current()
+    if not org.is_bureau or call is None:
+        raise Http404
+    stage = request.POST.get("stage") or request.GET.get("stage") or Publication.Stage.SELECTION
+    if stage not in Publication.Stage.values:
+        stage = Publication.Stage.SELECTION
+    if request.method == "POST":
+        try:
+            done = publication.publish(
+                call=call, stage=stage, user=request.user, client_ip=client_ip(request)
+            )
+        except workflow.WorkflowError as exc:
+            messages.error(request, f"未公布：{exc}")
+        else:
+            messages.success(
+                request, f"已公布{done.get_stage_display()}：{done.items} 个项目，已通知相关单位。"
+            )
+            return redirect(f"{reverse('reviews:publish')}?stage={stage}")
+    return render(
+        request,
+        "reviews/publish.html",
+        {
+            "call": call,
+            "stage": stage,
+            "stages": Publication.Stage.choices,
+            "preview": publication.preview(call, stage),
+            "published": call.publications.select_related("published_by"),
+        },
     )
 
 

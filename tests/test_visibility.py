@@ -1,0 +1,238 @@
+"""The visibility matrix of shanghai_experts/visibility.py, cell by cell: each role, each state
+an item passes at the bureau, each aspect; on the item page, the lists, the .xlsx, the PDF and
+the e-mails. And publication, staged."""
+
+import io
+import subprocess
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from applications.models import Application
+from reviews import publication, scoring, workflow
+from reviews.models import OutboundMail, Publication
+from shanghai_experts import visibility
+from shanghai_experts.states import State
+
+from .factories import BureauFactory, CompleteApplicationFactory, UnitFactory, UserFactory
+
+ROLES = ["unit", "recommender", "bureau", "other_unit"]
+BUREAU_STATES = [
+    State.RECOMMENDED,
+    State.NATIONAL_CANDIDATE,
+    State.MUNICIPAL_TEAM,
+    State.NOT_SELECTED,
+    State.NATIONAL_TEAM,
+]
+LABELS = dict(State.choices)
+
+
+@pytest.fixture
+def people(db):
+    unit = UnitFactory()
+    return {
+        "unit": UserFactory(organisation=unit),
+        "recommender": UserFactory(organisation=unit.district),
+        "bureau": UserFactory(organisation=BureauFactory(), first_name="王评审"),
+        "other_unit": UserFactory(organisation=UnitFactory()),
+    }
+
+
+def item_in(call, people, state, published=False):
+    """An application the bureau has in `state`: scored by 王评审, ranked 1st, funded."""
+    unit = people["unit"].organisation
+    app = CompleteApplicationFactory(call=call, unit=unit, name="保密测试服务团")
+    for action, who in (("submit", "unit"), ("accept", "recommender")):
+        app = workflow.transition(app, action, user=people[who])
+    app = workflow.transition(app, "recommend", user=people["recommender"], comment="同意")
+    criteria = list(call.criteria.all())
+    scoring.record_scores(
+        app, reviewer=people["bureau"], points={c.pk: Decimal(c.max_points) for c in criteria}
+    )
+    path = {
+        State.NATIONAL_CANDIDATE: ["select_national"],
+        State.MUNICIPAL_TEAM: ["select_municipal"],
+        State.NOT_SELECTED: ["decline"],
+        State.NATIONAL_TEAM: ["select_national", "mohrss_approve"],
+    }.get(state, [])
+    for action in path:
+        if action == "mohrss_approve" and published:
+            publication.publish(call=call, stage="selection", user=people["bureau"])
+        app = workflow.transition(app, action, user=people["bureau"], comment="评审意见")
+    if published and state in visibility.DECISION_STATES:
+        stage = "national" if state == State.NATIONAL_TEAM else "selection"
+        publication.publish(call=call, stage=stage, user=people["bureau"])
+    Application.objects.filter(pk=app.pk).update(funding_granted=Decimal("8.5"))
+    app.refresh_from_db()
+    return app
+
+
+def expected_state(role, state, published):
+    if role == "bureau" or state not in visibility.DECISION_STATES or published:
+        return state
+    return State.RECOMMENDED
+
+
+def allowed(role, aspect, published):
+    rule = visibility.MATRIX[
+        {"other_unit": visibility.OTHER}.get(role, role)  # the matrix's own names
+    ][aspect]
+    return rule == visibility.ALWAYS or (rule == visibility.PUBLISHED and published)
+
+
+@pytest.mark.parametrize("published", [False, True], ids=["before", "published"])
+@pytest.mark.parametrize("state", BUREAU_STATES)
+@pytest.mark.parametrize("role", ROLES)
+def test_the_item_page_shows_each_role_what_the_matrix_allows(
+    client, call, people, role, state, published
+):
+    app = item_in(call, people, state, published)
+    published = visibility.is_published(app)  # an undecided item has nothing published
+    client.force_login(people[role])
+    response = client.get(app.get_absolute_url())
+    if role == "other_unit":
+        assert response.status_code == 404
+        return
+    page = response.content.decode()
+    badge = page.split('data-testid="state">')[1].split("<")[0]
+    assert badge == LABELS[expected_state(role, state, published)]
+    history = page.split('data-testid="history"')[1]
+    assert ("王评审" in page) == allowed(role, "reviewers", published)
+    assert ("评审评分" in history or "均分" in page) == allowed(role, "scores", published)
+    assert ("推荐排序：第 1 位" in page) == allowed(role, "rank", published)
+    funded = "资助经费 8.50 万元" in page
+    assert funded == allowed(role, "funding", published)
+    decided = state in visibility.DECISION_STATES
+    shows_decision = decided and f"→ {LABELS[state]}" in history
+    assert shows_decision == (decided and allowed(role, "decision", published))
+
+
+@pytest.mark.parametrize("state", BUREAU_STATES)
+def test_lists_show_the_state_each_may_see(client, call, people, state):
+    app = item_in(call, people, state)
+    for role, url in (("unit", reverse("home")), ("recommender", reverse("reviews:queue"))):
+        client.force_login(people[role])
+        page = client.get(url).content.decode()
+        assert app.name in page
+        assert f'data-testid="state">{LABELS[expected_state(role, state, False)]}<' in page
+    client.force_login(people["bureau"])
+    page = client.get(reverse("reviews:queue")).content.decode()
+    assert f'data-testid="state">{LABELS[state]}<' in page
+
+
+def test_the_recommenders_export_and_the_units_pdf_say_nothing_of_the_bureaus_work(
+    client, call, people
+):
+    app = item_in(call, people, State.NOT_SELECTED)
+    client.force_login(people["recommender"])
+    response = client.get(reverse("reviews:export"))
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    cells = {str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None}
+    assert app.name in cells
+    assert not any(word in c for c in cells for word in ("未入选", "王评审", "均分", "8.5"))
+    client.force_login(people["unit"])
+    pdf = client.get(reverse("reviews:pdf", args=[app.pk]))
+    text = subprocess.run(
+        ["pdftotext", "-", "-"],
+        input=b"".join(pdf.streaming_content) if pdf.streaming else pdf.content,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    assert app.name in text
+    assert not any(word in text for word in ("未入选", "王评审", "均分"))
+
+
+def test_decisions_send_no_mail_before_publication(
+    call, people, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        item_in(call, people, State.NOT_SELECTED)
+    subjects = [m.subject for m in mail.outbox]
+    assert subjects and not any("不予入选" in s or "拟推荐" in s for s in subjects)
+    bodies = "\n".join(m.body for m in mail.outbox)
+    assert "未入选" not in bodies and "王评审" not in bodies
+
+
+# --- publication ------------------------------------------------------------------------------
+
+
+def test_publication_in_stages(client, call, people, django_capture_on_commit_callbacks):
+    call.applications_per_unit = call.recommender_quota = 2
+    call.save()
+    municipal = item_in(call, people, State.MUNICIPAL_TEAM)
+    national = item_in(call, people, State.NATIONAL_CANDIDATE)
+    bureau = people["bureau"]
+    client.force_login(bureau)
+    page = client.get(reverse("reviews:publish")).content.decode()
+    assert "将公布 <strong>2</strong> 个项目的结果，通知 1 个申报单位、1 个推荐单位" in page
+    assert municipal.name in page and "列入市级服务团" in page
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("reviews:publish"), {"stage": "selection"}, follow=True)
+    assert "已公布市级评审结果" in response.content.decode()
+    # One notice for the unit and one for the recommender, each listing both results.
+    assert len(mail.outbox) == 2
+    for message in mail.outbox:
+        assert "列入市级服务团" in message.body and "拟推荐国家级" in message.body
+    assert Publication.objects.get().items == 2
+
+    # The unit sees both decisions now; the national candidate is not final.
+    client.force_login(people["unit"])
+    home = client.get(reverse("home")).content.decode()
+    assert 'data-testid="state">列入市级服务团<' in home
+    assert 'data-testid="state">拟推荐国家级<' in home
+    history = client.get(municipal.get_absolute_url()).content.decode()
+    assert "公布结果" in history and "王评审" not in history
+
+    # The Ministry approves; the unit does not see it until the national stage is published.
+    workflow.transition(national, "mohrss_approve", user=bureau)
+    assert 'data-testid="state">拟推荐国家级<' in client.get(reverse("home")).content.decode()
+    client.force_login(bureau)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("reviews:publish"), {"stage": "national"})
+    assert len(mail.outbox) == 2 and "列入国家级服务团" in mail.outbox[0].body
+    client.force_login(people["unit"])
+    assert 'data-testid="state">列入国家级服务团<' in client.get(reverse("home")).content.decode()
+
+
+def test_publication_waits_for_every_decision(client, call, people):
+    call.applications_per_unit = call.recommender_quota = 2
+    call.save()
+    item_in(call, people, State.MUNICIPAL_TEAM)
+    item_in(call, people, State.RECOMMENDED)
+    client.force_login(people["bureau"])
+    page = client.get(reverse("reviews:publish")).content.decode()
+    assert "还有 1 个已推荐的项目尚未作出决定" in page and 'data-testid="confirm"' not in page
+    with pytest.raises(workflow.WorkflowError, match="尚未作出决定"):
+        publication.publish(call=call, stage="selection", user=people["bureau"])
+    assert not Publication.objects.exists()
+
+
+def test_only_the_bureau_publishes(client, call, people):
+    item_in(call, people, State.MUNICIPAL_TEAM)
+    client.force_login(people["recommender"])
+    assert client.get(reverse("reviews:publish")).status_code == 404
+    assert client.post(reverse("reviews:publish"), {"stage": "selection"}).status_code == 404
+    assert not Publication.objects.exists()
+
+
+def test_a_published_decision_is_revoked_only_with_a_reason_and_the_unit_is_told(
+    call, people, django_capture_on_commit_callbacks
+):
+    app = item_in(call, people, State.NOT_SELECTED)
+    publication.publish(call=call, stage="selection", user=people["bureau"])
+    with pytest.raises(workflow.WorkflowError, match="须填写意见"):
+        workflow.transition(app, "revoke_decision", user=people["bureau"])
+    OutboundMail.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        app = workflow.transition(
+            app, "revoke_decision", user=people["bureau"], comment="材料核实有误，重新评审"
+        )
+    assert (app.state, app.published_state) == (State.RECOMMENDED, "")
+    assert OutboundMail.objects.count() == 1
+    assert "撤销决定" in OutboundMail.objects.get().subject
