@@ -12,11 +12,12 @@ from bases.choices import HostType
 from bases.forms import RectificationForm
 from bases.models import Assessment
 from bases.services import has_priority
+from shanghai_experts import visibility
 from shanghai_experts.forms import StaleVersion
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Call
 
-from . import scans, services, workflow
+from . import notes, scans, services, workflow
 from .scoring import SCORABLE_STATES
 from .services import FUNDED_STATES
 
@@ -26,6 +27,17 @@ EDIT_PAGE_ACTIONS = frozenset({"submit", "submit_rectification"})
 
 def _actions(item, user):
     return [t for t in workflow.available_actions(item, user) if t.action not in EDIT_PAGE_ACTIONS]
+
+
+def _notes(request, item) -> dict:
+    organisation = request.user.organisation
+    if not visibility.may_see(organisation, item, "notes"):
+        return {}
+    return {
+        "notes": list(notes.notes_for(item, organisation)),
+        "can_note": True,
+        "note_draft": request.session.pop("note_draft", ""),
+    }
 
 
 def _quota(item, user) -> dict:
@@ -67,6 +79,7 @@ def application_detail(request, pk):
             "funding_sources": list(app.funding_sources.all()),
             "history": workflow.history_for(app, request.user.organisation),
             "actions": _actions(app, request.user),
+            **_notes(request, app),
             **_quota(app, request.user),
             "funding_form": request.user.organisation.is_bureau and app.state in FUNDED_STATES,
             "can_score": request.user.organisation.is_bureau and app.state in SCORABLE_STATES,
@@ -125,6 +138,7 @@ def _render_detail(request, assessment, rectification_form=None):
             "assessment": assessment,
             "history": workflow.history_for(assessment, request.user.organisation),
             "actions": _actions(assessment, request.user),
+            **_notes(request, assessment),
             "is_owner": assessment.unit_id == request.user.organisation.pk,
             "rectification_form": rectification_form,
             "host_types": HostType.choices,

@@ -311,3 +311,27 @@ class Publication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_stage_display()} · {self.published_at:%Y-%m-%d}"
+
+
+class Note(models.Model):
+    """内部意见: a comment between an item's recommender and the bureau, never shown to the
+    unit (shanghai_experts.visibility, aspect "notes"); each one is audited."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    item = GenericForeignKey("content_type", "object_id")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="填写人", on_delete=models.PROTECT
+    )
+    organisation = models.ForeignKey(Organisation, verbose_name="单位", on_delete=models.PROTECT)
+    text = models.TextField("内容")
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "内部意见"
+        verbose_name_plural = "内部意见"
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.text[:40]

@@ -29,6 +29,10 @@ urlpatterns = [
     ),
     path("scans/<id:pk>/", views.download_scan, name="scan"),
     path("<id:pk>/score/", views.score, name="score"),
+    path("<id:pk>/notes/", views.add_note, name="note"),
+    path(
+        "assessment/<id:pk>/notes/", views.add_note, {"kind": "assessment"}, name="assessment_note"
+    ),
     path("<id:pk>/<slug:action>/", views.act, name="act"),
     path(
         "assessment/<id:pk>/<slug:action>/",

@@ -22,6 +22,7 @@ from shanghai_experts.validators import date_problem
 
 from . import (
     exports,
+    notes,
     notifications,
     printing,
     publication,
@@ -240,6 +241,21 @@ def act(request, pk, action, kind=workflow.APPLICATION):
         messages.error(request, f"未能{t.label}：{exc}")
         return _act_page(request, item, t, form)
     messages.success(request, f"已{t.label}。当前状态：{item.get_state_display()}。")
+    return redirect(item)
+
+
+@require_POST
+def add_note(request, pk, kind=workflow.APPLICATION):
+    item = get_object_or_404(_workflow_model(kind).objects.visible_to(request.user), pk=pk)
+    try:
+        notes.add_note(
+            item, user=request.user, text=request.POST.get("text", ""), client_ip=client_ip(request)
+        )
+    except workflow.WorkflowError as exc:
+        messages.error(request, f"未保存：{exc}")
+        request.session["note_draft"] = request.POST.get("text", "")[: notes.MAX_LENGTH]
+    else:
+        messages.success(request, "内部意见已保存（申报单位看不到）。")
     return redirect(item)
 
 

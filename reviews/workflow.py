@@ -527,6 +527,7 @@ BUREAU_INTERNAL_ACTIONS = frozenset(
         "mohrss_to_municipal",
         "mohrss_decline",
         "assign_reviewer",
+        "note",  # internal notes show in their own section, to the recommender and the bureau
     }
 )
 

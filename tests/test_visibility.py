@@ -12,7 +12,7 @@ from django.core import mail
 from django.urls import reverse
 
 from applications.models import Application
-from reviews import publication, scoring, workflow
+from reviews import notes, publication, scoring, workflow
 from reviews.models import OutboundMail, Publication
 from shanghai_experts import visibility
 from shanghai_experts.states import State
@@ -65,6 +65,7 @@ def item_in(call, people, state, published=False):
     if published and state in visibility.DECISION_STATES:
         stage = "national" if state == State.NATIONAL_TEAM else "selection"
         publication.publish(call=call, stage=stage, user=people["bureau"])
+    notes.add_note(app, user=people["recommender"], text="内部：该单位去年执行较好")
     Application.objects.filter(pk=app.pk).update(funding_granted=Decimal("8.5"))
     app.refresh_from_db()
     return app
@@ -105,6 +106,7 @@ def test_the_item_page_shows_each_role_what_the_matrix_allows(
     assert ("推荐排序：第 1 位" in page) == allowed(role, "rank", published)
     funded = "资助经费 8.50 万元" in page
     assert funded == allowed(role, "funding", published)
+    assert ("内部：该单位去年执行较好" in page) == allowed(role, "notes", published)
     decided = state in visibility.DECISION_STATES
     shows_decision = decided and f"→ {LABELS[state]}" in history
     assert shows_decision == (decided and allowed(role, "decision", published))
@@ -236,3 +238,22 @@ def test_a_published_decision_is_revoked_only_with_a_reason_and_the_unit_is_told
     assert (app.state, app.published_state) == (State.RECOMMENDED, "")
     assert OutboundMail.objects.count() == 1
     assert "撤销决定" in OutboundMail.objects.get().subject
+
+
+def test_internal_notes_pass_between_recommender_and_bureau_only(client, call, people):
+    app = item_in(call, people, State.RECOMMENDED)
+    client.force_login(people["bureau"])
+    client.post(reverse("reviews:note", args=[app.pk]), {"text": "请核实经费测算"})
+    client.force_login(people["recommender"])
+    page = client.get(app.get_absolute_url()).content.decode()
+    assert "请核实经费测算" in page
+    client.force_login(people["unit"])
+    page = client.post(
+        reverse("reviews:note", args=[app.pk]), {"text": "单位想写"}, follow=True
+    ).content.decode()
+    assert "只有推荐单位和市人社局可以填写内部意见" in page
+    assert "请核实经费测算" not in page
+    from reviews.models import AuditRecord, Note
+
+    assert Note.objects.count() == 2  # item_in's and the bureau's
+    assert AuditRecord.objects.filter(action="note", object_id=app.pk).count() == 2
