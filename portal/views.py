@@ -1,6 +1,6 @@
 import uuid
 
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from applications.models import Application
@@ -17,6 +17,8 @@ def home(request):
     org = user.organisation
     call = Call.objects.current()
     context = {"call": call, "organisation": org, "now": timezone.now()}
+    if org is not None and org.is_reviewer_panel:
+        return redirect("reviews:my_reviews")
     if org is None or call is None:
         return render(request, "home.html", context)
     items = Application.objects.visible_to(user).filter(call=call).for_list()

@@ -170,6 +170,11 @@ class ScoreSheet(models.Model):
     total = models.DecimalField("加权得分", max_digits=5, decimal_places=2)
     comment = models.TextField("评审意见", blank=True)
     updated_at = models.DateTimeField("评分时间", auto_now=True)
+    #: Counts saves: a sheet saved from a page that is out of date is refused.
+    version = models.PositiveIntegerField("版本", default=0)
+    #: A 评审专家's sheet is final once submitted, unless the bureau reopens it. Only submitted
+    #: sheets count towards the item's mean and spread.
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "评分表"
@@ -183,6 +188,50 @@ class ScoreSheet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} · {self.reviewer} · {self.total}"
+
+
+class ReviewAssignment(models.Model):
+    """The bureau asks one 评审专家 to score one application."""
+
+    class Declaration(models.TextChoices):
+        PENDING = "", "未声明"
+        NONE = "none", "无利益冲突"
+        RECUSED = "recused", "申请回避"
+
+    application = models.ForeignKey(
+        "applications.Application",
+        verbose_name="申报",
+        on_delete=models.CASCADE,
+        related_name="review_assignments",
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="评审专家",
+        on_delete=models.PROTECT,
+        related_name="review_assignments",
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="分配人", on_delete=models.PROTECT, related_name="+"
+    )
+    assigned_at = models.DateTimeField("分配时间", auto_now_add=True)
+    declaration = models.CharField(
+        "利益冲突声明", max_length=8, choices=Declaration.choices, blank=True
+    )
+    declared_at = models.DateTimeField("声明时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "评审分配"
+        verbose_name_plural = "评审分配"
+        ordering = ["application_id", "reviewer_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "reviewer"], name="one_assignment_per_reviewer"
+            )
+        ]
+        indexes = [models.Index(fields=["reviewer", "application"], name="assignment_by_reviewer")]
+
+    def __str__(self) -> str:
+        return f"{self.application} · {self.reviewer}"
 
 
 class Score(models.Model):

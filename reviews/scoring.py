@@ -12,12 +12,13 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import transaction
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from applications.models import Application
 from shanghai_experts.models import Call, User
 from shanghai_experts.states import State
 
-from .models import DEFAULT_CRITERIA, Score, ScoreSheet, ScoringCriterion
+from .models import DEFAULT_CRITERIA, ReviewAssignment, Score, ScoreSheet, ScoringCriterion
 from .services import audit
 from .workflow import WorkflowError
 
@@ -65,6 +66,24 @@ def parse_points(criteria, raw: dict[str, str]) -> tuple[dict[int, Decimal], dic
     return points, errors
 
 
+def scoring_refusal(app: Application, user: User) -> str | None:
+    """Why `user` may not score `app` now: the bureau's own staff may; a 评审专家 only what
+    they were assigned, after declaring no conflict of interest."""
+    org = user.organisation
+    if org is not None and org.is_bureau:
+        return None
+    if org is None or not org.is_reviewer_panel:
+        return "只有市人社局和评审专家可以评分。"
+    assignment = ReviewAssignment.objects.filter(application=app, reviewer=user).first()
+    if assignment is None:
+        return "本项目未分配给您评审。"
+    if assignment.declaration == ReviewAssignment.Declaration.RECUSED:
+        return "您已申请回避本项目，不能评分。"
+    if assignment.declaration != ReviewAssignment.Declaration.NONE:
+        return "请先声明与本项目不存在利益冲突，再评分。"
+    return None
+
+
 def record_scores(
     app: Application,
     *,
@@ -72,12 +91,21 @@ def record_scores(
     points: dict[int, Decimal],
     comment: str = "",
     client_ip=None,
+    version: int | None = None,
+    submit: bool = True,
 ) -> ScoreSheet:
-    """Save one reviewer's sheet and refresh the item's mean and spread, atomically."""
-    if reviewer.organisation is None or not reviewer.organisation.is_bureau:
-        raise WorkflowError("只有市人社局的评审人可以评分。")
+    """Save one reviewer's sheet and refresh the item's mean and spread, atomically.
+
+    `version` is the sheet's version on the page it was typed on (0 for a new sheet): a sheet
+    saved since, in another tab or browser, makes this save refused. A 评审专家 may save a
+    draft (`submit=False`); a submitted sheet is final until the bureau reopens it. The
+    bureau's own staff submit with every save, as before.
+    """
     with transaction.atomic():
         locked = Application.objects.select_for_update().get(pk=app.pk)
+        reason = scoring_refusal(locked, reviewer)
+        if reason:
+            raise WorkflowError(reason)
         if locked.state not in SCORABLE_STATES:
             raise WorkflowError(f"当前状态为“{locked.get_state_display()}”，不能评分。")
         criteria = list(ScoringCriterion.objects.filter(call_id=locked.call_id))
@@ -89,25 +117,36 @@ def record_scores(
         for c in criteria:
             if not 0 <= points[c.pk] <= c.max_points:
                 raise WorkflowError(f"{c.name}：得分应在 0 到 {c.max_points} 之间。")
-        total = weighted_total(criteria, points)
-        sheet, _ = ScoreSheet.objects.update_or_create(
-            application=locked,
-            reviewer=reviewer,
-            defaults={"total": total, "comment": comment.strip()},
+        sheet = (
+            ScoreSheet.objects.select_for_update()
+            .filter(application=locked, reviewer=reviewer)
+            .first()
         )
+        if version is not None and (sheet.version if sheet else 0) != version:
+            raise WorkflowError(
+                "评分表在您打开页面后已在别处保存过（可能是另一个浏览器标签页），"
+                "请刷新页面查看后再修改。"
+            )
+        bureau = reviewer.organisation.is_bureau
+        if sheet is not None and sheet.submitted_at and not bureau:
+            raise WorkflowError("评分表已提交，不能再修改；如需修改，请联系市人社局重新开放。")
+        total = weighted_total(criteria, points)
+        if sheet is None:
+            sheet = ScoreSheet(application=locked, reviewer=reviewer)
+        sheet.total, sheet.comment = total, comment.strip()
+        sheet.version += 1
+        if submit or bureau:
+            sheet.submitted_at = timezone.now()
+        sheet.save()
         sheet.scores.all().delete()
         Score.objects.bulk_create(
             Score(sheet=sheet, criterion=c, points=points[c.pk]) for c in criteria
         )
-        totals = list(ScoreSheet.objects.filter(application=locked).values_list("total", flat=True))
-        locked.score_count = len(totals)
-        locked.score_mean = (sum(totals) / len(totals)).quantize(TWO_PLACES, ROUND_HALF_UP)
-        locked.score_spread = max(totals) - min(totals)
-        locked.save(update_fields=["score_count", "score_mean", "score_spread", "updated_at"])
+        refresh_scores(locked)
         audit(
             locked,
             action="score",
-            label="评审评分",
+            label="评审评分" if sheet.submitted_at else "保存评分草稿",
             user=reviewer,
             comment=f"加权得分 {total}",
             client_ip=client_ip,
@@ -116,11 +155,65 @@ def record_scores(
     return sheet
 
 
+def refresh_scores(app: Application) -> None:
+    """The item's mean and spread over its submitted sheets. While an assigned 评审专家 has not
+    submitted, the mean and spread stay empty: nobody reads a partial result."""
+    totals = list(
+        ScoreSheet.objects.filter(application=app, submitted_at__isnull=False).values_list(
+            "total", flat=True
+        )
+    )
+    pending = (
+        ReviewAssignment.objects.filter(application=app)
+        .exclude(declaration=ReviewAssignment.Declaration.RECUSED)
+        .exclude(
+            reviewer__in=ScoreSheet.objects.filter(
+                application=app, submitted_at__isnull=False
+            ).values("reviewer")
+        )
+        .exists()
+    )
+    app.score_count = len(totals)
+    if totals and not pending:
+        app.score_mean = (sum(totals) / len(totals)).quantize(TWO_PLACES, ROUND_HALF_UP)
+        app.score_spread = max(totals) - min(totals)
+    else:
+        app.score_mean = app.score_spread = None
+    app.save(update_fields=["score_count", "score_mean", "score_spread", "updated_at"])
+
+
+def reopen_sheet(sheet: ScoreSheet, *, user: User, reason: str, client_ip=None) -> ScoreSheet:
+    """The bureau reopens a submitted sheet so its 评审专家 can revise it."""
+    if user.organisation is None or not user.organisation.is_bureau:
+        raise WorkflowError("只有市人社局可以重新开放评分表。")
+    if not reason.strip():
+        raise WorkflowError("重新开放评分表须写明理由。")
+    with transaction.atomic():
+        locked = ScoreSheet.objects.select_for_update().select_related("reviewer").get(pk=sheet.pk)
+        app = Application.objects.select_for_update().get(pk=locked.application_id)
+        if locked.submitted_at is None:
+            raise WorkflowError("评分表尚未提交。")
+        locked.submitted_at = None
+        locked.version += 1
+        locked.save(update_fields=["submitted_at", "version", "updated_at"])
+        refresh_scores(app)
+        audit(
+            app,
+            action="score",
+            label="重新开放评分表",
+            user=user,
+            comment=f"{locked.reviewer.get_full_name() or locked.reviewer.username}：{reason.strip()}",
+            client_ip=client_ip,
+            state=app.state,
+        )
+    return locked
+
+
 def sheets_for(app: Application):
     """Every reviewer's sheet with its points, for the item page (two queries)."""
     return (
         ScoreSheet.objects.filter(application=app)
-        .select_related("reviewer")
+        .select_related("reviewer__organisation")
         .prefetch_related(
             Prefetch("scores", queryset=Score.objects.order_by("criterion__position", "criterion"))
         )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import reviewer_views, views
 
 app_name = "reviews"
 
@@ -13,6 +13,12 @@ urlpatterns = [
     path("quotas/", views.quotas, name="quotas"),
     path("national/", views.national_order, name="national_order"),
     path("publish/", views.publish, name="publish"),
+    path("assign/", reviewer_views.assign, name="assign"),
+    path("progress/", reviewer_views.progress, name="progress"),
+    path("sheets/<id:pk>/reopen/", reviewer_views.reopen, name="reopen_sheet"),
+    path("mine/", reviewer_views.my_reviews, name="my_reviews"),
+    path("mine/<id:pk>/", reviewer_views.review, name="review"),
+    path("mine/<id:pk>/pdf/", reviewer_views.review_pdf, name="review_pdf"),
     path("audit/", views.audit_log, name="audit"),
     path("lockouts/", views.lockouts, name="lockouts"),
     path("mail/", views.failing_mail, name="failing_mail"),

@@ -17,7 +17,7 @@ from bases.models import Assessment
 from shanghai_experts import lockout
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Call, Organisation
-from shanghai_experts.text import parse_ids, plain_number
+from shanghai_experts.text import parse_id, parse_ids, plain_number
 from shanghai_experts.validators import date_problem
 
 from . import (
@@ -370,7 +370,7 @@ def score(request, pk):
         pk=pk,
     )
     criteria = list(app.call.criteria.all())
-    sheets = list(scoring.sheets_for(app))
+    sheets = [s for s in scoring.sheets_for(app) if s.submitted_at]
     mine = next((s for s in sheets if s.reviewer_id == request.user.pk), None)
     typed = {
         f"criterion-{s.criterion_id}": plain_number(s.points)
@@ -393,6 +393,7 @@ def score(request, pk):
                     points=points,
                     comment=comment,
                     client_ip=client_ip(request),
+                    version=parse_id(request.POST.get("version")),
                 )
                 messages.success(request, "评分已保存。")
                 return redirect("reviews:score", pk=app.pk)
@@ -413,6 +414,7 @@ def score(request, pk):
             "comment": comment,
             "sheets": sheets,
             "criteria": criteria,
+            "version": mine.version if mine else 0,
             "can_score": app.state in scoring.SCORABLE_STATES,
         },
     )

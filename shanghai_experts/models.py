@@ -18,6 +18,8 @@ class Organisation(models.Model):
         DISTRICT = "district", "区人社局"
         COMMISSION = "commission", "委、办、局（行业主管部门）"
         MUNICIPAL = "municipal", "市人社局"
+        #: The bureau's panel of outside experts (评审专家): they score what they are assigned.
+        REVIEWERS = "reviewers", "评审专家组"
 
     RECOMMENDER_KINDS = (Kind.DISTRICT, Kind.COMMISSION)
 
@@ -69,6 +71,10 @@ class Organisation(models.Model):
     def is_bureau(self) -> bool:
         return self.kind == self.Kind.MUNICIPAL
 
+    @property
+    def is_reviewer_panel(self) -> bool:
+        return self.kind == self.Kind.REVIEWERS
+
     def clean(self):
         if self.kind == self.Kind.UNIT:
             if not self.uscc:
@@ -92,6 +98,16 @@ class User(AbstractUser):
     #: Set for a password someone else chose (the first administrator's, an admin's reset):
     #: every page leads to 修改密码 until the user picks their own.
     must_change_password = models.BooleanField("须修改密码", default=False)
+    #: A 评审专家's own employer: they may not review its applications (回避).
+    affiliation = models.ForeignKey(
+        Organisation,
+        verbose_name="工作单位",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="affiliated_reviewers",
+        help_text="评审专家的工作单位；不分配其本单位的申报。",
+    )
 
     class Meta:
         verbose_name = "用户"
@@ -142,6 +158,13 @@ class Call(models.Model):
         default=1,
         validators=[MinValueValidator(1)],
         help_text="优中选优；服务基地评估不占名额。",
+    )
+    spread_threshold = models.DecimalField(
+        "评分分歧提示阈值",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("20"),
+        help_text="同一项目各评审专家总分的极差超过此值时，在列表中标出，提示复核。",
     )
     direct_limit = models.PositiveSmallIntegerField(
         "特贴专家领衔项目直报上限",

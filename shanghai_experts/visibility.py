@@ -6,9 +6,9 @@ scores, its reviewers and the bureau's internal work never reach them. Recommend
 own ranking; units do not. Internal notes pass between a recommender and the bureau only.
 附件2 outcomes are not held back: a 限期整改 asks the unit to act.
 
-    aspect      bureau  recommender          unit                 anyone else
+    aspect      bureau  recommender          unit                 评审专家 / anyone else
     state       real    shown (see below)    shown                —
-    scores      yes     no                   no                   no
+    scores      yes     no                   no                   no (a 评审专家: their own sheet)
     reviewers   yes     no                   no                   no
     rank        yes     its own ranking      no                   no
     decision    yes     once published       once published       no
@@ -26,7 +26,13 @@ from __future__ import annotations
 
 from .states import State
 
-BUREAU, RECOMMENDER, UNIT, OTHER = "bureau", "recommender", "unit", "other"
+BUREAU, RECOMMENDER, UNIT, REVIEWER, OTHER = (
+    "bureau",
+    "recommender",
+    "unit",
+    "reviewer",
+    "other",
+)
 ASPECTS = ("state", "scores", "reviewers", "rank", "decision", "funding", "notes")
 
 #: The bureau's decisions on a 附件1 application: confidential until published.
@@ -56,6 +62,9 @@ MATRIX = {
         "funding": PUBLISHED,
         "notes": NEVER,
     },
+    # An outside expert sees the submitted content of what they are assigned, and their own
+    # sheet; nothing of the process around it.
+    REVIEWER: dict.fromkeys(ASPECTS, NEVER),
     OTHER: dict.fromkeys(ASPECTS, NEVER),
 }
 
@@ -65,6 +74,8 @@ def role_of(organisation, item) -> str:
         return OTHER
     if organisation.is_bureau:
         return BUREAU
+    if organisation.is_reviewer_panel:
+        return REVIEWER
     if item.recommender_id == organisation.pk:
         return RECOMMENDER
     if item.unit_id == organisation.pk:

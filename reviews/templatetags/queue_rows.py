@@ -42,11 +42,22 @@ def _row(item, organisation, bureau: bool) -> str:
     if bureau:
         scored = getattr(item, "score_count", 0)  # assessments are not scored
         spread = getattr(item, "score_spread", None)
+        mean = getattr(item, "score_mean", None)
+        if scored and mean is not None:
+            mean_cell = f'{mean}<span class="text-muted small">（{scored}人）</span>'
+        elif scored:
+            mean_cell = f'<span class="text-muted small">评审中（{scored}人已交）</span>'
+        else:
+            mean_cell = ""
+        threshold = getattr(getattr(item, "call", None), "spread_threshold", None)
+        flag = (
+            ' <span class="badge text-bg-danger">分歧大</span>'
+            if spread is not None and threshold is not None and spread > threshold
+            else ""
+        )
         cells += [
-            f'{item.score_mean}<span class="text-muted small">（{scored}人）</span>'
-            if scored
-            else "",
-            "" if spread is None else str(spread),
+            mean_cell,
+            "" if spread is None else f"{spread}{flag}",
             '<span class="badge text-bg-warning">优先支持</span>'
             if getattr(item, "priority", False)
             else "",

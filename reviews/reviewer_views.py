@@ -1,0 +1,240 @@
+"""Pages of the 评审专家 (their tasks, one item, its PDF) and the bureau's assignment and
+progress pages."""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
+
+from applications.choices import ServiceForm
+from applications.models import Application
+from shanghai_experts.http import client_ip
+from shanghai_experts.models import Call
+from shanghai_experts.text import parse_id, parse_ids, plain_number
+
+from . import printing, reviewers, scoring
+from .models import ScoreSheet
+from .services import audit
+from .workflow import WorkflowError
+
+
+def _reviewer(request):
+    org = request.user.organisation
+    if org is None or not org.is_reviewer_panel:
+        raise Http404
+    return org
+
+
+def _bureau(request):
+    org = request.user.organisation
+    if org is None or not org.is_bureau:
+        raise Http404
+    return org
+
+
+# --- the 评审专家 -----------------------------------------------------------------------------
+
+
+def my_reviews(request):
+    """The items assigned to this 评审专家, and where each stands."""
+    _reviewer(request)
+    return render(
+        request,
+        "reviews/my_reviews.html",
+        {"assignments": list(reviewers.assigned_items(request.user))},
+    )
+
+
+def review(request, pk):
+    """One assigned item: the declaration first, then the score sheet (own sheet only)."""
+    _reviewer(request)
+    assignment = reviewers.assignment_for(request.user, pk)
+    if assignment is None:
+        raise Http404  # another reviewer's item, or nobody's
+    app = assignment.application
+    criteria = list(app.call.criteria.all())
+    sheet = (
+        ScoreSheet.objects.filter(application=app, reviewer=request.user)
+        .prefetch_related("scores")
+        .first()
+    )
+    typed = {
+        f"criterion-{s.criterion_id}": plain_number(s.points)
+        for s in (sheet.scores.all() if sheet else [])
+    }
+    comment = sheet.comment if sheet else ""
+    errors = {}
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action in ("declare", "recuse"):
+            try:
+                reviewers.declare(
+                    assignment,
+                    user=request.user,
+                    recuse=action == "recuse",
+                    client_ip=client_ip(request),
+                )
+            except WorkflowError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(
+                    request,
+                    "已申请回避。" if action == "recuse" else "已声明无利益冲突，可以评分。",
+                )
+            return redirect("reviews:review", pk=app.pk)
+        typed = {f"criterion-{c.pk}": request.POST.get(f"criterion-{c.pk}", "") for c in criteria}
+        comment = request.POST.get("comment", "")[:2000]
+        points, errors = scoring.parse_points(criteria, request.POST)
+        if not errors:
+            try:
+                scoring.record_scores(
+                    app,
+                    reviewer=request.user,
+                    points=points,
+                    comment=comment,
+                    client_ip=client_ip(request),
+                    version=parse_id(request.POST.get("version")),
+                    submit=action == "submit",
+                )
+            except WorkflowError as exc:
+                messages.error(request, f"评分未保存：{exc}")
+            else:
+                messages.success(
+                    request,
+                    "评分已提交。" if action == "submit" else "评分草稿已保存，提交前可修改。",
+                )
+                return redirect("reviews:review", pk=app.pk)
+        else:
+            messages.error(request, "评分未保存：请更正标出的评分项。")
+    rows = [
+        {"criterion": c, "value": typed.get(f"criterion-{c.pk}", ""), "error": errors.get(c.pk)}
+        for c in criteria
+    ]
+    return render(
+        request,
+        "reviews/review.html",
+        {
+            "assignment": assignment,
+            "app": app,
+            "sheet": sheet,
+            "rows": rows,
+            "comment": comment,
+            "experts": list(app.experts.all()),
+            "places": list(app.places.all()),
+            "budget_items": list(app.budget_items.all()),
+            "funding_sources": list(app.funding_sources.all()),
+            "service_form_choices": ServiceForm.choices,
+            "mask_contacts": True,
+            "can_score": assignment.declaration == assignment.Declaration.NONE
+            and not (sheet and sheet.submitted_at)
+            and app.state in scoring.SCORABLE_STATES,
+        },
+    )
+
+
+def review_pdf(request, pk):
+    """The submitted 附件1 of an assigned item, contacts masked."""
+    _reviewer(request)
+    assignment = reviewers.assignment_for(request.user, pk)
+    if assignment is None or assignment.declaration == assignment.Declaration.RECUSED:
+        raise Http404
+    app = assignment.application
+    pdf = printing.render_html(printing.form_html(app, mask_contacts=True))
+    audit(
+        app,
+        action="download_pdf",
+        label="下载打印表",
+        user=request.user,
+        client_ip=client_ip(request),
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(False, printing.filename_for(app))
+    return response
+
+
+# --- the bureau --------------------------------------------------------------------------------
+
+
+def assign(request):
+    """The bureau assigns 评审专家: to a selection, or to every item of a 服务领域; N per item."""
+    _bureau(request)
+    call = Call.objects.current()
+    if call is None:
+        raise Http404
+    items = (
+        Application.objects.filter(call=call, state__in=scoring.SCORABLE_STATES)
+        .select_related("unit")
+        .order_by("service_field", "id")
+    )
+    field = request.GET.get("field", "").strip()[:50]
+    if field:
+        items = items.filter(service_field__icontains=field)
+    panel = list(reviewers.panel(call))
+    if request.method == "POST":
+        chosen_items = parse_ids(request.POST.getlist("items"))
+        chosen_reviewers = set(parse_ids(request.POST.getlist("reviewers")))
+        per_item = parse_id(request.POST.get("per_item"))
+        selected = [a for a in items if a.pk in chosen_items] if chosen_items else []
+        if request.POST.get("scope") == "field":
+            selected = list(items)
+        if not selected:
+            messages.error(
+                request, "未分配：请选择项目（或选择“按服务领域分配全部筛选出的项目”）。"
+            )
+        else:
+            try:
+                made, refused = reviewers.assign(
+                    selected,
+                    [r for r in panel if r.pk in chosen_reviewers],
+                    per_item=per_item or None,
+                    user=request.user,
+                    client_ip=client_ip(request),
+                )
+            except WorkflowError as exc:
+                messages.error(request, f"未分配：{exc}")
+            else:
+                messages.success(request, f"已分配 {len(made)} 项评审任务。")
+                for reason in refused:
+                    messages.warning(request, reason)
+                return redirect(request.get_full_path())
+    counts = {}
+    for item_id, reviewer_id in reviewers.ReviewAssignment.objects.filter(
+        application__in=items
+    ).values_list("application_id", "reviewer__username"):
+        counts.setdefault(item_id, []).append(reviewer_id)
+    rows = [(a, counts.get(a.pk, [])) for a in items]
+    return render(
+        request,
+        "reviews/assign.html",
+        {"call": call, "rows": rows, "panel": panel, "field": field},
+    )
+
+
+def progress(request):
+    _bureau(request)
+    call = Call.objects.current()
+    if call is None:
+        raise Http404
+    return render(
+        request, "reviews/progress.html", {"call": call, "progress": reviewers.progress(call)}
+    )
+
+
+@require_POST
+def reopen(request, pk):
+    """The bureau reopens a submitted sheet of a 评审专家."""
+    _bureau(request)
+    sheet = get_object_or_404(ScoreSheet.objects.select_related("application"), pk=pk)
+    try:
+        scoring.reopen_sheet(
+            sheet,
+            user=request.user,
+            reason=request.POST.get("reason", "")[:500],
+            client_ip=client_ip(request),
+        )
+    except WorkflowError as exc:
+        messages.error(request, f"未重新开放：{exc}")
+    else:
+        messages.success(request, "评分表已重新开放，评审专家可以修改后再提交。")
+    return redirect("reviews:score", pk=sheet.application_id)

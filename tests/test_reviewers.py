@@ -1,0 +1,232 @@
+"""评审专家: assignment, conflicts of interest, independent sheets, scoping, progress."""
+
+import subprocess
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from reviews import reviewers, scoring, workflow
+from reviews.models import ReviewAssignment, ScoreSheet
+from shanghai_experts.models import Organisation
+
+from .factories import BureauFactory, CompleteApplicationFactory, UnitFactory, UserFactory
+
+
+@pytest.fixture
+def panel(db):
+    org = Organisation.objects.create(kind=Organisation.Kind.REVIEWERS, name="市人社局评审专家组")
+    return [
+        UserFactory(organisation=org, username=f"expert{n}", first_name=f"专家{n}")
+        for n in range(3)
+    ]
+
+
+@pytest.fixture
+def bureau_user(db):
+    return UserFactory(organisation=BureauFactory())
+
+
+def recommended(call, **fields):
+    unit = UnitFactory()
+    district = UserFactory(organisation=unit.district)
+    app = CompleteApplicationFactory(call=call, unit=unit, **fields)
+    workflow.transition(app, "submit", user=UserFactory(organisation=unit))
+    workflow.transition(app, "accept", user=district)
+    return workflow.transition(app, "recommend", user=district, comment="同意")
+
+
+def sheet_data(call, value, action="submit", version=None):
+    data = {f"criterion-{c.pk}": value for c in call.criteria.all()}
+    data["action"] = action
+    if version is not None:
+        data["version"] = str(version)
+    return data
+
+
+def test_a_reviewer_sees_only_assigned_items(client, call, panel, bureau_user):
+    mine, theirs = recommended(call), recommended(call)
+    reviewers.assign([mine], [panel[0]], user=bureau_user)
+    reviewers.assign([theirs], [panel[1]], user=bureau_user)
+    client.force_login(panel[0])
+    listing = client.get(reverse("reviews:my_reviews")).content.decode()
+    assert mine.name in listing and theirs.reference not in listing
+    assert client.get(reverse("reviews:review", args=[mine.pk])).status_code == 200
+    for url in (
+        reverse("reviews:review", args=[theirs.pk]),
+        reverse("reviews:review_pdf", args=[theirs.pk]),
+        reverse("applications:detail", args=[mine.pk]),
+        reverse("reviews:score", args=[mine.pk]),
+        reverse("reviews:queue"),
+        reverse("reviews:pdf", args=[mine.pk]),
+    ):
+        assert client.get(url).status_code == 404, url
+
+
+def test_the_reviewer_sees_the_content_but_not_the_contacts_rank_or_others(
+    client, call, panel, bureau_user
+):
+    app = recommended(call, mobile="13812345678")
+    reviewers.assign([app], panel[:2], user=bureau_user)
+    for reviewer in panel[:2]:
+        reviewers.declare(
+            ReviewAssignment.objects.get(application=app, reviewer=reviewer),
+            user=reviewer,
+            recuse=False,
+        )
+    client.force_login(panel[1])
+    client.post(reverse("reviews:review", args=[app.pk]), sheet_data(call, "3"))
+    client.force_login(panel[0])
+    page = client.get(reverse("reviews:review", args=[app.pk])).content.decode()
+    assert app.service_content in page
+    assert "138****5678" in page and "13812345678" not in page
+    assert "推荐排序" not in page and "专家1" not in page and "30.00" not in page
+    pdf = client.get(reverse("reviews:review_pdf", args=[app.pk])).content
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    assert app.name in text and "13812345678" not in text
+
+
+def test_an_assignment_to_the_reviewers_own_unit_is_refused(call, panel, bureau_user):
+    app = recommended(call)
+    panel[0].affiliation = app.unit
+    panel[0].save()
+    made, refused = reviewers.assign([app], [panel[0], panel[1]], user=bureau_user)
+    assert [a.reviewer for a in made] == [panel[1]]
+    assert refused == [f"专家0的工作单位即申报单位“{app.unit}”，应当回避，不能分配。"]
+
+
+def test_the_sheet_opens_only_after_a_declaration_and_recusal_closes_it(
+    client, call, panel, bureau_user
+):
+    app = recommended(call)
+    reviewers.assign([app], panel[:2], user=bureau_user)
+    with pytest.raises(workflow.WorkflowError, match="请先声明"):
+        scoring.record_scores(app, reviewer=panel[0], points={})
+    client.force_login(panel[0])
+    page = client.get(reverse("reviews:review", args=[app.pk])).content.decode()
+    assert "利益冲突声明" in page and 'data-testid="my-sheet"' not in page
+    client.post(reverse("reviews:review", args=[app.pk]), {"action": "recuse"})
+    page = client.get(reverse("reviews:review", args=[app.pk])).content.decode()
+    assert "您已申请回避本项目" in page and app.service_content not in page
+    assert client.get(reverse("reviews:review_pdf", args=[app.pk])).status_code == 404
+    with pytest.raises(workflow.WorkflowError, match="回避"):
+        scoring.record_scores(app, reviewer=panel[0], points={})
+
+
+def test_scores_are_independent_and_the_mean_waits_for_every_sheet(
+    client, call, panel, bureau_user
+):
+    app = recommended(call)
+    reviewers.assign([app], panel[:2], user=bureau_user)
+    for reviewer in panel[:2]:
+        client.force_login(reviewer)
+        client.post(reverse("reviews:review", args=[app.pk]), {"action": "declare"})
+    client.force_login(panel[0])
+    client.post(reverse("reviews:review", args=[app.pk]), sheet_data(call, "9"))
+    app.refresh_from_db()
+    assert (app.score_count, app.score_mean) == (1, None)
+    client.force_login(panel[1])
+    page = client.get(reverse("reviews:review", args=[app.pk])).content.decode()
+    assert "90.00" not in page
+    client.force_login(bureau_user)
+    listing = client.get(reverse("reviews:queue")).content.decode()
+    assert "评审中（1人已交）" in listing
+    client.force_login(panel[1])
+    client.post(reverse("reviews:review", args=[app.pk]), sheet_data(call, "3"))
+    app.refresh_from_db()
+    assert (app.score_count, app.score_mean, app.score_spread) == (
+        2,
+        Decimal("60.00"),
+        Decimal("60.00"),
+    )
+    # Still nothing of the other's score on either reviewer's page.
+    assert "90.00" not in client.get(reverse("reviews:review", args=[app.pk])).content.decode()
+    client.force_login(bureau_user)
+    listing = client.get(reverse("reviews:queue")).content.decode()
+    assert "60.00" in listing and "分歧大" in listing  # 60 > the call's threshold of 20
+
+
+def test_a_submitted_sheet_is_final_until_the_bureau_reopens_it(client, call, panel, bureau_user):
+    app = recommended(call)
+    reviewers.assign([app], panel[:1], user=bureau_user)
+    client.force_login(panel[0])
+    url = reverse("reviews:review", args=[app.pk])
+    client.post(url, {"action": "declare"})
+    client.post(url, sheet_data(call, "8"))
+    page = client.post(url, sheet_data(call, "2"), follow=True).content.decode()
+    assert "评分表已提交，不能再修改" in page
+    sheet = ScoreSheet.objects.get()
+    assert sheet.total == Decimal("80.00")
+    client.force_login(bureau_user)
+    client.post(reverse("reviews:reopen_sheet", args=[sheet.pk]), {"reason": "请复核经费项"})
+    client.force_login(panel[0])
+    client.post(url, sheet_data(call, "6", version=ScoreSheet.objects.get().version))
+    assert ScoreSheet.objects.get().total == Decimal("60.00")
+
+
+def test_a_sheet_saved_from_a_stale_tab_is_refused(client, call, panel, bureau_user):
+    app = recommended(call)
+    reviewers.assign([app], panel[:1], user=bureau_user)
+    client.force_login(panel[0])
+    url = reverse("reviews:review", args=[app.pk])
+    client.post(url, {"action": "declare"})
+    # Two tabs opened on an empty sheet (version 0); the first saves a draft.
+    client.post(url, sheet_data(call, "8", action="save", version=0))
+    page = client.post(url, sheet_data(call, "2", action="save", version=0), follow=True)
+    assert "评分表在您打开页面后已在别处保存过" in page.content.decode()
+    assert ScoreSheet.objects.get().total == Decimal("80.00")
+
+
+def test_bulk_assignment_by_field_spreads_the_load(client, call, panel, bureau_user):
+    call.applications_per_unit = 5
+    call.save()
+    apps = [recommended(call, service_field="医疗卫生") for _ in range(3)]
+    other = recommended(call, service_field="现代农业")
+    client.force_login(bureau_user)
+    response = client.post(
+        reverse("reviews:assign") + "?field=医疗",
+        {"scope": "field", "reviewers": [r.pk for r in panel], "per_item": "2"},
+        follow=True,
+    )
+    assert "已分配 6 项评审任务" in response.content.decode()
+    loads = sorted(ReviewAssignment.objects.filter(reviewer=r).count() for r in panel)
+    assert loads == [2, 2, 2]
+    assert not ReviewAssignment.objects.filter(application=other).exists()
+    assert all(ReviewAssignment.objects.filter(application=a).count() == 2 for a in apps)
+    page = client.get(reverse("reviews:progress")).content.decode()
+    assert "专家0" in page and apps[0].name in page
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_the_reviewers_list_costs_the_same_whatever_its_length(
+    client, call, panel, bureau_user, count, django_assert_num_queries
+):
+    call.applications_per_unit = 10
+    call.save()
+    apps = [recommended(call) for _ in range(count)]
+    reviewers.assign(apps, panel[:1], user=bureau_user)
+    client.force_login(panel[0])
+    client.get(reverse("reviews:my_reviews"))  # warm the session
+    with django_assert_num_queries(3):  # session, user with organisation, the assignments
+        response = client.get(reverse("reviews:my_reviews"))
+    assert response.content.decode().count("待声明") == count
+
+
+def test_reviewers_names_never_reach_the_unit_or_recommender(client, call, panel, bureau_user):
+    from reviews import publication
+
+    app = recommended(call)
+    reviewers.assign([app], panel[:1], user=bureau_user)
+    reviewers.declare(ReviewAssignment.objects.get(), user=panel[0], recuse=False)
+    scoring.record_scores(
+        app, reviewer=panel[0], points={c.pk: Decimal(7) for c in call.criteria.all()}
+    )
+    workflow.transition(app, "select_municipal", user=bureau_user)
+    publication.publish(call=call, stage="selection", user=bureau_user)
+    for org in (app.unit, app.recommender):
+        client.force_login(UserFactory(organisation=org))
+        page = client.get(app.get_absolute_url()).content.decode()
+        assert "专家0" not in page and "expert0" not in page and "70.00" not in page
+        assert "列入市级服务团" in page
