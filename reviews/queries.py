@@ -17,6 +17,24 @@ from shanghai_experts.widgets import FilterSelect
 from .workflow import APPLICATION, ASSESSMENT
 
 QUEUE_STATES = [(s.value, s.label) for s in State if s != State.DRAFT]
+#: What a recommender can filter by: the states it sees (shanghai_experts.visibility); the
+#: bureau's decisions only as published results.
+RECOMMENDER_STATES = [
+    (State.SUBMITTED.value, State.SUBMITTED.label),
+    (State.UNDER_REVIEW.value, State.UNDER_REVIEW.label),
+    (State.RETURNED.value, State.RETURNED.label),
+    (State.RECOMMENDED.value, State.RECOMMENDED.label),
+    (State.NOT_RECOMMENDED.value, State.NOT_RECOMMENDED.label),
+    *(
+        (f"published:{s.value}", f"{s.label}（已公布）")
+        for s in (
+            State.MUNICIPAL_TEAM,
+            State.NATIONAL_CANDIDATE,
+            State.NATIONAL_TEAM,
+            State.NOT_SELECTED,
+        )
+    ),
+]
 
 
 #: Sorts only the bureau's list offers.
@@ -52,11 +70,13 @@ class QueueFilter(forms.Form):
     def __init__(self, *args, recommenders=None, **kwargs):
         """`recommenders` (the bureau's list only): the organisations to filter by."""
         super().__init__(*args, **kwargs)
+        self.bureau = recommenders is not None
         if recommenders is None:
             # A recommender's queue: no bureau filters, and no sort that would reveal the
-            # bureau's scores or priorities.
+            # bureau's scores or priorities; states as the recommender sees them.
             del self.fields["recommender"]
             del self.fields["priority"]
+            self.fields["state"].choices = [("", "全部状态"), *RECOMMENDER_STATES]
             self.fields["sort"].choices = [
                 choice for choice in self.fields["sort"].choices if choice[0] not in BUREAU_SORTS
             ]
@@ -91,8 +111,11 @@ class QueueFilter(forms.Form):
         if not self.is_valid():
             return qs
         data = self.cleaned_data
-        if data.get("state"):
-            qs = qs.filter(state=data["state"])
+        state = data.get("state")
+        if state and not self.bureau:
+            qs = self._shown_state(qs, state)
+        elif state:
+            qs = qs.filter(state=state)
         if data.get("category") and data["category"] != ASSESSMENT:
             qs = qs.filter(category=data["category"])
         if data.get("priority"):
@@ -113,6 +136,16 @@ class QueueFilter(forms.Form):
             else:
                 qs = qs.order_by(key, "id")
         return qs
+
+    @staticmethod
+    def _shown_state(qs, state: str):
+        """A recommender's filter on what it sees: 已推荐至市人社局 covers every item the bureau
+        has not announced a decision on; a published result filters by the announcement."""
+        if state.startswith("published:"):
+            return qs.filter(published_state=state.removeprefix("published:"))
+        if state == State.RECOMMENDED:
+            return qs.filter(state__in=RECOMMENDED_STATES, published_state="")
+        return qs.filter(state=state)
 
     def apply_to_assessments(self, qs):
         """The same filter on a queue of base assessments (no category, rank or scores)."""

@@ -88,17 +88,28 @@ def queue_view(request):
     return render(request, "reviews/queue.html", context)
 
 
+#: What each kind of viewer may do to several items at once, and how it is reported.
+BULK_ACTIONS = {
+    "recommender": {"accept": "受理"},
+    "bureau": {"select_municipal": "列入市级服务团", "decline": "不予入选"},
+}
+
+
 def _bulk(request):
-    """Accept several submitted items at once."""
-
-    def chosen(name):
-        return parse_ids(request.POST.getlist(name))
-
-    action = request.POST.get("bulk_action")
-    apps, assessments = chosen("selected"), chosen("selected_assessment")
-    if action != "accept" or not (apps or assessments):
-        messages.error(request, "请选择要受理的项目。")
+    """One action on several items: each goes through the workflow on its own, and the page
+    says which succeeded and why the others did not."""
+    org = request.user.organisation
+    allowed = BULK_ACTIONS["bureau" if org.is_bureau else "recommender"]
+    action = request.POST.get("bulk_action", "")
+    apps = parse_ids(request.POST.getlist("selected"))
+    assessments = parse_ids(request.POST.getlist("selected_assessment"))
+    if action not in allowed:
+        messages.error(request, "请选择要执行的操作。")
         return redirect("reviews:queue")
+    if not (apps or assessments):
+        messages.error(request, f"请勾选要{allowed[action]}的项目。")
+        return redirect("reviews:queue")
+    comment = request.POST.get("bulk_comment", "").replace("\x00", "")[:2000]
     items = [
         *Application.objects.visible_to(request.user).filter(pk__in=apps),
         *Assessment.objects.visible_to(request.user).filter(pk__in=assessments),
@@ -106,14 +117,16 @@ def _bulk(request):
     done, refused = 0, []
     for item in items:
         try:
-            workflow.transition(item, action, user=request.user, client_ip=client_ip(request))
+            workflow.transition(
+                item, action, user=request.user, comment=comment, client_ip=client_ip(request)
+            )
             done += 1
         except workflow.WorkflowError as exc:
             refused.append(f"{item}：{exc}")
     if done:
-        messages.success(request, f"已受理 {done} 个项目。")
+        messages.success(request, f"已{allowed[action]} {done} 个项目。")
     for line in refused:
-        messages.error(request, line)
+        messages.error(request, f"未能{allowed[action]}：{line}")
     return redirect("reviews:queue")
 
 

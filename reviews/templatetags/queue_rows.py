@@ -21,10 +21,15 @@ def _row(item, organisation, bureau: bool) -> str:
     organisation_pk = organisation.pk
     state = shown_state(item, organisation)
     name = escape(str(item))
+    # A box only where a bulk action of this viewer applies: the recommender accepts what was
+    # submitted to it; the bureau decides what was recommended to it.
+    selectable = (item.state == "submitted" and item.recommender_id == organisation_pk) or (
+        bureau and item.state == "recommended" and item.selection_name == "selected"
+    )
     checkbox = (
         f'<input class="form-check-input" type="checkbox" name="{item.selection_name}" '
         f'value="{item.pk}" aria-label="选择 {name}">'
-        if item.state == "submitted" and item.recommender_id == organisation_pk
+        if selectable
         else ""
     )
     rank = "" if item.recommender_rank is None else item.recommender_rank
