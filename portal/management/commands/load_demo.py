@@ -106,6 +106,13 @@ LOGINS = [
     ("nongkeyuan", "市农科院", "市农科院人事处 吴老师"),
 ]
 
+PANEL = "上海市专家服务基层项目评审专家组"
+# username, display name, affiliation (short name): 评审专家 of the bureau's panel
+REVIEWERS = [
+    ("pingshen1", "评审专家 孙教授", "市农科院"),
+    ("pingshen2", "评审专家 钱研究员", "上海电气"),
+]
+
 
 class Command(BaseCommand):
     help = "载入演示数据：机构、各角色账号、2026 年申报批次。"
@@ -200,6 +207,22 @@ class Command(BaseCommand):
         if created:
             admin.set_password(DEMO_PASSWORD)
             admin.save()
+        panel, _ = Organisation.objects.get_or_create(
+            name=PANEL, defaults={"kind": Organisation.Kind.REVIEWERS, "short_name": "评审专家组"}
+        )
+        for username, display, affiliation in REVIEWERS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "organisation": panel,
+                    "first_name": display,
+                    "email": f"{username}@example.org",
+                    "affiliation": orgs[affiliation],
+                },
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save()
         for username, org_short, display in LOGINS:
             user, created = User.objects.get_or_create(
                 username=username,
