@@ -12,8 +12,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLResolver, get_resolver, reverse
 
-from reviews import printing, scans, workflow
+from reviews import printing, reviewers, scans, workflow
 from reviews.models import StampedScan
+from shanghai_experts.models import Organisation
 
 from .factories import (
     AssessmentFactory,
@@ -92,6 +93,10 @@ def world(call):
         funded = workflow.transition(funded, action, user=actor)
     funded = workflow.transition(funded, "recommend", user=district, comment="推荐")
     funded = workflow.transition(funded, "select_municipal", user=bureau)
+    # A 评审专家 assigned to the funded item (scorable once selected).
+    panel = Organisation.objects.create(kind=Organisation.Kind.REVIEWERS, name="评审专家组")
+    reviewer = UserFactory(organisation=panel)
+    reviewers.assign([funded], [reviewer], user=bureau)
     upload = SimpleUploadedFile("s.pdf", printing.form_pdf(submitted))
     upload.media_type = "application/pdf"
     scans.store(submitted, user=owner, upload=upload)
@@ -103,6 +108,7 @@ def world(call):
             "district": district,
             "commission": UserFactory(organisation=CommissionFactory()),
             "bureau": bureau,
+            "reviewer": reviewer,
         },
         "ids": {
             "pk": [
@@ -131,7 +137,7 @@ def urls_for(route, converters, ids):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "role", ["anonymous", "unit", "other_unit", "district", "commission", "bureau"]
+    "role", ["anonymous", "unit", "other_unit", "district", "commission", "bureau", "reviewer"]
 )
 def test_no_url_answers_with_a_server_error(client, world, role):
     client.raise_request_exception = False
