@@ -133,6 +133,8 @@ class Application(models.Model):
     applicant_opinion = models.TextField("申报单位意见", blank=True)
     recommender_opinion = models.TextField("推荐单位意见", blank=True)
     recommender_opinion_date = models.DateField("推荐单位意见日期", null=True, blank=True)
+    #: The recommender's reason of the last 退回修改, shown at the top of the unit's pages.
+    return_opinion = models.TextField("退回意见", blank=True)
 
     # 推荐与评审
     recommender_rank = models.PositiveSmallIntegerField("推荐排序", null=True, blank=True)

@@ -277,6 +277,7 @@ def snapshot(app) -> dict:
         "updated_at",
         "submitted_at",
         "recommender_opinion",
+        "return_opinion",
         "recommender_opinion_date",
         # What recommenders and the bureau record later is not the unit's submitted content:
         # the printed fingerprint must not change when an item is ranked, scored or funded.

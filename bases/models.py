@@ -179,6 +179,8 @@ class Assessment(ContactFields):
     applicant_opinion = models.TextField("单位意见", blank=True)
     recommender_opinion = models.TextField("推荐单位意见", blank=True)
     recommender_opinion_date = models.DateField("推荐单位意见日期", null=True, blank=True)
+    #: The recommender's reason of the last 退回修改, shown at the top of the unit's pages.
+    return_opinion = models.TextField("退回意见", blank=True)
     #: Never set: assessments are not ranked (the workflow's shared effect looks for it).
     recommender_rank = None
 

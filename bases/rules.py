@@ -100,6 +100,7 @@ def snapshot(assessment) -> dict:
         "updated_at",
         "submitted_at",
         "recommender_opinion",
+        "return_opinion",
         "recommender_opinion_date",
         "outcome_opinion",
         "rectify_deadline",

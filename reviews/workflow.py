@@ -122,6 +122,11 @@ def report_written(item, user, now, params) -> str | None:
 # --- side effects ------------------------------------------------------------------------
 
 
+def record_return(item, user, now, comment, params) -> None:
+    """The reason of a 退回修改: the unit reads it at the top of its pages."""
+    item.return_opinion = comment
+
+
 def stamp_submitted(item, user, now, comment, params) -> None:
     item.submitted_at = now
 
@@ -202,6 +207,7 @@ TRANSITIONS: dict[str, Transition] = {
             RECOMMENDER,
             kinds=BOTH,
             comment_required=True,
+            effects=(record_return,),
             button_class="btn-warning",
         ),
         Transition(

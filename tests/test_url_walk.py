@@ -152,7 +152,10 @@ def test_no_url_answers_with_a_server_error(client, world, role):
             if first.status_code == 200 and first.get("Content-Type", "").startswith("text/html"):
                 fields |= set(NAME_RE.findall(first.content.decode()))
             fields.discard("csrfmiddlewaretoken")
-            for value in HOSTILE:
+            # A PDF view reads no parameter, and each GET renders the form again: three hostile
+            # values show that, without rendering it fourteen times.
+            pdf = first.get("Content-Type", "") == "application/pdf"
+            for value in HOSTILE[:3] + HOSTILE[-1:] if pdf else HOSTILE:
                 data = {name: value for name in sorted(fields)}
                 for method in ("get", "post"):
                     response = getattr(client, method)(url, data)
