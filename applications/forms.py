@@ -13,7 +13,13 @@ from django.db import transaction
 from django.forms.utils import ErrorDict
 
 from bases.models import Base
-from shanghai_experts.forms import Problem, StaleVersion, bound_long_texts
+from shanghai_experts.forms import (
+    HalfWidthCharField,
+    HalfWidthDecimalField,
+    Problem,
+    StaleVersion,
+    bound_long_texts,
+)
 from shanghai_experts.states import EDITABLE_STATES
 from shanghai_experts.validators import date_problem
 
@@ -54,6 +60,12 @@ class ApplicationForm(forms.ModelForm):
 
     class Meta:
         model = Application
+        field_classes = {
+            "mobile": HalfWidthCharField,
+            "office_phone": HalfWidthCharField,
+            "budget_total": HalfWidthDecimalField,
+            "requested_amount": HalfWidthDecimalField,
+        }
         fields = [
             "name",
             "category",
@@ -202,6 +214,7 @@ class ExpertForm(forms.ModelForm):
 
     class Meta:
         model = Expert
+        field_classes = {"mobile": HalfWidthCharField}
         fields = [
             "name",
             "work_unit",
@@ -226,6 +239,7 @@ class PlaceForm(forms.ModelForm):
 class BudgetItemForm(forms.ModelForm):
     class Meta:
         model = BudgetItem
+        field_classes = {"amount": HalfWidthDecimalField}
         fields = ["item", "amount"]
 
     def __init__(self, *args, **kwargs):
@@ -236,6 +250,7 @@ class BudgetItemForm(forms.ModelForm):
 class FundingSourceForm(forms.ModelForm):
     class Meta:
         model = FundingSource
+        field_classes = {"amount": HalfWidthDecimalField}
         fields = ["source", "amount"]
 
     def __init__(self, *args, **kwargs):
@@ -330,7 +345,8 @@ class ApplicationBundle:
                 index, row_form = by_pk[problem.section][problem.row_pk]
                 row_form.add_error(problem.field, problem.message)
                 label = row_form.fields[problem.field].label
-                where = f"{ROW_SECTIONS[problem.section]}第 {index + 1} 行·{label}"
+                who = _row_name(row_form)
+                where = f"{ROW_SECTIONS[problem.section]}第 {index + 1} 行{who}·{label}"
             elif problem.field in self.formsets:
                 self.section_errors.setdefault(problem.field, []).append(problem.message)
                 where = ROW_SECTIONS[problem.field]
@@ -345,7 +361,7 @@ class ApplicationBundle:
                 where = str(Application._meta.get_field(problem.field).verbose_name)
             self.summary.append(f"{where}：{problem.message}")
 
-    def format_summary(self) -> list[str]:
+    def format_summary(self) -> list[str]:  # noqa: C901 - one loop per kind of error
         """Names the fields whose format was refused, for the message at the top."""
         lines = []
         for name, errors in self.form.errors.items():
@@ -355,8 +371,19 @@ class ApplicationBundle:
             for index, row_form in enumerate(formset.forms):
                 for name, errors in row_form.errors.items():
                     label = row_form.fields[name].label if name in row_form.fields else ""
+                    who = _row_name(row_form)
                     lines += [
-                        f"{ROW_SECTIONS[section]}第 {index + 1} 行·{label}：{e}" for e in errors
+                        f"{ROW_SECTIONS[section]}第 {index + 1} 行{who}·{label}：{e}"
+                        for e in errors
                     ]
             lines += [f"{ROW_SECTIONS[section]}：{e}" for e in formset.non_form_errors()]
         return lines
+
+
+def _row_name(row_form) -> str:
+    """赵新增 for a roster row with a name: so a message names the expert, not only the row."""
+    if "name" not in row_form.fields:
+        return ""
+    data = row_form.cleaned_data if hasattr(row_form, "cleaned_data") else {}
+    name = (data.get("name") if data else None) or getattr(row_form.instance, "name", "")
+    return f" {name.strip()}" if name and name.strip() else ""

@@ -53,6 +53,18 @@ REQUIRED_FIELDS = (
     "applicant_opinion",
 )
 
+#: 职称 that are intermediate or junior whatever level is ticked beside them (讲师 is not 正高).
+BELOW_ASSOCIATE_TITLES = frozenset(
+    {
+        "讲师", "助教", "工程师", "助理工程师", "技术员", "助理研究员", "研究实习员",
+        "医师", "住院医师", "主治医师", "护师", "主管护师", "护士", "药师", "主管药师",
+        "技师", "主管技师", "会计师", "助理会计师", "经济师", "助理经济师", "农艺师",
+        "助理农艺师", "畜牧师", "兽医师", "实验师", "助理实验师", "编辑", "助理编辑",
+        "馆员", "助理馆员", "统计师", "助理统计师", "审计师", "助理审计师", "中学一级教师",
+        "中学二级教师", "小学一级教师",
+    }
+)  # fmt: skip
+
 ASSISTANCE_BOXES = ("cross_key", "cross_other", "local_key", "local_other")
 
 
@@ -180,9 +192,12 @@ def _check_money(app, call, add) -> None:
                 add("amount", "金额应大于 0。", section, row.pk)
         subtotal = sum((row.amount or Decimal(0) for row in rows), Decimal(0))
         if total is not None and subtotal != total:
+            gap = subtotal - total
             add(
                 section,
-                f"{noun}合计 {plain_number(subtotal)} 万元，与项目经费预算金额 {plain_number(total)} 万元不一致。",
+                f"{noun}合计 {plain_number(subtotal)} 万元，与项目经费预算金额 "
+                f"{plain_number(total)} 万元不一致（{'多' if gap > 0 else '少'} "
+                f"{plain_number(abs(gap))} 万元）。",
             )
 
 
@@ -197,6 +212,14 @@ def _check_experts(app, add) -> None:
                 add(field, "此项为必填项。", "experts", expert.pk)
         if expert.title_level and expert.title_level not in QUALIFYING_TITLE_LEVELS:
             add("title_level", "专家应具有副高级及以上专业技术职称。", "experts", expert.pk)
+        elif expert.title_level and (expert.title or "").strip() in BELOW_ASSOCIATE_TITLES:
+            add(
+                "title",
+                f"“{expert.title.strip()}”是中级或初级职称，与所选的"
+                f"“{expert.get_title_level_display()}”不符。",
+                "experts",
+                expert.pk,
+            )
         if not is_blank(expert.mobile):
             error = format_error(expert.mobile.strip(), validate_mobile)
             if error:

@@ -8,7 +8,12 @@ from django import forms
 from django.db import transaction
 from django.forms.utils import ErrorDict
 
-from shanghai_experts.forms import Problem, StaleVersion, bound_long_texts
+from shanghai_experts.forms import (
+    HalfWidthCharField,
+    Problem,
+    StaleVersion,
+    bound_long_texts,
+)
 from shanghai_experts.states import EDITABLE_STATES, State
 
 from .models import Assessment, Base
@@ -72,6 +77,7 @@ class AssessmentForm(VersionChecked, forms.ModelForm):
 
     class Meta:
         model = Assessment
+        field_classes = {"mobile": HalfWidthCharField, "office_phone": HalfWidthCharField}
         fields = [
             *Assessment.CONTACT_FIELDS,
             "system_building",
@@ -154,6 +160,7 @@ class BaseForm(forms.ModelForm):
 
     class Meta:
         model = Base
+        field_classes = {"mobile": HalfWidthCharField, "office_phone": HalfWidthCharField}
         fields = ["name", "host_unit", "level", "year_selected", *Assessment.CONTACT_FIELDS]
         widgets = {**CONTACT_WIDGETS, "level": forms.RadioSelect}
         labels = CONTACT_LABELS

@@ -84,7 +84,7 @@ def review(request, pk):
                 )
             return redirect("reviews:review", pk=app.pk)
         typed = {f"criterion-{c.pk}": request.POST.get(f"criterion-{c.pk}", "") for c in criteria}
-        comment = request.POST.get("comment", "")[:2000]
+        comment = request.POST.get("comment", "").replace("\x00", "")[:2000]
         points, errors = scoring.parse_points(criteria, request.POST)
         if not errors:
             try:
@@ -167,7 +167,7 @@ def assign(request):
         .select_related("unit")
         .order_by("service_field", "id")
     )
-    field = request.GET.get("field", "").strip()[:50]
+    field = request.GET.get("field", "").replace("\x00", "").strip()[:50]
     if field:
         items = items.filter(service_field__icontains=field)
     panel = list(reviewers.panel(call))
@@ -230,7 +230,7 @@ def reopen(request, pk):
         scoring.reopen_sheet(
             sheet,
             user=request.user,
-            reason=request.POST.get("reason", "")[:500],
+            reason=request.POST.get("reason", "").replace("\x00", "")[:500],
             client_ip=client_ip(request),
         )
     except WorkflowError as exc:

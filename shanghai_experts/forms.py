@@ -9,6 +9,23 @@ from django.core.validators import MaxLengthValidator
 from django.db.models import Q
 
 from .models import Organisation
+from .text import half_width
+
+
+class HalfWidthCharField(forms.CharField):
+    """A phone or code box: full-width characters typed by an input method become ASCII."""
+
+    def to_python(self, value):
+        return super().to_python(half_width(value) if value not in self.empty_values else value)
+
+
+class HalfWidthDecimalField(forms.DecimalField):
+    """An amount typed with full-width digits or point (１２．５) is read as 12.5."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = half_width(value)
+        return super().to_python(value)
 
 
 class StaleVersion(Exception):

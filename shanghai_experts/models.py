@@ -9,6 +9,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from .text import half_width
 from .validators import validate_uscc
 
 
@@ -76,6 +77,8 @@ class Organisation(models.Model):
         return self.kind == self.Kind.REVIEWERS
 
     def clean(self):
+        # As typed or pasted: full-width characters, spaces, lower case; stored as the code is.
+        self.uscc = half_width(self.uscc).replace(" ", "").replace("-", "").upper()
         if self.kind == self.Kind.UNIT:
             if not self.uscc:
                 raise ValidationError({"uscc": "申报单位必须填写统一社会信用代码。"})

@@ -52,3 +52,9 @@ def parse_id(value) -> int | None:
 def parse_ids(values) -> list[int]:
     """The valid ids among `values`, in order; the rest are dropped."""
     return [pk for pk in (parse_id(v) for v in values) if pk is not None]
+
+
+def half_width(value) -> str:
+    """What a Chinese input method types, as the format expects it: full-width digits,
+    letters, spaces and hyphens (１３８，ＡＢ，－) become their ASCII forms (NFKC)."""
+    return unicodedata.normalize("NFKC", str(value or ""))

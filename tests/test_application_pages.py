@@ -98,7 +98,10 @@ def test_submit_incomplete_shows_each_problem_on_its_field(unit_client, call, un
     assert "草稿已保存，但未能提交" in page
     assert "手机：手机号码应为 11 位数字" in page
     assert "服务内容简介（不超过200字）：不超过 200 字（当前 201 字）。" in page
-    assert f"服务专家名单第 {index + 1} 行·职称级别：专家应具有副高级及以上专业技术职称。" in page
+    assert (
+        f"服务专家名单第 {index + 1} 行 王卫庆·职称级别：专家应具有副高级及以上专业技术职称。"
+        in page
+    )
     assert 'value="1234"' in page  # what was typed is still there
     app.refresh_from_db()
     assert app.state == State.DRAFT and app.mobile == "1234"

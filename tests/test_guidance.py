@@ -23,3 +23,62 @@ def test_the_return_reason_is_at_the_top_of_the_units_pages(client, call):
         assert "推荐单位已退回修改：" in banner and "请补充第二位专家" in banner
         # Before the form itself, not at the bottom of the history.
         assert page.index('data-testid="reason"') < page.index("一、基本信息")
+
+
+# --- what a Chinese input method types ------------------------------------------------------
+
+from decimal import Decimal  # noqa: E402
+
+import pytest  # noqa: E402
+
+from applications.models import Application  # noqa: E402
+from shanghai_experts.models import Organisation  # noqa: E402
+from shanghai_experts.text import half_width  # noqa: E402
+
+from .factories import DistrictFactory  # noqa: E402
+from .forms_data import form_data  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("１３８１２３４５６７８", "13812345678"), ("０２１－６３５８８８８８", "021-63588888")],
+)
+def test_full_width_digits_become_half_width(typed, stored):
+    assert half_width(typed) == stored
+
+
+def test_the_form_stores_phones_and_amounts_as_ascii(client, call):
+    unit = UnitFactory()
+    app = CompleteApplicationFactory(call=call, unit=unit)
+    client.force_login(UserFactory(organisation=unit))
+    data = form_data(
+        app,
+        mobile="１３８１２３４５６７８",
+        office_phone="０２１－６４３７００４５",
+        budget_total="２５．００",
+    )
+    response = client.post(reverse("applications:edit", args=[app.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    saved = Application.objects.get(pk=app.pk)
+    assert (saved.mobile, saved.office_phone, saved.budget_total) == (
+        "13812345678",
+        "021-64370045",
+        Decimal("25.00"),
+    )
+    assert saved.submission_problems() == []
+
+
+def test_a_unified_code_is_stored_upper_case(db):
+    unit = Organisation(
+        kind="unit",
+        name="小写代码单位",
+        uscc="９１３１００００ｍａ０００００１ｘ",
+        district=DistrictFactory(),
+    )
+    unit.clean()
+    assert unit.uscc == "91310000MA000001X"
+
+
+def test_an_internationalised_email_domain_is_accepted(call):
+    app = CompleteApplicationFactory(call=call, email="zhang@例子.中国")
+    assert not [p for p in app.submission_problems() if p.field == "email"]

@@ -188,11 +188,11 @@ def test_breakdown_and_sources_must_sum_to_total(app):
     problems = problems_of(app)
     assert (
         problems[(None, "budget_items")]
-        == "预算明细合计 25 万元，与项目经费预算金额 26 万元不一致。"
+        == "预算明细合计 25 万元，与项目经费预算金额 26 万元不一致（少 1 万元）。"
     )
     assert (
         problems[(None, "funding_sources")]
-        == "经费来源合计 25 万元，与项目经费预算金额 26 万元不一致。"
+        == "经费来源合计 25 万元，与项目经费预算金额 26 万元不一致（少 1 万元）。"
     )
 
 
@@ -288,3 +288,11 @@ def test_another_district_may_not_be_chosen(app):
 def test_talent_other_needs_text(app):
     Expert.objects.filter(application=app, is_leader=True).update(talents=["other"])
     assert problems_of(app)[("experts", "talent_other")] == "选择“其他”时，请写明人才计划或荣誉。"
+
+
+def test_a_title_below_its_ticked_level_is_refused(app):
+    expert = app.experts.get(is_leader=True)
+    expert.title = "讲师"
+    expert.save()
+    problems = problems_of(app)
+    assert problems[("experts", "title")] == "“讲师”是中级或初级职称，与所选的“正高级”不符。"
