@@ -6,6 +6,7 @@ applications.rules.submission_problems, whose findings are attached to the same 
 """
 
 from decimal import Decimal
+from functools import partial
 
 from django import forms
 from django.core.validators import MinValueValidator
@@ -17,8 +18,11 @@ from shanghai_experts.forms import (
     HalfWidthCharField,
     HalfWidthDecimalField,
     Problem,
+    RecommenderSelect,
     StaleVersion,
     bound_long_texts,
+    chinese_blanks,
+    recommender_label,
 )
 from shanghai_experts.states import EDITABLE_STATES
 from shanghai_experts.validators import date_problem
@@ -134,8 +138,16 @@ class ApplicationForm(forms.ModelForm):
         app = self.instance
         call = app.call
         self.fields["category"].choices = [c for c in self.fields["category"].choices if c[0]]
-        self.fields["recommender"].queryset = allowed_recommenders(app)
-        self.fields["recommender"].empty_label = "— 请选择 —"
+        choices = allowed_recommenders(app)
+        recommender = self.fields["recommender"]
+        recommender.queryset = choices
+        recommender.empty_label = "— 请选择 —"
+        recommender.label_from_instance = partial(recommender_label, app.unit)
+        recommender.widget = RecommenderSelect(
+            bureau_ids=[o.pk for o in choices if o.kind == "municipal"],
+            attrs=recommender.widget.attrs,
+        )
+        recommender.widget.choices = recommender.choices
         self.fields[
             "recommender"
         ].help_text = (
@@ -172,6 +184,7 @@ class ApplicationForm(forms.ModelForm):
         for name in ("expert_count", "service_count"):
             self.fields[name].widget.attrs["min"] = "0"
         bound_long_texts(self)
+        chinese_blanks(self)
 
     def _sane_date(self, name):
         value = self.cleaned_data.get(name)
@@ -228,6 +241,10 @@ class ExpertForm(forms.ModelForm):
             "is_leader",
         ]
         widgets = {"mobile": forms.TextInput(attrs={"inputmode": "tel"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        chinese_blanks(self)
 
 
 class PlaceForm(forms.ModelForm):

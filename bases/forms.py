@@ -13,6 +13,7 @@ from shanghai_experts.forms import (
     Problem,
     StaleVersion,
     bound_long_texts,
+    chinese_blanks,
 )
 from shanghai_experts.states import EDITABLE_STATES, State
 
@@ -113,6 +114,7 @@ class AssessmentForm(VersionChecked, forms.ModelForm):
         _number_messages(self)
         self.fields["email"].error_messages["invalid"] = "E-mail 格式不正确。"
         bound_long_texts(self)
+        chinese_blanks(self)
 
     def attach(self, problems: list[Problem]) -> list[str]:
         """Show submission problems on their fields; return the summary lines."""

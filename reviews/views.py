@@ -766,7 +766,27 @@ def audit_log(request):
         )
     )
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    _name_items(page.object_list)
     return render(request, "reviews/audit.html", {"filters": filters, "page": page})
+
+
+def _name_items(records) -> None:
+    """Each record's item by its reference number (ZJ2026-00002), two queries a page."""
+    wanted = {APPLICATION: set(), ASSESSMENT: set()}
+    for record in records:
+        kind = {"application": APPLICATION, "assessment": ASSESSMENT}.get(
+            record.content_type.model if record.content_type else ""
+        )
+        if kind:
+            wanted[kind].add(record.object_id)
+    found = {}
+    for kind, model in ((APPLICATION, Application), (ASSESSMENT, Assessment)):
+        if wanted[kind]:
+            for item in model.objects.filter(pk__in=wanted[kind]).select_related("call"):
+                found[(kind, item.pk)] = item
+    for record in records:
+        model = record.content_type.model if record.content_type else ""
+        record.item_named = found.get((model, record.object_id))
 
 
 def lockouts(request):

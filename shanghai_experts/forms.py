@@ -6,7 +6,7 @@ import dataclasses
 
 from django import forms
 from django.core.validators import MaxLengthValidator
-from django.db.models import Q
+from django.db.models import Case, IntegerField, Q, Value, When
 
 from .models import Organisation
 from .text import half_width
@@ -53,7 +53,46 @@ def recommender_choices(unit: Organisation, *, bureau_directly: bool):
         kinds |= Q(pk=unit.district_id)
     if bureau_directly:
         kinds |= Q(kind=Organisation.Kind.MUNICIPAL)
-    return Organisation.objects.filter(kinds, is_active=True).order_by("kind", "id")
+    # The unit's own district office first, then its 行业主管部门, the other commissions, and
+    # the bureau last.
+    order = Case(
+        When(pk=unit.district_id or 0, then=Value(0)),
+        When(pk=unit.commission_id or 0, then=Value(1)),
+        When(kind=Organisation.Kind.MUNICIPAL, then=Value(3)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return (
+        Organisation.objects.filter(kinds, is_active=True)
+        .annotate(place=order)
+        .order_by("place", "kind", "id")
+    )
+
+
+def recommender_label(unit: Organisation, organisation: Organisation) -> str:
+    """How a recommender is offered to `unit`: its own marked, the bureau explained."""
+    if organisation.pk == unit.district_id:
+        return f"{organisation}（本区）"
+    if organisation.pk == unit.commission_id:
+        return f"{organisation}（本单位行业主管部门）"
+    if organisation.is_bureau:
+        return f"{organisation}（仅限享受政府特殊津贴专家领衔的项目直接申报）"
+    return str(organisation)
+
+
+class RecommenderSelect(forms.Select):
+    """The bureau's option carries data-special-allowance-only: the page offers it only while a
+    领衔专家 with 享受政府特殊津贴 is ticked (static/js/forms.js)."""
+
+    def __init__(self, *args, bureau_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.bureau_ids = {str(pk) for pk in bureau_ids}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if str(value) in self.bureau_ids:
+            option["attrs"]["data-special-allowance-only"] = "1"
+        return option
 
 
 #: A draft's long text may run past the notice's limit while the clerk edits (the limit is
@@ -76,3 +115,18 @@ def bound_long_texts(form: forms.Form) -> None:
             f"{field.label or name}：内容过长（最多 {most} 字），请精简后再保存。"
         )
         field.widget.attrs["maxlength"] = str(most)
+
+
+BLANK_LABEL = "— 请选择 —"
+
+
+def chinese_blanks(form: forms.Form) -> None:
+    """A select's empty choice reads 请选择, not Django's ---------."""
+    for field in form.fields.values():
+        if isinstance(field, forms.ModelChoiceField):
+            if field.empty_label is not None and str(field.empty_label).startswith("-"):
+                field.empty_label = BLANK_LABEL
+        elif isinstance(field, forms.ChoiceField):
+            choices = list(field.choices)
+            if choices and choices[0][0] in ("", None) and str(choices[0][1]).startswith("-"):
+                field.choices = [("", BLANK_LABEL), *choices[1:]]

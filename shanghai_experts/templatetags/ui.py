@@ -107,6 +107,7 @@ WIDGET_CLASSES = {
     "DateInput": "dateinput form-control",
     "Textarea": "textarea form-control",
     "Select": "select form-select",
+    "RecommenderSelect": "select form-select",
     "CheckboxInput": "checkboxinput form-check-input",
 }
 

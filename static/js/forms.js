@@ -108,6 +108,37 @@
   baseChoice.forEach(function (el) { el.addEventListener("change", refreshBase); });
   if (baseChoice.length) refreshBase();
 
+  // 市人社局 as recommender only while a 领衔专家 with 享受政府特殊津贴 is ticked.
+  function refreshDirectRoute() {
+    var option = document.querySelector("option[data-special-allowance-only]");
+    var experts = document.querySelector("[data-formset='experts']");
+    if (!option || !experts) return;
+    var led = liveRows(experts).some(function (row) {
+      var leader = row.querySelector("input[name$='-is_leader']");
+      var allowance = row.querySelector("input[name$='-talents'][value='special_allowance']");
+      return leader && leader.checked && allowance && allowance.checked;
+    });
+    option.disabled = !led;
+    var select = option.closest("select");
+    var hint = document.getElementById("direct-route-hint");
+    if (!hint) {
+      hint = document.createElement("div");
+      hint.id = "direct-route-hint";
+      hint.className = "form-text";
+      select.insertAdjacentElement("afterend", hint);
+    }
+    hint.textContent = led
+      ? "领衔专家享受政府特殊津贴，可直接报市人社局。"
+      : "直接报市人社局须由享受政府特殊津贴的专家领衔：请在专家名单中为领衔专家勾选“享受政府特殊津贴”。";
+    if (!led && option.selected) select.value = "";
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("input[name$='-is_leader'], input[name$='-talents']")) {
+      refreshDirectRoute();
+    }
+  });
+  refreshDirectRoute();
+
   // One submission per click: a double click must not send the form twice.
   document.querySelectorAll("form[data-once]").forEach(function (form) {
     form.addEventListener("submit", function (event) {

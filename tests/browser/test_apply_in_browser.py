@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from shanghai_experts.states import State
 from tests.browser.conftest import log_in
-from tests.factories import CallFactory, UnitFactory, UserFactory
+from tests.factories import BureauFactory, CallFactory, UnitFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -77,7 +77,7 @@ def fill_application(page, unit, name="浏览器测试服务团"):
     page.get_by_label("服务目标（达成的效果、产生的效益、解决的具体问题等）").fill("解决2个问题。")
     page.get_by_label("专业领域").fill("内分泌")
     page.get_by_label("申报单位意见").fill("同意申报。")
-    page.get_by_label("推荐单位（提交至）").select_option(label=str(unit.district))
+    page.get_by_label("推荐单位（提交至）").select_option(label=f"{unit.district}（本区）")
 
 
 def test_unit_fills_and_submits_application(page, live_server):
@@ -114,3 +114,25 @@ def test_removing_a_row_keeps_what_was_typed_elsewhere(page, live_server):
     expect(page.get_by_label("服务团名称")).to_have_value("保留测试")
     app = unit.applications.get()
     assert list(app.experts.values_list("name", flat=True)) == ["乙"]
+
+
+def test_choosing_where_to_submit(page, live_server):
+    CallFactory()
+    BureauFactory()
+    unit = UnitFactory()
+    log_in(page, live_server, UserFactory(organisation=unit))
+    page.get_by_role("button", name="新建服务团申报（附件1）").click()
+    select = page.locator("select[name=recommender]")
+    options = select.locator("option")
+    expect(options.nth(0)).to_have_text("— 请选择 —")
+    expect(options.nth(1)).to_have_text(f"{unit.district}（本区）")
+    bureau = select.locator("option[data-special-allowance-only]")
+    expect(bureau).to_be_disabled()
+    expect(page.locator("#direct-route-hint")).to_contain_text("须由享受政府特殊津贴的专家领衔")
+    page.locator("[name=experts-0-is_leader]").check()
+    page.locator("[name=experts-0-talents][value=special_allowance]").check()
+    expect(bureau).to_be_enabled()
+    select.select_option(label=bureau.inner_text())
+    page.locator("[name=experts-0-talents][value=special_allowance]").uncheck()
+    expect(bureau).to_be_disabled()
+    expect(select).to_have_value("")
