@@ -82,3 +82,9 @@ def test_a_unified_code_is_stored_upper_case(db):
 def test_an_internationalised_email_domain_is_accepted(call):
     app = CompleteApplicationFactory(call=call, email="zhang@例子.中国")
     assert not [p for p in app.submission_problems() if p.field == "email"]
+
+
+def test_the_admin_speaks_chinese(admin_client):
+    page = admin_client.get("/admin/").content.decode()
+    assert "登录防护" in page and "登录失败记录" in page
+    assert "Access" not in page and ">Axes<" not in page
