@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from shanghai_experts.forms import StaleVersion
+from shanghai_experts.forms import StaleVersion, autosave_answer
 from shanghai_experts.http import client_ip
 from shanghai_experts.items import WorkflowError
 from shanghai_experts.models import Call
@@ -60,6 +60,8 @@ def edit(request, pk, *, transition):
 
     bundle = ApplicationBundle(app, data=request.POST)
     submitting = request.POST.get("action") == "submit"
+    if request.POST.get("action") == "autosave":
+        return _autosave(bundle)
     if not bundle.is_valid():
         messages.error(request, "未保存：以下内容格式有误，请更正后再保存。")
         bundle.summary = bundle.format_summary()
@@ -87,6 +89,21 @@ def edit(request, pk, *, transition):
         return _render_edit(request, fresh)
     messages.success(request, f"已提交至{app.recommender}。推荐单位受理前，您可在此查看申报状态。")
     return redirect(app)
+
+
+def _autosave(bundle: ApplicationBundle):
+    """The same versioned save as 保存草稿, answered in JSON; it never submits."""
+    if not bundle.is_valid():
+        return autosave_answer(errors=bundle.format_summary())
+    try:
+        app = bundle.save()
+    except StaleVersion:
+        return autosave_answer(stale=True)
+    rows = {
+        prefix: [form.instance.pk for form in formset.forms]
+        for prefix, formset in bundle.formsets.items()
+    }
+    return autosave_answer(saved=app.updated_at, version=app.version, rows=rows)
 
 
 def _render_edit(request, bundle: ApplicationBundle, status: int = 200):

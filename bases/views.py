@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from shanghai_experts.forms import StaleVersion
+from shanghai_experts.forms import StaleVersion, autosave_answer
 from shanghai_experts.http import client_ip
 from shanghai_experts.items import WorkflowError
 from shanghai_experts.models import Call
@@ -97,6 +97,8 @@ def assessment_edit(request, pk, *, transition):
     if request.method != "POST":
         return _render_edit(request, AssessmentForm(instance=assessment))
     form = AssessmentForm(request.POST, instance=assessment)
+    if request.POST.get("action") == "autosave":
+        return autosave(form)
     if not form.is_valid():
         messages.error(request, "未保存：以下内容格式有误，请更正后再保存。")
         return _render_edit(request, form, form.format_summary())
@@ -124,6 +126,22 @@ def assessment_edit(request, pk, *, transition):
         return _render_edit(request, fresh, summary)
     messages.success(request, f"已提交至{assessment.recommender}。")
     return redirect(assessment)
+
+
+def autosave(form):
+    """The same versioned save as 保存草稿, answered in JSON; it never submits."""
+    if not form.is_valid():
+        errors = [
+            f"{form.fields[n].label if n in form.fields else '表单'}：{e}"
+            for n, es in form.errors.items()
+            for e in es
+        ]
+        return autosave_answer(errors=errors)
+    try:
+        assessment = form.save_checked()
+    except StaleVersion:
+        return autosave_answer(stale=True)
+    return autosave_answer(saved=assessment.updated_at, version=assessment.version)
 
 
 def _render_edit(request, form, summary=None):

@@ -12,6 +12,7 @@ from bases.choices import HostType
 from bases.forms import RectificationForm
 from bases.models import Assessment
 from bases.services import has_priority
+from bases.views import autosave
 from shanghai_experts import visibility
 from shanghai_experts.forms import StaleVersion
 from shanghai_experts.http import client_ip
@@ -156,6 +157,8 @@ def rectification(request, pk):
         messages.error(request, f"当前状态为“{assessment.get_state_display()}”，不能修改整改报告。")
         return redirect(assessment)
     form = RectificationForm(request.POST, instance=assessment)
+    if request.POST.get("action") == "autosave":
+        return autosave(form)
     if not form.is_valid():
         return _render_detail(request, assessment, form)
     try:

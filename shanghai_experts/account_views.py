@@ -1,7 +1,11 @@
 """The user's own account: changing the password (required after an administrator set it)."""
 
+import time
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.http import JsonResponse
 from django.urls import reverse_lazy
 
 from .signals import password_changed
@@ -20,3 +24,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         password_changed.send(sender=type(user), user=user, request=self.request)
         messages.success(self.request, "密码已修改。")
         return response
+
+
+def keepalive(request):
+    """继续: the idle timeout starts again (the middleware notes the request). GET only."""
+    request.session["last_seen"] = int(time.time())
+    return JsonResponse({"ok": True, "seconds": settings.SESSION_IDLE_TIMEOUT})

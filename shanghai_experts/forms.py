@@ -7,6 +7,8 @@ import dataclasses
 from django import forms
 from django.core.validators import MaxLengthValidator
 from django.db.models import Case, IntegerField, Q, Value, When
+from django.http import JsonResponse
+from django.utils import timezone
 
 from .models import Organisation
 from .text import half_width
@@ -130,3 +132,32 @@ def chinese_blanks(form: forms.Form) -> None:
             choices = list(field.choices)
             if choices and choices[0][0] in ("", None) and str(choices[0][1]).startswith("-"):
                 field.choices = [("", BLANK_LABEL), *choices[1:]]
+
+
+def autosave_answer(*, saved=None, version=None, rows=None, errors=None, stale=False):
+    """The JSON an edit page's autosave reads (static/js/autosave.js): saved, refused as
+    stale (someone else saved: never overwritten), or not saved because a box is malformed."""
+    if stale:
+        return JsonResponse(
+            {
+                "status": "conflict",
+                "message": "本表已在别处保存过（可能是另一个浏览器标签页或同事），自动保存已暂停："
+                "请复制需要保留的内容后刷新页面。",
+            },
+            status=409,
+        )
+    if errors:
+        return JsonResponse(
+            {
+                "status": "invalid",
+                "message": f"有 {len(errors)} 处格式有误，未自动保存：" + errors[0],
+            }
+        )
+    return JsonResponse(
+        {
+            "status": "saved",
+            "version": version,
+            "rows": rows or {},
+            "saved_at": timezone.localtime(saved).strftime("%H:%M"),
+        }
+    )

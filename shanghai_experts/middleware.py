@@ -28,7 +28,8 @@ class IdleTimeoutMiddleware:
                 logout(request)
                 query = urlencode({"next": request.get_full_path(), "timeout": 1})
                 return redirect(f"{reverse(settings.LOGIN_URL)}?{query}")
-            if last is None or now - last >= TOUCH_EVERY:
+            # At most one session write a minute; more often when the limit itself is short.
+            if last is None or now - last >= min(TOUCH_EVERY, settings.SESSION_IDLE_TIMEOUT // 4):
                 request.session["last_seen"] = now
         return self.get_response(request)
 

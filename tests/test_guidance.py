@@ -88,3 +88,37 @@ def test_the_admin_speaks_chinese(admin_client):
     page = admin_client.get("/admin/").content.decode()
     assert "登录防护" in page and "登录失败记录" in page
     assert "Access" not in page and ">Axes<" not in page
+
+
+# --- autosave, as the server answers it -----------------------------------------------------
+
+
+def test_autosave_saves_through_the_versioned_path_and_never_submits(client, call):
+    unit = UnitFactory()
+    app = CompleteApplicationFactory(call=call, unit=unit)
+    client.force_login(UserFactory(organisation=unit))
+    url = reverse("applications:edit", args=[app.pk])
+    data = form_data(app, name="自动保存", action="autosave")
+    answer = client.post(url, data).json()
+    assert answer["status"] == "saved" and answer["version"] == app.version + 1
+    assert answer["rows"]["experts"] == list(
+        app.experts.order_by("position", "id").values_list("pk", flat=True)
+    )
+    saved = Application.objects.get(pk=app.pk)
+    assert (saved.name, saved.state) == ("自动保存", "draft")
+    # The same page again (its version now old): refused, nothing overwritten.
+    stale = client.post(url, {**data, "name": "旧页面"})
+    assert stale.status_code == 409 and stale.json()["status"] == "conflict"
+    assert Application.objects.get(pk=app.pk).name == "自动保存"
+    # A malformed box: named, not saved.
+    fresh = form_data(
+        Application.objects.get(pk=app.pk), start_date="2026-13-45", action="autosave"
+    )
+    invalid = client.post(url, fresh).json()
+    assert invalid["status"] == "invalid" and "开始时间" in invalid["message"]
+
+
+def test_keepalive_extends_the_session(client, settings, db):
+    settings.SESSION_IDLE_TIMEOUT = 60
+    client.force_login(UserFactory())
+    assert client.get(reverse("keepalive")).json() == {"ok": True, "seconds": 60}
