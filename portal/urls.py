@@ -45,6 +45,8 @@ base_patterns = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("notice/", views.notice, name="notice"),
+    path("notice/forms/<str:form>/", views.blank_form, name="blank_form"),
     path(
         "login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -1,12 +1,15 @@
 import uuid
 
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 
 from applications.models import Application
 from applications.services import creation_refusal
 from bases.models import Assessment
 from bases.services import has_priority
+from reviews import exports, printing
 from shanghai_experts.models import Call
 from shanghai_experts.states import State
 
@@ -38,3 +41,36 @@ def home(request):
         items = items.exclude(state=State.DRAFT).order_by("-submitted_at")[:50]
     context["items"] = items
     return render(request, "home.html", context)
+
+
+def notice(request):
+    """The call's notice, as the bureau published it, with its three forms as blank samples."""
+    call = Call.objects.current()
+    if call is None:
+        raise Http404
+    paragraphs = [p.strip() for p in call.notice_text.split("\n") if p.strip()]
+    return render(request, "notice.html", {"call": call, "paragraphs": paragraphs})
+
+
+def blank_form(request, form):
+    """空白表样: 附件1 or 附件2 as a PDF, 附件3 as the .xlsx, with every box empty."""
+    call = Call.objects.current()
+    if call is None:
+        raise Http404
+    if form == "3":
+        handle, _count = exports.export(call, None, None)
+        return FileResponse(
+            handle,
+            as_attachment=True,
+            filename=f"附件3-{call.year}年专家服务基层项目一览表（空白）.xlsx",
+        )
+    kind = {"1": "application", "2": "assessment"}.get(form)
+    if kind is None:
+        raise Http404
+    pdf = printing.render_html(printing.blank_form_html(kind, call))
+    name = "专家服务基层示范团项目申报表" if form == "1" else "专家服务基地动态管理表"
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        False, f"附件{form}-{call.year}年{name}（空白）.pdf"
+    )
+    return response

@@ -18,7 +18,7 @@ from shanghai_experts.forms import StaleVersion
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Call
 
-from . import notes, scans, services, workflow
+from . import guidance, notes, scans, services, workflow
 from .scoring import SCORABLE_STATES
 from .services import FUNDED_STATES
 
@@ -28,6 +28,14 @@ EDIT_PAGE_ACTIONS = frozenset({"submit", "submit_rectification"})
 
 def _actions(item, user):
     return [t for t in workflow.available_actions(item, user) if t.action not in EDIT_PAGE_ACTIONS]
+
+
+def _next(item, request) -> list[str]:
+    return guidance.next_steps(
+        item,
+        request.user.organisation,
+        scans=list(scans.scans_of(item).select_related(None).only("kind")),
+    )
 
 
 def _notes(request, item) -> dict:
@@ -80,6 +88,7 @@ def application_detail(request, pk):
             "funding_sources": list(app.funding_sources.all()),
             "history": workflow.history_for(app, request.user.organisation),
             "actions": _actions(app, request.user),
+            "next_steps": _next(app, request),
             **_notes(request, app),
             **_quota(app, request.user),
             "funding_form": request.user.organisation.is_bureau and app.state in FUNDED_STATES,
@@ -139,6 +148,7 @@ def _render_detail(request, assessment, rectification_form=None):
             "assessment": assessment,
             "history": workflow.history_for(assessment, request.user.organisation),
             "actions": _actions(assessment, request.user),
+            "next_steps": _next(assessment, request),
             **_notes(request, assessment),
             "is_owner": assessment.unit_id == request.user.organisation.pk,
             "rectification_form": rectification_form,

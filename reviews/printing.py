@@ -20,7 +20,9 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from applications.choices import ServiceForm
+from applications.models import Application
 from bases.choices import HostType
+from bases.models import Assessment
 
 from .workflow import history
 
@@ -74,6 +76,25 @@ def form_html(item, **extra) -> str:
             place_counts=item.place_counts(places),
             budget_items=list(item.budget_items.all()),
             funding_sources=list(item.funding_sources.all()),
+            service_form_choices=ServiceForm.choices,
+        )
+        return render_to_string("pdf/application.html", context)
+    context["host_types"] = HostType.choices
+    return render_to_string("pdf/assessment.html", context)
+
+
+def blank_form_html(kind: str, call) -> str:
+    """附件1 or 附件2 with every box empty (空白表样), from the same templates as the filled."""
+    from_model = Application if kind == "application" else Assessment
+    item = from_model(call=call)
+    context = {"item": item, "fingerprint": "空白表样", "blank": True}
+    if kind == "application":
+        context.update(
+            experts=[],
+            places=[],
+            place_counts=(0, 0),
+            budget_items=[],
+            funding_sources=[],
             service_form_choices=ServiceForm.choices,
         )
         return render_to_string("pdf/application.html", context)

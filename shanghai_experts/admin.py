@@ -48,7 +48,11 @@ class CallAdmin(admin.ModelAdmin):
     list_display = ["year", "document_number", "opens_on", "unit_deadline", "recommender_deadline"]
     inlines = [RecommenderQuotaInline, DeadlineExtensionInline]
     fieldsets = (
-        (None, {"fields": ("year", "document_number", "title", "bureau_email")}),
+        (
+            None,
+            {"fields": ("year", "document_number", "title", "bureau_email", "notice_text")},
+        ),
+        ("提示", {"fields": ("unit_steps", "recommender_steps")}),
         ("时间", {"fields": ("opens_on", "unit_deadline", "recommender_deadline")}),
         (
             "限额",
@@ -58,7 +62,9 @@ class CallAdmin(admin.ModelAdmin):
                     "municipal_cap",
                     "applications_per_unit",
                     "recommender_quota",
+                    "direct_limit",
                     "min_service_days",
+                    "spread_threshold",
                 )
             },
         ),

@@ -180,6 +180,27 @@ class Call(models.Model):
     summary_limit = models.PositiveIntegerField("一览表服务内容简介字数上限", default=200)
     base_narrative_limit = models.PositiveIntegerField("附件2 第3、5项字数上限", default=1000)
     bureau_email = models.EmailField("市人社局收件邮箱", blank=True)
+    notice_text = models.TextField(
+        "通知全文", blank=True, help_text="首页“申报通知”显示的通知原文（不含附件表样）。"
+    )
+    unit_steps = models.TextField(
+        "申报单位线下步骤",
+        blank=True,
+        default=(
+            "提交后，请打印申报表（PDF），由单位负责人审核并加盖单位公章，扫描后在本页上传盖章件；"
+            "纸质材料按推荐单位的要求报送。"
+        ),
+        help_text="显示在申报单位的项目页“下一步”中。",
+    )
+    recommender_steps = models.TextField(
+        "推荐单位线下步骤",
+        blank=True,
+        default=(
+            "请于{deadline}前将书面推荐材料（推荐函、申报表、一览表）函报市人力资源社会保障局，"
+            "并注明联系人姓名、电话、手机；同时将电子版发送至 {email}。"
+        ),
+        help_text="显示在推荐单位的项目页“下一步”中；{deadline} 为推荐截止时间，{email} 为收件邮箱。",
+    )
 
     objects = CallQuerySet.as_manager()
 

@@ -122,3 +122,68 @@ def test_keepalive_extends_the_session(client, settings, db):
     settings.SESSION_IDLE_TIMEOUT = 60
     client.force_login(UserFactory())
     assert client.get(reverse("keepalive")).json() == {"ok": True, "seconds": 60}
+
+
+# --- the notice, blank forms and the next step --------------------------------------------------
+
+import io  # noqa: E402
+import subprocess  # noqa: E402
+
+import openpyxl  # noqa: E402
+
+from reviews import guidance  # noqa: E402
+from shanghai_experts import visibility  # noqa: E402
+from shanghai_experts.states import State  # noqa: E402
+
+from .factories import BureauFactory  # noqa: E402
+
+
+def test_the_notice_and_its_blank_forms_open_from_the_home_page(client, call):
+    call.notice_text = "上海市人力资源和社会保障局\n\n关于组织申报的通知\n于2026年2月6日前函报"
+    call.save()
+    client.force_login(UserFactory())
+    assert reverse("notice") in client.get(reverse("home")).content.decode()
+    page = client.get(reverse("notice")).content.decode()
+    assert "<p>关于组织申报的通知</p>" in page and "于2026年2月6日前函报" in page
+    for form, title in (("1", "专家服务基层示范团项目申报表"), ("2", "专家服务基地动态管理表")):
+        pdf = client.get(reverse("blank_form", args=[form])).content
+        text = subprocess.run(
+            ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
+        ).stdout.decode()
+        assert title in text and "空白表样" in text
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(b"".join(client.get(reverse("blank_form", args=["3"])).streaming_content))
+    ).active
+    assert sheet["A1"].value == "2026年专家服务基层项目一览表" and sheet["A2"].value == "序号"
+    assert client.get(reverse("blank_form", args=["9"])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("state", "role", "expected"),
+    [
+        (State.DRAFT, "unit", "完善表格后提交（截止"),
+        (State.SUBMITTED, "unit", "受理前可撤回修改"),
+        (State.SUBMITTED, "unit", "加盖单位公章"),
+        (State.SUBMITTED, "recommender", "请受理，或写明意见退回修改（截止"),
+        (State.UNDER_REVIEW, "recommender", "审核后推荐"),
+        (State.RECOMMENDED, "recommender", "并注明联系人姓名、电话、手机；同时将电子版发送至"),
+        (State.RECOMMENDED, "unit", "结果公布后会收到通知"),
+        (State.MUNICIPAL_TEAM, "unit", "结果公布后会收到通知"),
+        (State.RECOMMENDED, "bureau", "分配评审专家并评分"),
+        (State.MUNICIPAL_TEAM, "bureau", "在“公布结果”公布前"),
+    ],
+)
+def test_the_next_step_for_each_role_and_state(call, state, role, expected):
+    call.bureau_email = "zjczjgz@163.com"
+    call.save()
+    app = CompleteApplicationFactory(call=call, state=state)
+    organisation = {
+        "unit": app.unit,
+        "recommender": app.recommender,
+        "bureau": BureauFactory(),
+    }[role]
+    steps = guidance.next_steps(app, organisation)
+    assert any(expected in step for step in steps), steps
+    if role == "recommender" and state == State.RECOMMENDED:
+        assert any("zjczjgz@163.com" in step for step in steps)
+    assert visibility.role_of(organisation, app) == role

@@ -6,6 +6,7 @@ to run with DEBUG off unless asked with --demo-on-production (a production-like 
 
 import datetime
 from decimal import Decimal
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -21,6 +22,7 @@ from shanghai_experts.models import Call, Organisation, User
 from shanghai_experts.reference import load_recommenders
 
 DEMO_PASSWORD = "Demo@2026sh"
+NOTICE = Path(settings.BASE_DIR) / "shanghai_experts" / "data" / "notice-2026-14.txt"
 
 # name, short name, USCC (check character per GB 32100-2015), district, commission
 UNITS = [
@@ -196,6 +198,7 @@ class Command(BaseCommand):
                 "summary_limit": 200,
                 "base_narrative_limit": 1000,
                 "bureau_email": "zjczjgz@163.com",
+                "notice_text": NOTICE.read_text(encoding="utf-8").strip(),
             },
         )
         return call
