@@ -185,6 +185,7 @@ class ApplicationForm(forms.ModelForm):
             self.fields[name].widget.attrs["min"] = "0"
         bound_long_texts(self)
         chinese_blanks(self)
+        _distinguish_repeated_labels(self)
 
     def _sane_date(self, name):
         value = self.cleaned_data.get(name)
@@ -217,7 +218,21 @@ class ApplicationForm(forms.ModelForm):
         return super().save(commit)
 
 
-class ExpertForm(forms.ModelForm):
+class RowNames:
+    """Each box of a row says which row it is in, for a screen reader: 服务专家名单第 2 行·姓名
+    (the row added in the browser gets its number there: static/js/forms.js)."""
+
+    def name_boxes(self):
+        section, _, index = (self.prefix or "").rpartition("-")
+        row = "__row__" if index == "__prefix__" else str(int(index) + 1) if index.isdigit() else ""
+        for field in self.fields.values():
+            if field.label and not isinstance(field.widget, forms.HiddenInput):
+                field.widget.attrs["aria-label"] = (
+                    f"{ROW_SECTIONS.get(section, '')}第 {row} 行·{field.label}"
+                )
+
+
+class ExpertForm(RowNames, forms.ModelForm):
     talents = forms.MultipleChoiceField(
         label="人才计划与荣誉",
         choices=Talent.choices,
@@ -245,15 +260,20 @@ class ExpertForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         chinese_blanks(self)
+        self.name_boxes()
 
 
-class PlaceForm(forms.ModelForm):
+class PlaceForm(RowNames, forms.ModelForm):
     class Meta:
         model = ServicePlace
         fields = ["province", "city", "county", "is_key_county"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.name_boxes()
 
-class BudgetItemForm(forms.ModelForm):
+
+class BudgetItemForm(RowNames, forms.ModelForm):
     class Meta:
         model = BudgetItem
         field_classes = {"amount": HalfWidthDecimalField}
@@ -262,9 +282,10 @@ class BudgetItemForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _money_field(self.fields["amount"])
+        self.name_boxes()
 
 
-class FundingSourceForm(forms.ModelForm):
+class FundingSourceForm(RowNames, forms.ModelForm):
     class Meta:
         model = FundingSource
         field_classes = {"amount": HalfWidthDecimalField}
@@ -273,6 +294,7 @@ class FundingSourceForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _money_field(self.fields["amount"])
+        self.name_boxes()
 
 
 def _formset(model, form):
@@ -305,6 +327,13 @@ class ApplicationBundle:
             self.formsets[prefix] = formset
         self.section_errors: dict[str, list[str]] = {}
         self.summary: list[str] = []
+        #: Beside each summary line, the id of the box it is about (the line links to it).
+        self.summary_anchors: list[str] = []
+
+    @property
+    def summary_items(self) -> list[tuple[str, str]]:
+        anchors = self.summary_anchors + [""] * (len(self.summary) - len(self.summary_anchors))
+        return list(zip(self.summary, anchors, strict=False))
 
     def is_valid(self) -> bool:
         valid = self.form.is_valid()
@@ -364,26 +393,33 @@ class ApplicationBundle:
                 label = row_form.fields[problem.field].label
                 who = _row_name(row_form)
                 where = f"{ROW_SECTIONS[problem.section]}第 {index + 1} 行{who}·{label}"
+                anchor = f"id_{problem.section}-{index}-{problem.field}"
             elif problem.field in self.formsets:
                 self.section_errors.setdefault(problem.field, []).append(problem.message)
                 where = ROW_SECTIONS[problem.field]
+                anchor = f"rows-{problem.field}"
             elif problem.field == "relies_on_base":
                 self.form.add_error("relies_on_base_choice", problem.message)
                 where = "是否依托专家服务基地"
+                anchor = "id_relies_on_base_choice_0"
             elif problem.field in self.form.fields:
                 self.form.add_error(problem.field, problem.message)
                 where = str(self.form.fields[problem.field].label)
+                anchor = f"id_{problem.field}"
             else:
                 self.form.add_error(None, problem.message)
                 where = str(Application._meta.get_field(problem.field).verbose_name)
+                anchor = ""
             self.summary.append(f"{where}：{problem.message}")
+            self.summary_anchors.append(anchor)
 
     def format_summary(self) -> list[str]:  # noqa: C901 - one loop per kind of error
         """Names the fields whose format was refused, for the message at the top."""
-        lines = []
+        lines, anchors = [], []
         for name, errors in self.form.errors.items():
             label = "表单" if name == "__all__" else self.form.fields[name].label
             lines += [f"{label}：{e}" for e in errors]
+            anchors += ["" if name == "__all__" else f"id_{name}"] * len(errors)
         for section, formset in self.formsets.items():
             for index, row_form in enumerate(formset.forms):
                 for name, errors in row_form.errors.items():
@@ -393,7 +429,11 @@ class ApplicationBundle:
                         f"{ROW_SECTIONS[section]}第 {index + 1} 行{who}·{label}：{e}"
                         for e in errors
                     ]
-            lines += [f"{ROW_SECTIONS[section]}：{e}" for e in formset.non_form_errors()]
+                    anchors += [f"id_{section}-{index}-{name}"] * len(errors)
+            errors = formset.non_form_errors()
+            lines += [f"{ROW_SECTIONS[section]}：{e}" for e in errors]
+            anchors += [f"rows-{section}"] * len(errors)
+        self.summary_anchors = anchors
         return lines
 
 
@@ -404,3 +444,20 @@ def _row_name(row_form) -> str:
     data = row_form.cleaned_data if hasattr(row_form, "cleaned_data") else {}
     name = (data.get("name") if data else None) or getattr(row_form.instance, "name", "")
     return f" {name.strip()}" if name and name.strip() else ""
+
+
+def _distinguish_repeated_labels(form) -> None:
+    """Boxes the page labels alike (县名称 ×4) get the model's full name as their accessible
+    name (跨省帮扶·重点帮扶县名称)."""
+    seen = {}
+    for name, field in form.fields.items():
+        seen.setdefault(str(field.label), []).append(name)
+    for names in seen.values():
+        if len(names) < 2:
+            continue
+        for name in names:
+            try:
+                full = str(form._meta.model._meta.get_field(name).verbose_name)
+            except Exception:  # a form-only field: its own name is all there is
+                full = f"{form.fields[name].label}（{name}）"
+            form.fields[name].widget.attrs["aria-label"] = full

@@ -349,3 +349,45 @@ def section_label(app, key: str) -> str:
     if key in ROW_SECTIONS:
         return ROW_SECTIONS[key]
     return _label(app, key)
+
+
+#: The sections of the edit page, in the paper form's order: anchor, title, the boxes in it.
+FORM_SECTIONS = (
+    (
+        "basic",
+        "一、基本信息",
+        {
+            "name", "unit", "category", "relies_on_base", "base", "base_level", "base_name",
+            "expert_count", "service_count", "start_date", "end_date", "service_days",
+            "service_field", "department", "contact_name", "office_phone", "mobile", "email",
+        },
+    ),
+    ("places", "活动地点", {"places"}),
+    (
+        "assistance",
+        "对口帮扶",
+        {
+            "cross_key", "cross_key_counties", "cross_other", "cross_other_counties",
+            "local_key", "local_key_counties", "local_other", "local_other_counties",
+            "assistance",
+        },
+    ),
+    ("content", "服务形式与内容", {"service_forms", "service_form_other", "service_content"}),
+    ("experts", "服务专家", {"experts"}),
+    ("money", "二、经费保障", {"budget_total", "requested_amount", "budget_items", "funding_sources"}),
+    ("summary", "三、一览表信息", {"summary", "service_goal", "professional_field"}),
+    ("opinion", "四、意见与提交", {"applicant_opinion", "recommender"}),
+)  # fmt: skip
+
+
+def section_status(problems) -> list[tuple[str, str, int]]:
+    """(anchor, title, number of problems) for each section of the edit page."""
+    counts = dict.fromkeys((anchor for anchor, _title, _fields in FORM_SECTIONS), 0)
+    for problem in problems:
+        key = problem.section or problem.field
+        anchor = next(
+            (a for a, _t, fields in FORM_SECTIONS if key in fields or problem.field in fields),
+            "basic",
+        )
+        counts[anchor] += 1
+    return [(anchor, title, counts[anchor]) for anchor, title, _fields in FORM_SECTIONS]

@@ -12,6 +12,7 @@ from shanghai_experts.models import Call
 
 from .forms import ApplicationBundle
 from .models import Application
+from .rules import section_status
 from .services import CreationRefused, create_application
 
 
@@ -107,9 +108,16 @@ def _autosave(bundle: ApplicationBundle):
 
 
 def _render_edit(request, bundle: ApplicationBundle, status: int = 200):
+    app = bundle.application
     return render(
         request,
         "applications/edit.html",
-        {"app": bundle.application, "bundle": bundle, "form": bundle.form, **bundle.formsets},
+        {
+            "app": app,
+            "bundle": bundle,
+            "form": bundle.form,
+            "sections": section_status(app.submission_problems()),
+            **bundle.formsets,
+        },
         status=status,
     )

@@ -77,7 +77,13 @@ def _row(item, organisation, bureau: bool) -> str:
         f'data-testid="state">{escape(STATE_LABELS.get(state, state))}</span>{overdue}',
         f'<span class="text-nowrap">{minute(item.submitted_at)}</span>',
     ]
-    return "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
+    # On a phone the name keeps a readable width and the state stays in view (static css).
+    classes = {2: ' class="col-name"', len(cells) - 2: ' class="col-state"'}
+    return (
+        "<tr>"
+        + "".join(f"<td{classes.get(i, '')}>{cell}</td>" for i, cell in enumerate(cells))
+        + "</tr>"
+    )
 
 
 @register.simple_tag

@@ -148,10 +148,12 @@ def bs_field(bound_field):
             hint,
         )
     if kind == "CheckboxSelectMultiple":
+        # In a row, each box names its row and list (服务专家名单第 2 行·人才计划与荣誉·两院院士).
+        group = widget.attrs.get("aria-label", "")
         boxes = format_html_join(
             "",
             '<div class="form-check"><input type="checkbox" class="form-check-input{}" '
-            'name="{}" value="{}" id="{}"{}><label for="{}" class="form-check-label">{}</label>'
+            'name="{}" value="{}" id="{}"{}{}><label for="{}" class="form-check-label">{}</label>'
             "</div>",
             (
                 (
@@ -160,6 +162,7 @@ def bs_field(bound_field):
                     box.data["value"],
                     box.id_for_label,
                     " checked" if box.data["selected"] else "",
+                    format_html(' aria-label="{}·{}"', group, box.choice_label) if group else "",
                     box.id_for_label,
                     box.choice_label,
                 )

@@ -59,7 +59,8 @@
     var rows = formset.querySelector(".formset-rows");
     formset.querySelector("[data-add-row]").addEventListener("click", function () {
       var index = parseInt(total.value, 10);
-      var html = template.innerHTML.replace(/__prefix__/g, String(index));
+      var html = template.innerHTML.replace(/__prefix__/g, String(index))
+        .replace(/__row__/g, String(index + 1));
       rows.insertAdjacentHTML("beforeend", html);
       total.value = String(index + 1);
       var added = rows.lastElementChild;
@@ -138,6 +139,18 @@
     }
   });
   refreshDirectRoute();
+
+  // The error summary's links put the cursor in the box they name.
+  document.querySelectorAll("[data-focus]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      var target = document.getElementById(link.dataset.focus);
+      if (!target) return;
+      event.preventDefault();
+      target.scrollIntoView({ block: "center" });
+      var box = target.matches("input, select, textarea") ? target : target.querySelector("input, select, textarea");
+      if (box) box.focus();
+    });
+  });
 
   // One submission per click: a double click must not send the form twice.
   document.querySelectorAll("form[data-once]").forEach(function (form) {
