@@ -187,3 +187,9 @@ def test_the_next_step_for_each_role_and_state(call, state, role, expected):
     if role == "recommender" and state == State.RECOMMENDED:
         assert any("zjczjgz@163.com" in step for step in steps)
     assert visibility.role_of(organisation, app) == role
+
+
+def test_the_admin_keeps_the_login_names_case(admin_client):
+    page = admin_client.get("/admin/").content.decode()
+    assert "#user-tools { text-transform: none; }" in page
+    assert "<strong>admin</strong>" in page
