@@ -18,7 +18,7 @@ from shanghai_experts.forms import StaleVersion
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Call
 
-from . import guidance, notes, scans, services, workflow
+from . import guidance, notes, printing, scans, services, workflow
 from .scoring import SCORABLE_STATES
 from .services import FUNDED_STATES
 
@@ -28,6 +28,14 @@ EDIT_PAGE_ACTIONS = frozenset({"submit", "submit_rectification"})
 
 def _actions(item, user):
     return [t for t in workflow.available_actions(item, user) if t.action not in EDIT_PAGE_ACTIONS]
+
+
+def _changed_since_return(item) -> list[str]:
+    """For a returned item: the boxes the unit has already changed since it was returned."""
+    if item.state != "returned":
+        return []
+    before, now = printing.submitted_snapshot(item), item.snapshot()
+    return [item.change_label(key) for key in now if now.get(key) != before.get(key)]
 
 
 def _next(item, request) -> list[str]:
@@ -89,6 +97,7 @@ def application_detail(request, pk):
             "history": workflow.history_for(app, request.user.organisation),
             "actions": _actions(app, request.user),
             "next_steps": _next(app, request),
+            "changed_since_return": _changed_since_return(app),
             **_notes(request, app),
             **_quota(app, request.user),
             "funding_form": request.user.organisation.is_bureau and app.state in FUNDED_STATES,
@@ -149,6 +158,7 @@ def _render_detail(request, assessment, rectification_form=None):
             "history": workflow.history_for(assessment, request.user.organisation),
             "actions": _actions(assessment, request.user),
             "next_steps": _next(assessment, request),
+            "changed_since_return": _changed_since_return(assessment),
             **_notes(request, assessment),
             "is_owner": assessment.unit_id == request.user.organisation.pk,
             "rectification_form": rectification_form,

@@ -23,6 +23,10 @@ def test_the_return_reason_is_at_the_top_of_the_units_pages(client, call):
         assert "推荐单位已退回修改：" in banner and "请补充第二位专家" in banner
         # Before the form itself, not at the bottom of the history.
         assert page.index('data-testid="reason"') < page.index("一、基本信息")
+    # The boxes changed since the return are marked on the item page.
+    Application.objects.filter(pk=app.pk).update(service_count=5)
+    page = client.get(app.get_absolute_url()).content.decode()
+    assert "退回后已修改：服务次数" in page
 
 
 # --- what a Chinese input method types ------------------------------------------------------

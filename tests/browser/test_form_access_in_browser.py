@@ -70,20 +70,38 @@ def test_every_box_of_the_assessment_form_has_its_own_name(page, live_server):
 
 
 def test_lists_on_a_phone_keep_the_state_in_view(browser, live_server):
-    from reviews import workflow
+    from reviews import reviewers, workflow
+    from shanghai_experts.models import Organisation
+    from tests.factories import BureauFactory
 
     call = CallFactory()
     unit = UnitFactory()
     owner = UserFactory(organisation=unit)
     app = CompleteApplicationFactory(call=call, unit=unit, name="手机上看的很长很长的服务团名称")
     workflow.transition(app, "submit", user=owner)
+    AssessmentFactory(call=call, base=BaseFactory(host_unit=unit))
+    panel = Organisation.objects.create(kind="reviewers", name="评审专家组")
+    expert = UserFactory(organisation=panel)
+    district = UserFactory(organisation=unit.district)
+    workflow.transition(app, "accept", user=district)
+    app = workflow.transition(app, "recommend", user=district, comment="同意")
+    bureau = UserFactory(organisation=BureauFactory())
+    reviewers.assign([app], [expert], user=bureau)
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()
     try:
-        for user, path in ((owner, "/"), (UserFactory(organisation=unit.district), "/reviews/")):
+        pages = (
+            (owner, "/"),
+            (owner, "/bases/"),
+            (district, "/reviews/"),
+            (bureau, "/reviews/"),
+            (bureau, "/bases/"),
+            (expert, "/reviews/mine/"),
+        )
+        for user, path in pages:
             log_in(page, live_server, user)
             page.goto(f"{live_server.url}{path}")
-            badge = page.locator("td.col-state [data-testid=state]").first
+            badge = page.locator("td.col-state .badge").first
             expect(badge).to_be_visible()
             box = badge.bounding_box()
             assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
