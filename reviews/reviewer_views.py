@@ -11,11 +11,12 @@ from applications.choices import ServiceForm
 from applications.models import Application
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Call
-from shanghai_experts.text import parse_id, parse_ids, plain_number
+from shanghai_experts.text import parse_id, parse_ids
 
 from . import printing, reviewers, scoring
 from .models import ScoreSheet
 from .services import audit
+from .sheet_entry import SheetEntry
 from .workflow import WorkflowError
 
 
@@ -59,12 +60,7 @@ def review(request, pk):
         .prefetch_related("scores")
         .first()
     )
-    typed = {
-        f"criterion-{s.criterion_id}": plain_number(s.points)
-        for s in (sheet.scores.all() if sheet else [])
-    }
-    comment = sheet.comment if sheet else ""
-    errors = {}
+    entry = SheetEntry.of(criteria, sheet)
     if request.method == "POST":
         action = request.POST.get("action", "")
         if action in ("declare", "recuse"):
@@ -83,34 +79,13 @@ def review(request, pk):
                     "已申请回避。" if action == "recuse" else "已声明无利益冲突，可以评分。",
                 )
             return redirect("reviews:review", pk=app.pk)
-        typed = {f"criterion-{c.pk}": request.POST.get(f"criterion-{c.pk}", "") for c in criteria}
-        comment = request.POST.get("comment", "").replace("\x00", "")[:2000]
-        points, errors = scoring.parse_points(criteria, request.POST)
-        if not errors:
-            try:
-                scoring.record_scores(
-                    app,
-                    reviewer=request.user,
-                    points=points,
-                    comment=comment,
-                    client_ip=client_ip(request),
-                    version=parse_id(request.POST.get("version")),
-                    submit=action == "submit",
-                )
-            except WorkflowError as exc:
-                messages.error(request, f"评分未保存：{exc}")
-            else:
-                messages.success(
-                    request,
-                    "评分已提交。" if action == "submit" else "评分草稿已保存，提交前可修改。",
-                )
-                return redirect("reviews:review", pk=app.pk)
-        else:
-            messages.error(request, "评分未保存：请更正标出的评分项。")
-    rows = [
-        {"criterion": c, "value": typed.get(f"criterion-{c.pk}", ""), "error": errors.get(c.pk)}
-        for c in criteria
-    ]
+        entry = SheetEntry.typed_in(criteria, request.POST)
+        if entry.save(request, app, submit=action == "submit"):
+            messages.success(
+                request,
+                "评分已提交。" if action == "submit" else "评分草稿已保存，提交前可修改。",
+            )
+            return redirect("reviews:review", pk=app.pk)
     return render(
         request,
         "reviews/review.html",
@@ -118,8 +93,8 @@ def review(request, pk):
             "assignment": assignment,
             "app": app,
             "sheet": sheet,
-            "rows": rows,
-            "comment": comment,
+            "rows": entry.rows,
+            "comment": entry.comment,
             "experts": list(app.experts.all()),
             "places": list(app.places.all()),
             "budget_items": list(app.budget_items.all()),

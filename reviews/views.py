@@ -17,7 +17,7 @@ from bases.models import Assessment
 from shanghai_experts import lockout
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Call, Organisation
-from shanghai_experts.text import parse_id, parse_ids, plain_number
+from shanghai_experts.text import parse_ids
 from shanghai_experts.validators import date_problem
 
 from . import (
@@ -41,6 +41,7 @@ from .queries import (
     recommenders,
     summary_by_recommender,
 )
+from .sheet_entry import SheetEntry
 from .workflow import APPLICATION, ASSESSMENT
 
 PAGE_SIZE = 50
@@ -128,15 +129,6 @@ def _bulk(request):
     for line in refused:
         messages.error(request, f"未能{allowed[action]}：{line}")
     return redirect("reviews:queue")
-
-
-def _text_error(value: str, limit: int) -> str | None:
-    """Why free text cannot be stored, in the words Django's own forms use."""
-    try:
-        forms.CharField(max_length=limit, required=False).clean(value)
-    except forms.ValidationError as exc:
-        return exc.messages[0]
-    return None
 
 
 def _workflow_model(kind: str):
@@ -385,46 +377,19 @@ def score(request, pk):
     criteria = list(app.call.criteria.all())
     sheets = [s for s in scoring.sheets_for(app) if s.submitted_at]
     mine = next((s for s in sheets if s.reviewer_id == request.user.pk), None)
-    typed = {
-        f"criterion-{s.criterion_id}": plain_number(s.points)
-        for s in (mine.scores.all() if mine else [])
-    }
-    comment = mine.comment if mine else ""
-    errors: dict[int, str] = {}
+    entry = SheetEntry.of(criteria, mine)
     if request.method == "POST":
-        typed = {f"criterion-{c.pk}": request.POST.get(f"criterion-{c.pk}", "") for c in criteria}
-        comment = request.POST.get("comment", "")
-        points, errors = scoring.parse_points(criteria, request.POST)
-        comment_error = _text_error(comment, 2000)
-        if comment_error:
-            errors[0] = f"评审意见：{comment_error}"
-        if not errors:
-            try:
-                scoring.record_scores(
-                    app,
-                    reviewer=request.user,
-                    points=points,
-                    comment=comment,
-                    client_ip=client_ip(request),
-                    version=parse_id(request.POST.get("version")),
-                )
-                messages.success(request, "评分已保存。")
-                return redirect("reviews:score", pk=app.pk)
-            except workflow.WorkflowError as exc:
-                messages.error(request, f"评分未保存：{exc}")
-        else:
-            messages.error(request, "评分未保存：" + errors.pop(0, "请更正标出的评分项。"))
-    rows = [
-        {"criterion": c, "value": typed.get(f"criterion-{c.pk}", ""), "error": errors.get(c.pk)}
-        for c in criteria
-    ]
+        entry = SheetEntry.typed_in(criteria, request.POST)
+        if entry.save(request, app):
+            messages.success(request, "评分已保存。")
+            return redirect("reviews:score", pk=app.pk)
     return render(
         request,
         "reviews/score.html",
         {
             "app": app,
-            "rows": rows,
-            "comment": comment,
+            "rows": entry.rows,
+            "comment": entry.comment,
             "sheets": sheets,
             "criteria": criteria,
             "version": mine.version if mine else 0,
