@@ -6,6 +6,7 @@ fields are those the page itself offers (read from its HTML) plus every name any
 project uses. The Hypothesis tests go deep on single forms; this one goes wide.
 """
 
+import itertools
 import re
 
 import pytest
@@ -122,17 +123,26 @@ def world(call):
     }
 
 
+#: Values tried for a URL parameter that is neither an id nor an action.
+OTHER_VALUES = ["1", "2", "3", "zz", "0"]
+
+
 def urls_for(route, converters, ids):
-    if not converters:
-        yield reverse(route)
-        return
-    for pk in sorted(set(ids["pk"])) + [10**18 - 1]:
-        kwargs = {"pk": pk}
-        if "action" in converters:
-            for action in ("accept", "recommend", "no-such-action"):
-                yield reverse(route, kwargs={**kwargs, "action": action})
-        else:
-            yield reverse(route, kwargs=kwargs)
+    """Every combination of sample values for the route's parameters: the ids of the world's
+    objects and one past any (for `pk`), real and unknown actions, and a few plain values for
+    anything else (a new parameter is walked without editing this test)."""
+    values = {
+        name: (
+            sorted(set(ids["pk"])) + [10**18 - 1]
+            if name == "pk"
+            else ["accept", "recommend", "no-such-action"]
+            if name == "action"
+            else OTHER_VALUES
+        )
+        for name in converters
+    }
+    for combination in itertools.product(*values.values()):
+        yield reverse(route, kwargs=dict(zip(values, combination, strict=True)))
 
 
 @pytest.mark.django_db
