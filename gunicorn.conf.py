@@ -21,3 +21,10 @@ errorlog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss'
 # Only the proxies the application trusts (TRUSTED_PROXIES) may set X-Forwarded-Proto.
 forwarded_allow_ips = os.environ.get("TRUSTED_PROXIES", "")
+
+
+def post_worker_init(worker):
+    """Load WeasyPrint and the CJK fonts when a worker starts, not on a user's first PDF."""
+    from reviews import printing
+
+    printing.render_html("<p>预热</p>")

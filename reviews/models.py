@@ -384,3 +384,28 @@ class Note(models.Model):
 
     def __str__(self) -> str:
         return self.text[:40]
+
+
+def _rendered_path(rendered, filename: str) -> str:
+    return f"pdfs/{rendered.key[:2]}/{rendered.key}.pdf"
+
+
+class RenderedPdf(models.Model):
+    """A rendered 附件1/附件2 PDF, kept so the same form is rendered once, not at every download.
+
+    Keyed by the SHA-256 of the HTML it was rendered from: the same content (and the same
+    opinion, state and fingerprint printed on it) is the same key, and WeasyPrint renders the
+    same HTML to the same bytes. A draft is never stored: it changes with every save.
+    """
+
+    key = models.CharField("内容摘要", max_length=64, unique=True)
+    file = models.FileField(upload_to=_rendered_path, storage=_private_storage, max_length=200)
+    size = models.PositiveIntegerField("大小")
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "已生成的打印表"
+        verbose_name_plural = "已生成的打印表"
+
+    def __str__(self) -> str:
+        return self.key[:12]

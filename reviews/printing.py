@@ -15,6 +15,8 @@ import threading
 import zipfile
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
@@ -23,7 +25,9 @@ from applications.choices import ServiceForm
 from applications.models import Application
 from bases.choices import HostType
 from bases.models import Assessment
+from shanghai_experts.states import EDITABLE_STATES
 
+from .models import RenderedPdf
 from .workflow import history
 
 logger = logging.getLogger(__name__)
@@ -103,7 +107,25 @@ def blank_form_html(kind: str, call) -> str:
 
 
 def form_pdf(item) -> bytes:
-    return render_html(form_html(item))
+    """The item's PDF: a submitted form is rendered once and then served from storage
+    (RenderedPdf); a draft is rendered on demand."""
+    html = form_html(item)
+    if item.state in EDITABLE_STATES:
+        return render_html(html)
+    key = hashlib.sha256(html.encode("utf-8")).hexdigest()
+    stored = RenderedPdf.objects.filter(key=key).first()
+    if stored is not None:
+        with stored.file.open("rb") as fh:
+            return fh.read()
+    pdf = render_html(html)
+    try:
+        with transaction.atomic():
+            rendered = RenderedPdf(key=key, size=len(pdf))
+            rendered.file.save(f"{key}.pdf", ContentFile(pdf), save=False)
+            rendered.save()
+    except IntegrityError:
+        pass  # rendered at the same moment by another request: the same bytes are kept
+    return pdf
 
 
 def filename_for(item) -> str:
