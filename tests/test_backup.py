@@ -1,6 +1,7 @@
 """Backup → wipe → restore gives back the same rows, the same scan bytes and the audit trail."""
 
 import io
+import shutil
 import tarfile
 from pathlib import Path
 
@@ -63,7 +64,7 @@ def test_backup_wipe_restore(call, private_root, tmp_path):
     assert MANIFEST in names and f"private/{scan.file.name}" in names
 
     wipe_database()
-    scan_path.unlink()
+    shutil.rmtree(private_root)  # the scans and every other private file
     out = io.StringIO()
     call_command("restore", str(archive), stdout=out)
     assert "已恢复" in out.getvalue()
