@@ -120,23 +120,27 @@ class AssessmentForm(VersionChecked, forms.ModelForm):
         """Show submission problems on their fields; return the summary lines."""
         if not self.is_bound:
             self._errors, self.cleaned_data = ErrorDict(), {}
-        lines = []
+        lines, self.summary_anchors = [], []
         for problem in problems:
             if problem.field in self.fields:
                 self.add_error(problem.field, problem.message)
                 where = str(self.fields[problem.field].label)
+                self.summary_anchors.append(f"id_{problem.field}")
             else:
                 self.add_error(None, problem.message)
                 where = str(Assessment._meta.get_field(problem.field).verbose_name)
+                self.summary_anchors.append("")
             lines.append(f"{where}：{problem.message}")
         return lines
 
     def format_summary(self) -> list[str]:
-        return [
-            f"{'表单' if name == '__all__' else self.fields[name].label}：{e}"
-            for name, errors in self.errors.items()
-            for e in errors
-        ]
+        lines, self.summary_anchors = [], []
+        for name, errors in self.errors.items():
+            label = "表单" if name == "__all__" else self.fields[name].label
+            for e in errors:
+                lines.append(f"{label}：{e}")
+                self.summary_anchors.append("" if name == "__all__" else f"id_{name}")
+        return lines
 
 
 class RectificationForm(VersionChecked, forms.ModelForm):

@@ -145,8 +145,16 @@ def autosave(form):
 
 
 def _render_edit(request, form, summary=None):
+    summary = summary or []
+    anchors = getattr(form, "summary_anchors", [])
+    anchors = anchors + [""] * (len(summary) - len(anchors))
     return render(
         request,
         "bases/assessment_edit.html",
-        {"form": form, "assessment": form.instance, "summary": summary or []},
+        {
+            "form": form,
+            "assessment": form.instance,
+            "summary": summary,
+            "summary_items": list(zip(summary, anchors, strict=False)),
+        },
     )

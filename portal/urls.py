@@ -55,6 +55,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", account_views.PasswordChangeView.as_view(), name="password_change"),
     path("session/keepalive/", account_views.keepalive, name="keepalive"),
+    path("organisation/", account_views.my_organisation, name="my_organisation"),
     path("applications/", include((application_patterns, "applications"))),
     path("reviews/", include("reviews.urls")),
     path("bases/", include((base_patterns, "bases"))),

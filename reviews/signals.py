@@ -80,6 +80,17 @@ def password_changed(sender, user, request, **kwargs):
     _record(request, action="password_change", label="修改密码", outcome=Outcome.SUCCESS, user=user)
 
 
+def organisation_changed(sender, organisation, user, request, comment, **kwargs):
+    _record(
+        request,
+        action="organisation",
+        label="修改本单位信息",
+        outcome=Outcome.SUCCESS,
+        user=user,
+        comment=comment,
+    )
+
+
 def seed_new_call(sender, instance, created, raw=False, **kwargs):
     """A new call starts with the default score sheet (the bureau may change it)."""
     if created and not raw:
@@ -89,6 +100,9 @@ def seed_new_call(sender, instance, created, raw=False, **kwargs):
 def connect():
     post_save.connect(seed_new_call, sender=Call, dispatch_uid="reviews.seed_criteria")
     core_signals.password_changed.connect(password_changed, dispatch_uid="audit.password_change")
+    core_signals.organisation_changed.connect(
+        organisation_changed, dispatch_uid="audit.organisation"
+    )
     user_logged_in.connect(logged_in, dispatch_uid="audit.login")
     user_logged_out.connect(logged_out, dispatch_uid="audit.logout")
     user_login_failed.connect(login_failed, dispatch_uid="audit.login_failed")

@@ -2,13 +2,16 @@
 
 import time
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 
-from .signals import password_changed
+from .models import Organisation
+from .signals import organisation_changed, password_changed
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -30,3 +33,37 @@ def keepalive(request):
     """继续: the idle timeout starts again (the middleware notes the request). GET only."""
     request.session["last_seen"] = int(time.time())
     return JsonResponse({"ok": True, "seconds": settings.SESSION_IDLE_TIMEOUT})
+
+
+class CommissionForm(forms.Form):
+    commission = forms.ModelChoiceField(
+        label="本单位行业主管部门（委、办、局）",
+        queryset=Organisation.objects.filter(
+            kind=Organisation.Kind.COMMISSION, is_active=True
+        ).order_by("id"),
+        required=False,
+        empty_label="— 无 / 不选择 —",
+        help_text="选择后，申报时它排在所在区人社局之后，便于选择。",
+    )
+
+
+def my_organisation(request):
+    """本单位信息: a unit records its 行业主管部门 (where it may submit, besides its district)."""
+    org = request.user.organisation
+    if org is None or not org.is_unit:
+        raise Http404
+    form = CommissionForm(request.POST or None, initial={"commission": org.commission})
+    if request.method == "POST" and form.is_valid():
+        before = org.commission
+        org.commission = form.cleaned_data["commission"]
+        org.save(update_fields=["commission"])
+        organisation_changed.send(
+            sender=type(org),
+            organisation=org,
+            user=request.user,
+            request=request,
+            comment=f"行业主管部门：{before or '无'} → {org.commission or '无'}",
+        )
+        messages.success(request, "本单位信息已保存。")
+        return redirect("my_organisation")
+    return render(request, "registration/organisation.html", {"form": form, "organisation": org})

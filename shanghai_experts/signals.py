@@ -4,3 +4,7 @@ from django.dispatch import Signal
 
 #: A user chose a new password (sender: the User class; user, request).
 password_changed = Signal()
+
+#: A user changed their organisation's own record (sender: Organisation; organisation, user,
+#: request, comment).
+organisation_changed = Signal()

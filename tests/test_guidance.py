@@ -197,3 +197,22 @@ def test_the_admin_keeps_the_login_names_case(admin_client):
     page = admin_client.get("/admin/").content.decode()
     assert "#user-tools { text-transform: none; }" in page
     assert "<strong>admin</strong>" in page
+
+
+def test_a_unit_records_its_commission_which_comes_next_when_choosing(client, call):
+    from reviews.models import AuditRecord
+
+    from .factories import CommissionFactory
+
+    unit = UnitFactory()
+    other, own = CommissionFactory(), CommissionFactory()
+    client.force_login(UserFactory(organisation=unit))
+    client.post(reverse("my_organisation"), {"commission": own.pk})
+    unit.refresh_from_db()
+    assert unit.commission == own
+    assert AuditRecord.objects.filter(action="organisation").exists()
+    app = CompleteApplicationFactory(call=call, unit=unit)
+    page = client.get(reverse("applications:edit", args=[app.pk])).content.decode()
+    district_at = page.index(f"{unit.district}（本区）")
+    own_at = page.index(f"{own}（本单位行业主管部门）")
+    assert district_at < own_at < page.index(f">{other}<")
