@@ -6,7 +6,8 @@
   names, phones and e-mail, experts' names and mobiles. Once the event is older than
   AUDIT_RETENTION_DAYS those values are replaced by PSEUDONYM, once, and the purge is audited.
   The rest of the content (names of teams, places, money) stays for the history.
-- Expired sessions and login-failure rows past the lockout's cool-off are deleted.
+- Expired sessions and login-failure rows past the lockout's cool-off are deleted, and stored
+  PDFs (they print contacts and mobiles) older than the period.
 
 `purge()` is idempotent: run it daily from cron (`manage.py purge_expired`).
 """
@@ -22,7 +23,7 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
-from .models import AuditRecord, SubmittedContent
+from .models import AuditRecord, RenderedPdf, SubmittedContent
 
 PSEUDONYM = "（已脱敏）"
 #: Keys of a snapshot, and of its expert rows, that hold personal data.
@@ -35,11 +36,12 @@ class PurgeReport:
     sessions: int = 0
     login_attempts: int = 0
     pseudonymised: int = 0
+    stored_pdfs: int = 0
 
     def __str__(self) -> str:
         return (
             f"清除过期会话 {self.sessions} 个、过期登录记录 {self.login_attempts} 条，"
-            f"脱敏提交内容 {self.pseudonymised} 份。"
+            f"脱敏提交内容 {self.pseudonymised} 份，删除过期的已生成打印表 {self.stored_pdfs} 份。"
         )
 
 
@@ -72,6 +74,12 @@ def purge(now=None) -> PurgeReport:
     cutoff = retention_cutoff(now)
     AccessLog.objects.filter(attempt_time__lt=cutoff).delete()
     AccessFailureLog.objects.filter(attempt_time__lt=cutoff).delete()
+    # Stored PDFs print contacts and mobiles; past the period they go (a download renders
+    # the form again from what is left).
+    for rendered in RenderedPdf.objects.filter(created_at__lt=cutoff).iterator():
+        rendered.file.delete(save=False)
+        rendered.delete()
+        report.stored_pdfs += 1
     due = SubmittedContent.objects.filter(purged_at__isnull=True, record__created_at__lt=cutoff)
     with transaction.atomic():
         for content in due.select_for_update().iterator(chunk_size=500):

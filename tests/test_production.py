@@ -200,9 +200,15 @@ def test_purge_clears_sessions_and_old_login_failures_and_pseudonymises_old_cont
     assert (report.sessions, report.login_attempts, report.pseudonymised) == (1, 1, 0)
     assert list(Session.objects.values_list("session_key", flat=True)) == ["new"]
 
+    from reviews import printing
+    from reviews.models import RenderedPdf
+
+    printing.form_pdf(app)
+    assert RenderedPdf.objects.count() == 1
     later = record.created_at + datetime.timedelta(days=settings.AUDIT_RETENTION_DAYS + 1)
     report = purge(now=later)
-    assert report.pseudonymised == 1
+    assert report.pseudonymised == 1 and report.stored_pdfs == 1
+    assert RenderedPdf.objects.count() == 0
     content = SubmittedContent.objects.get(pk=record.pk)
     assert content.purged_at == later
     assert content.data["mobile"] == PSEUDONYM and content.data["contact_name"] == PSEUDONYM
