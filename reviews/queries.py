@@ -37,6 +37,23 @@ RECOMMENDER_STATES = [
 ]
 
 
+#: Beyond this many matching units, the search matches them in a subquery instead.
+UNIT_MATCH_LIMIT = 2000
+
+
+def _named(q: str, name_field: str) -> Q:
+    """Its name or its unit's name contains `q`.
+
+    The matching units are looked up first (one query, on the organisations' trigram index):
+    `unit_id IN (…)` and the name's trigram index then combine in one bitmap scan on
+    PostgreSQL (migrations applications.0012_trigram_search, shanghai_experts.0007), where a
+    join or a subquery would make the planner read every row of the call."""
+    units = Organisation.objects.filter(name__icontains=q).order_by().values_list("pk", flat=True)
+    found = list(units[: UNIT_MATCH_LIMIT + 1])
+    by_unit = Q(unit_id__in=units) if len(found) > UNIT_MATCH_LIMIT else Q(unit_id__in=found)
+    return Q(**{f"{name_field}__icontains": q}) | by_unit
+
+
 #: Sorts only the bureau's list offers.
 BUREAU_SORTS = frozenset({"-score_mean", "-score_spread", "priority"})
 
@@ -123,7 +140,7 @@ class QueueFilter(forms.Form):
         if data.get("field"):
             qs = qs.filter(service_field__icontains=data["field"])
         if data.get("q"):
-            qs = qs.filter(Q(name__icontains=data["q"]) | Q(unit__name__icontains=data["q"]))
+            qs = qs.filter(_named(data["q"], "name"))
         if data.get("recommender"):
             qs = qs.filter(recommender_id=data["recommender"])
         if sort and data.get("sort"):
@@ -157,7 +174,7 @@ class QueueFilter(forms.Form):
         if data.get("field"):
             qs = qs.filter(industry__icontains=data["field"])
         if data.get("q"):
-            qs = qs.filter(Q(base__name__icontains=data["q"]) | Q(unit__name__icontains=data["q"]))
+            qs = qs.filter(_named(data["q"], "base__name"))
         if data.get("recommender"):
             qs = qs.filter(recommender_id=data["recommender"])
         return qs

@@ -4,12 +4,14 @@ import threading
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from applications.models import Application
 from reviews import workflow
 from reviews.models import AuditRecord
+from shanghai_experts.models import Organisation
 from shanghai_experts.states import State
 
 from .factories import BureauFactory, CompleteApplicationFactory, UnitFactory, UserFactory
@@ -235,3 +237,61 @@ def test_unit_saving_while_recommender_returns_is_refused_not_lost(client, call)
     assert "已被他人保存或状态已变化" in page and 'value="单位的修改"' in page
     app.refresh_from_db()
     assert app.state == State.RETURNED and app.name != "单位的修改"
+
+
+SORTS = ["", "-submitted_at", "name", "-score_mean", "-score_spread", "priority"]
+
+
+@pytest.mark.parametrize("who", ["district", "bureau"])
+@pytest.mark.parametrize(
+    "query",
+    [{"sort": s} for s in SORTS]
+    + [{"q": "服务团"}, {"q": "医院"}, {"field": "医疗"}, {"state": "submitted"}],
+    ids=lambda q: "&".join(f"{k}={v}" for k, v in q.items()) or "default",
+)
+def test_every_sort_and_search_costs_the_same_whatever_the_rows(client, call, setup, who, query):
+    district = setup["district"].organisation
+    client.force_login(setup[who])
+
+    def add(n):
+        for _ in range(n):
+            unit = UnitFactory(district=district)
+            app = CompleteApplicationFactory(call=call, unit=unit)
+            workflow.transition(app, "submit", user=UserFactory(organisation=unit))
+
+    add(1)
+    client.get(reverse("reviews:queue"), query)
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("reviews:queue"), query)
+    add(3)
+    with CaptureQueriesContext(connection) as four:
+        response = client.get(reverse("reviews:queue"), query)
+    assert response.status_code == 200
+    assert len(four) == len(one) <= 10
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram indexes are PostgreSQL's")
+def test_the_search_uses_the_trigram_indexes(call, setup):
+    """The search condition of the lists (名称或单位) is answered from the trigram indexes."""
+    from applications.models import Application
+    from reviews.queries import _named
+
+    unit = UnitFactory(district=setup["district"].organisation, name="上海市内分泌研究医院")
+    Application.objects.bulk_create(
+        Application(call=call, unit=unit, recommender=unit.district, name=f"第{i}服务团")
+        for i in range(2000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE applications_application")
+        cursor.execute("ANALYZE shanghai_experts_organisation")
+    for model, condition, index in (
+        (Application, _named("内分泌", "name"), "application_name_trgm"),
+        (Organisation, Q(name__icontains="内分泌"), "organisation_name_trgm"),
+    ):
+        query = model.objects.filter(condition).order_by().values("pk").query
+        sql, params = query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")  # a test's tables are small
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert index in plan, plan
