@@ -177,6 +177,10 @@ class Application(models.Model):
             ),
             # A unit's own items in a call: its home page and the per-unit limit.
             models.Index(fields=["unit", "call", "state"], name="application_unit_call"),
+            # The bureau's sort by 名称 with its tie-breaker; the sorts by 评审均分 and 评分极差
+            # (unscored last: NULLS LAST, which SQLite cannot index) are PostgreSQL indexes
+            # of migration 0013_sort_indexes.
+            models.Index(fields=["call", "name", "id"], name="application_call_name"),
         ]
         constraints = [
             models.UniqueConstraint(

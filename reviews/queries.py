@@ -41,6 +41,13 @@ RECOMMENDER_STATES = [
 UNIT_MATCH_LIMIT = 2000
 
 
+def matching_units(q: str) -> Q:
+    """`unit_id IN (…)` for the units whose name contains `q` (see _named)."""
+    units = Organisation.objects.filter(name__icontains=q).order_by().values_list("pk", flat=True)
+    found = list(units[: UNIT_MATCH_LIMIT + 1])
+    return Q(unit_id__in=units) if len(found) > UNIT_MATCH_LIMIT else Q(unit_id__in=found)
+
+
 def _named(q: str, name_field: str) -> Q:
     """Its name or its unit's name contains `q`.
 
@@ -48,10 +55,7 @@ def _named(q: str, name_field: str) -> Q:
     `unit_id IN (…)` and the name's trigram index then combine in one bitmap scan on
     PostgreSQL (migrations applications.0012_trigram_search, shanghai_experts.0007), where a
     join or a subquery would make the planner read every row of the call."""
-    units = Organisation.objects.filter(name__icontains=q).order_by().values_list("pk", flat=True)
-    found = list(units[: UNIT_MATCH_LIMIT + 1])
-    by_unit = Q(unit_id__in=units) if len(found) > UNIT_MATCH_LIMIT else Q(unit_id__in=found)
-    return Q(**{f"{name_field}__icontains": q}) | by_unit
+    return Q(**{f"{name_field}__icontains": q}) | matching_units(q)
 
 
 #: Sorts only the bureau's list offers.
@@ -140,7 +144,7 @@ class QueueFilter(forms.Form):
         if data.get("field"):
             qs = qs.filter(service_field__icontains=data["field"])
         if data.get("q"):
-            qs = qs.filter(_named(data["q"], "name"))
+            qs = qs.filter(self._named(data["q"], "name"))
         if data.get("recommender"):
             qs = qs.filter(recommender_id=data["recommender"])
         if sort and data.get("sort"):
@@ -153,6 +157,13 @@ class QueueFilter(forms.Form):
             else:
                 qs = qs.order_by(key, "id")
         return qs
+
+    def _named(self, q: str, name_field: str) -> Q:
+        """_named, with the matching units looked up once for both tabs of the list."""
+        cache = self.__dict__.setdefault("_units_matching", {})
+        if q not in cache:
+            cache[q] = matching_units(q)
+        return Q(**{f"{name_field}__icontains": q}) | cache[q]
 
     @staticmethod
     def _shown_state(qs, state: str):
@@ -174,7 +185,7 @@ class QueueFilter(forms.Form):
         if data.get("field"):
             qs = qs.filter(industry__icontains=data["field"])
         if data.get("q"):
-            qs = qs.filter(_named(data["q"], "base__name"))
+            qs = qs.filter(self._named(data["q"], "base__name"))
         if data.get("recommender"):
             qs = qs.filter(recommender_id=data["recommender"])
         return qs
