@@ -174,10 +174,10 @@ def assign(request):
                     messages.warning(request, reason)
                 return redirect(request.get_full_path())
     counts = {}
-    for item_id, reviewer_id in reviewers.ReviewAssignment.objects.filter(
+    for item_id, name, username in reviewers.ReviewAssignment.objects.filter(
         application__in=items
-    ).values_list("application_id", "reviewer__username"):
-        counts.setdefault(item_id, []).append(reviewer_id)
+    ).values_list("application_id", "reviewer__first_name", "reviewer__username"):
+        counts.setdefault(item_id, []).append(name or username)
     rows = [(a, counts.get(a.pk, [])) for a in items]
     return render(
         request,
