@@ -50,10 +50,12 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install -q -e '.[dev]'
 	touch $@
 
-bench: deps  ## Print the benchmark figures (queue pages, 一览表 export, PDFs)
-	$(PY) benchmarks/queue_bench.py
-	$(PY) benchmarks/export_bench.py
-	$(PY) benchmarks/pdf_bench.py
+bench: deps  ## Print the benchmark figures (queue pages, 一览表 export, PDFs); non-zero if a target is missed
+	@status=0; \
+	$(PY) benchmarks/queue_bench.py || status=1; \
+	$(PY) benchmarks/export_bench.py || status=1; \
+	$(PY) benchmarks/pdf_bench.py || status=1; \
+	exit $$status
 
 prod: prod-prepare  ## Serve in production mode against PostgreSQL on http://127.0.0.1:8000 (gunicorn); touches no data
 	$(PROD_ENV) $(VENV)/bin/gunicorn shanghai_experts.wsgi -c gunicorn.conf.py
