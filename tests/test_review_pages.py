@@ -1,6 +1,7 @@
 """Recommender and bureau pages: scope, actions, queues and their query counts."""
 
 import threading
+from functools import partial
 
 import pytest
 from django.db import connection
@@ -154,17 +155,18 @@ def test_recommender_has_no_extension_page(client, call, setup):
     assert client.get(reverse("reviews:extensions")).status_code == 404
 
 
+def submitted_to(call, district, n):
+    """`n` applications submitted to `district`, each by a unit of its own."""
+    for _ in range(n):
+        unit = UnitFactory(district=district)
+        app = CompleteApplicationFactory(call=call, unit=unit)
+        workflow.transition(app, "submit", user=UserFactory(organisation=unit))
+
+
 @pytest.mark.parametrize("who", ["district", "bureau"])
 def test_queue_query_count_is_constant(client, call, setup, who):
-    district = setup["district"].organisation
     client.force_login(setup[who])
-
-    def add(n):
-        for _ in range(n):
-            unit = UnitFactory(district=district)
-            app = CompleteApplicationFactory(call=call, unit=unit)
-            workflow.transition(app, "submit", user=UserFactory(organisation=unit))
-
+    add = partial(submitted_to, call, setup["district"].organisation)
     add(1)
     client.get(reverse("reviews:queue"))
     with CaptureQueriesContext(connection) as one:
@@ -250,15 +252,8 @@ SORTS = ["", "-submitted_at", "name", "-score_mean", "-score_spread", "priority"
     ids=lambda q: "&".join(f"{k}={v}" for k, v in q.items()) or "default",
 )
 def test_every_sort_and_search_costs_the_same_whatever_the_rows(client, call, setup, who, query):
-    district = setup["district"].organisation
     client.force_login(setup[who])
-
-    def add(n):
-        for _ in range(n):
-            unit = UnitFactory(district=district)
-            app = CompleteApplicationFactory(call=call, unit=unit)
-            workflow.transition(app, "submit", user=UserFactory(organisation=unit))
-
+    add = partial(submitted_to, call, setup["district"].organisation)
     add(1)
     client.get(reverse("reviews:queue"), query)
     with CaptureQueriesContext(connection) as one:
