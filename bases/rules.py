@@ -112,3 +112,32 @@ def snapshot(assessment) -> dict:
         for f in assessment._meta.concrete_fields
         if f.name not in skip
     }
+
+
+#: The sections of the 附件2 edit page: anchor, title, the boxes in it.
+FORM_SECTIONS = (
+    (
+        "basic",
+        "一、基本信息",
+        {
+            "region", "industry", "host_type", "host_type_other", "own_experts",
+            "external_experts", "department", "contact_name", "office_phone", "mobile",
+            "email", "address",
+        },
+    ),
+    (
+        "activities",
+        "二、开展专家服务活动情况",
+        {"system_building", "flexible_talent", "activities", "funding_use", "three_year_plan"},
+    ),
+    ("opinion", "单位意见与报送", {"applicant_opinion", "recommender"}),
+)  # fmt: skip
+
+
+def section_status(problems) -> list[tuple[str, str, int]]:
+    """(anchor, title, number of problems) for each section of the edit page."""
+    counts = dict.fromkeys((anchor for anchor, _t, _f in FORM_SECTIONS), 0)
+    for problem in problems:
+        anchor = next((a for a, _t, f in FORM_SECTIONS if problem.field in f), "basic")
+        counts[anchor] += 1
+    return [(anchor, title, counts[anchor]) for anchor, title, _f in FORM_SECTIONS]

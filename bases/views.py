@@ -12,6 +12,7 @@ from . import services
 from .choices import BaseLevel
 from .forms import AssessmentForm, BaseForm
 from .models import Assessment, Base
+from .rules import section_status
 
 
 def _org(request):
@@ -156,5 +157,6 @@ def _render_edit(request, form, summary=None):
             "assessment": form.instance,
             "summary": summary,
             "summary_items": list(zip(summary, anchors, strict=False)),
+            "sections": section_status(form.instance.submission_problems()),
         },
     )

@@ -216,3 +216,22 @@ def test_a_unit_records_its_commission_which_comes_next_when_choosing(client, ca
     district_at = page.index(f"{unit.district}（本区）")
     own_at = page.index(f"{own}（本单位行业主管部门）")
     assert district_at < own_at < page.index(f">{other}<")
+
+
+def test_both_edit_pages_show_their_sections_with_what_is_left(client, call):
+    from .factories import AssessmentFactory, BaseFactory
+
+    unit = UnitFactory()
+    client.force_login(UserFactory(organisation=unit))
+    app = CompleteApplicationFactory(call=call, unit=unit, name="")
+    page = client.get(reverse("applications:edit", args=[app.pk])).content.decode()
+    nav = page.split('data-testid="sections"')[1].split("</nav>")[0]
+    assert (
+        '一、基本信息 <span class="badge text-bg-warning" title="还有 1 处待完善">1</span>' in nav
+    )
+    assert '二、经费保障 <span class="text-success"' in nav
+    assessment = AssessmentFactory(call=call, base=BaseFactory(host_unit=unit), activities="")
+    page = client.get(reverse("bases:assessment_edit", args=[assessment.pk])).content.decode()
+    nav = page.split('data-testid="sections"')[1].split("</nav>")[0]
+    assert '二、开展专家服务活动情况 <span class="badge text-bg-warning"' in nav
+    assert 'href="#sec-activities"' in nav and 'id="sec-activities"' in page
