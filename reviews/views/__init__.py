@@ -1,0 +1,29 @@
+"""The pages of the review engine, one module per concern."""
+
+from .call_settings import extensions, quotas
+from .decisions import act, add_note, funding, national_order, publish, ranking, score
+from .files import download_scan, item_pdf, upload_scan, zip_pdfs
+from .queue import export_list, queue_view, summary
+from .security import audit_log, failing_mail, lockouts
+
+__all__ = [
+    "act",
+    "add_note",
+    "audit_log",
+    "download_scan",
+    "export_list",
+    "extensions",
+    "failing_mail",
+    "funding",
+    "item_pdf",
+    "lockouts",
+    "national_order",
+    "publish",
+    "queue_view",
+    "quotas",
+    "ranking",
+    "score",
+    "summary",
+    "upload_scan",
+    "zip_pdfs",
+]

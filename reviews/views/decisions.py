@@ -1,0 +1,289 @@
+"""Decisions on an item: confirmation pages, notes, rankings, funding, scores, publication."""
+
+from decimal import Decimal, InvalidOperation
+from functools import partial
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from applications.models import Application
+from shanghai_experts.http import client_ip
+from shanghai_experts.models import Call
+from shanghai_experts.text import parse_ids
+
+from .. import (
+    notes,
+    publication,
+    scoring,
+    services,
+    workflow,
+)
+from ..models import Publication
+from ..sheet_entry import SheetEntry
+from .common import reviewer_org, workflow_model
+
+
+class ActionForm(forms.Form):
+    """What a workflow action carries: an opinion or reason, a deadline for 限期整改, and the
+    item's version on the page the user acted from."""
+
+    comment = forms.CharField(label="意见", required=False, max_length=2000)
+    deadline = forms.DateField(
+        label="整改期限",
+        required=False,
+        error_messages={"invalid": "请选择日期，例如 2026-06-30。"},
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, transition, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.transition = transition
+        comment = self.fields["comment"]
+        comment.label = COMMENT_LABELS.get(transition.action, "理由")
+        comment.required = transition.comment_required
+        comment.widget = forms.Textarea(attrs={"rows": 4, "class": "form-control"})
+        comment.error_messages["required"] = f"“{transition.label}”须填写意见。"
+        self.fields["deadline"].widget = forms.DateInput(
+            attrs={"type": "date", "class": "form-control", "style": "max-width:12em"}
+        )
+        self.fields["deadline"].required = transition.action == "require_rectification"
+        self.fields["deadline"].error_messages["required"] = "限期整改须填写整改期限。"
+
+
+#: What the comment box is called for each action (the unit reads most of them).
+COMMENT_LABELS = {
+    "recommend": "推荐单位意见",
+    "return": "退回意见（申报单位将看到）",
+    "not_recommend": "不予推荐的理由（申报单位将看到）",
+    "withdraw_recommendation": "撤回推荐的理由",
+    "decline": "不予入选的理由",
+    "revoke_decision": "撤销决定的理由",
+    "mohrss_decline": "人社部未批准的说明",
+    "require_rectification": "整改意见",
+    "commend": "评估意见",
+    "qualify": "评估意见",
+    "return_rectification": "退回意见（依托单位将看到）",
+}
+
+#: What happens, said before it happens.
+CONSEQUENCES = {
+    "withdraw": "撤回后回到草稿，填写的内容全部保留，可修改后在截止时间前重新提交。",
+    "accept": "受理后申报单位不能再撤回，由本单位审核。",
+    "return": "退回后申报单位可修改并重新提交。",
+    "recommend": "推荐后报送市人社局，占用本单位 1 个推荐名额。",
+    "not_recommend": "不予推荐后本项目不再报送市人社局。",
+    "withdraw_recommendation": "撤回后回到审核中，释放所占推荐名额；截止时间前可再次推荐。",
+    "select_national": "拟推荐国家级。结果公布前，申报单位和推荐单位看不到本决定。",
+    "select_municipal": "列入市级服务团。结果公布前，申报单位和推荐单位看不到本决定。",
+    "decline": "不予入选。结果公布前，申报单位和推荐单位看不到本决定。",
+    "revoke_decision": "撤销后回到“已推荐至市人社局”，可重新决定；如结果已公布，将通知申报单位重新评审。",
+}
+
+
+def _act_page(request, item, t, form, status=200):
+    org = request.user.organisation
+    context = {
+        "item": item,
+        "transition": t,
+        "form": form,
+        "consequence": CONSEQUENCES.get(t.action, ""),
+        "post_url": request.path,
+    }
+    if t.action == "recommend" and item.counts_against_quota:
+        context["quota_used"], context["quota"] = services.quota_usage(item.call, org)
+    return render(request, "reviews/confirm.html", context, status=status)
+
+
+def act(request, pk, action, kind=workflow.APPLICATION):
+    """An action on an item: a confirmation page first (GET), the transition on POST."""
+    t = workflow.TRANSITIONS.get(action)
+    if t is None:
+        raise Http404  # not an action at all: nothing to refuse, nothing to audit
+    item = get_object_or_404(
+        workflow_model(kind).objects.visible_to(request.user).select_related("call", "unit"),
+        pk=pk,
+    )
+    if request.method != "POST":
+        reason = workflow.refusal(item, action, request.user, run_checks=False)
+        if reason:
+            messages.error(request, f"不能{t.label}：{reason}")
+            return redirect(item)
+        form = ActionForm(initial={"version": item.version}, transition=t)
+        return _act_page(request, item, t, form)
+    form = ActionForm(request.POST, transition=t)
+    if not form.is_valid():
+        problems = [e for errors in form.errors.values() for e in errors]
+        messages.error(request, f"未能{t.label}：" + "；".join(problems))
+        return _act_page(request, item, t, form)
+    params = {}
+    if form.cleaned_data["deadline"]:
+        params["deadline"] = form.cleaned_data["deadline"]
+    try:
+        item = workflow.transition(
+            item,
+            action,
+            user=request.user,
+            comment=form.cleaned_data["comment"],
+            client_ip=client_ip(request),
+            params=params,
+            version=form.cleaned_data["version"],
+        )
+    except workflow.WorkflowError as exc:
+        messages.error(request, f"未能{t.label}：{exc}")
+        return _act_page(request, item, t, form)
+    messages.success(request, f"已{t.label}。当前状态：{item.get_state_display()}。")
+    return redirect(item)
+
+
+@require_POST
+def add_note(request, pk, kind=workflow.APPLICATION):
+    item = get_object_or_404(workflow_model(kind).objects.visible_to(request.user), pk=pk)
+    try:
+        notes.add_note(
+            item, user=request.user, text=request.POST.get("text", ""), client_ip=client_ip(request)
+        )
+    except workflow.WorkflowError as exc:
+        messages.error(request, f"未保存：{exc}")
+        request.session["note_draft"] = request.POST.get("text", "")[: notes.MAX_LENGTH]
+    else:
+        messages.success(request, "内部意见已保存（申报单位看不到）。")
+    return redirect(item)
+
+
+def _ordering_page(request, *, save, url_name, saved, template, context):
+    """A page that puts a list in order with 上移/下移 and saves it through `save`."""
+    if request.method == "POST":
+        try:
+            ordered = parse_ids(request.POST.getlist("order"))
+            save(user=request.user, ordered_pks=ordered, client_ip=client_ip(request))
+            messages.success(request, saved)
+        except (ValueError, workflow.WorkflowError) as exc:
+            messages.error(request, f"排序未保存：{exc}")
+        return redirect(url_name)
+    return render(request, template, context)
+
+
+def ranking(request):
+    """The recommender's order of what it recommended (优中选优), until its deadline."""
+    org = reviewer_org(request)
+    call = Call.objects.current()
+    if call is None:
+        raise Http404
+    return _ordering_page(
+        request,
+        save=partial(services.set_ranking, call=call),
+        url_name="reviews:ranking",
+        saved="推荐排序已保存。",
+        template="reviews/ranking.html",
+        context={
+            "call": call,
+            "items": services.ranked_recommendations(call, org),
+            "quota": call.quota_for(org),
+            "deadline": call.deadline_for(org),
+        },
+    )
+
+
+@require_POST
+def funding(request, pk):
+    app = get_object_or_404(Application.objects.visible_to(request.user), pk=pk)
+    try:
+        granted = Decimal(request.POST.get("funding_granted", "").strip())
+        support_text = request.POST.get("bureau_support", "").strip()
+        support = Decimal(support_text) if support_text else None
+        services.record_funding(
+            app, user=request.user, granted=granted, support=support, client_ip=client_ip(request)
+        )
+        messages.success(request, "资助经费已登记。")
+    except InvalidOperation:
+        messages.error(request, "资助经费：请输入金额（万元），例如 12.5。")
+    except workflow.WorkflowError as exc:
+        messages.error(request, str(exc))
+    return redirect(app)
+
+
+def score(request, pk):
+    """The bureau reviewer's score sheet for one item, beside every reviewer's totals."""
+    org = reviewer_org(request)
+    if not org.is_bureau:
+        raise Http404
+    app = get_object_or_404(
+        Application.objects.visible_to(request.user).select_related("call", "unit", "recommender"),
+        pk=pk,
+    )
+    criteria = list(app.call.criteria.all())
+    sheets = [s for s in scoring.sheets_for(app) if s.submitted_at]
+    mine = next((s for s in sheets if s.reviewer_id == request.user.pk), None)
+    entry = SheetEntry.of(criteria, mine)
+    if request.method == "POST":
+        entry = SheetEntry.typed_in(criteria, request.POST)
+        if entry.save(request, app):
+            messages.success(request, "评分已保存。")
+            return redirect("reviews:score", pk=app.pk)
+    return render(
+        request,
+        "reviews/score.html",
+        {
+            "app": app,
+            "rows": entry.rows,
+            "comment": entry.comment,
+            "sheets": sheets,
+            "criteria": criteria,
+            "version": mine.version if mine else 0,
+            "can_score": app.state in scoring.SCORABLE_STATES,
+        },
+    )
+
+
+def publish(request):
+    """公布结果: the bureau previews who will be told what, then confirms."""
+    org = reviewer_org(request)
+    call = Call.objects.current()
+    if not org.is_bureau or call is None:
+        raise Http404
+    stage = request.POST.get("stage") or request.GET.get("stage") or Publication.Stage.SELECTION
+    if stage not in Publication.Stage.values:
+        stage = Publication.Stage.SELECTION
+    if request.method == "POST":
+        try:
+            done = publication.publish(
+                call=call, stage=stage, user=request.user, client_ip=client_ip(request)
+            )
+        except workflow.WorkflowError as exc:
+            messages.error(request, f"未公布：{exc}")
+        else:
+            messages.success(
+                request, f"已公布{done.get_stage_display()}：{done.items} 个项目，已通知相关单位。"
+            )
+            return redirect(f"{reverse('reviews:publish')}?stage={stage}")
+    return render(
+        request,
+        "reviews/publish.html",
+        {
+            "call": call,
+            "stage": stage,
+            "stages": Publication.Stage.choices,
+            "preview": publication.preview(call, stage),
+            "published": call.publications.select_related("published_by"),
+        },
+    )
+
+
+def national_order(request):
+    """The bureau puts its national candidates in the order it recommends them to MOHRSS."""
+    org = reviewer_org(request)
+    call = Call.objects.current()
+    if not org.is_bureau or call is None:
+        raise Http404
+    return _ordering_page(
+        request,
+        save=partial(services.set_national_order, call=call),
+        url_name="reviews:national_order",
+        saved="推荐国家级的排序已保存，导出的推荐名单按此顺序。",
+        template="reviews/national_order.html",
+        context={"call": call, "items": services.national_candidates(call)},
+    )

@@ -1,0 +1,171 @@
+"""Files: the stamp-ready PDFs, their ZIP, and the stamped scans."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
+
+from applications.models import Application
+from bases.models import Assessment
+from shanghai_experts.http import client_ip
+from shanghai_experts.models import Call
+from shanghai_experts.text import parse_ids
+
+from .. import (
+    exports,
+    printing,
+    scans,
+    services,
+    workflow,
+)
+from ..models import StampedScan
+from ..queries import (
+    QueueFilter,
+    export_applications,
+    export_assessments,
+    recommenders,
+)
+from ..workflow import APPLICATION, ASSESSMENT
+from .common import reviewer_org, workflow_model
+
+
+def item_pdf(request, pk, kind=workflow.APPLICATION):
+    """The stamp-ready PDF of one 附件1 or 附件2, for whoever may see the item."""
+    model = workflow_model(kind)
+    related = ("call", "unit", "recommender") + (("base",) if kind == workflow.ASSESSMENT else ())
+    item = get_object_or_404(model.objects.visible_to(request.user).select_related(*related), pk=pk)
+    content = printing.form_pdf(item)
+    services.audit(
+        item,
+        action="download_pdf",
+        label="下载打印表",
+        user=request.user,
+        comment=printing.filename_for(item),
+        client_ip=client_ip(request),
+        state=item.state,
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    disposition = "attachment" if request.GET.get("download") else "inline"
+    response.headers["Content-Disposition"] = content_disposition_header(
+        disposition == "attachment", printing.filename_for(item)
+    )
+    return response
+
+
+#: A ZIP is rendered while it streams (about 0.15 s a form); beyond this many, filter first.
+ZIP_LIMIT = 300
+
+
+def zip_pdfs(request):
+    """The PDFs of the user's list (as filtered), or of the items ticked, in one ZIP."""
+    org = reviewer_org(request)
+    call = Call.objects.current()
+    if call is None:
+        raise Http404
+    data = request.POST if request.method == "POST" else request.GET
+    filters = QueueFilter(data or None, recommenders=recommenders() if org.is_bureau else None)
+    if request.method == "POST":
+        ids = {name: parse_ids(data.getlist(name)) for name in ("selected", "selected_assessment")}
+        apps = Application.objects.visible_to(request.user).filter(pk__in=ids["selected"])
+        assessments = Assessment.objects.visible_to(request.user).filter(
+            pk__in=ids["selected_assessment"]
+        )
+    else:
+        apps = export_applications(request.user, call, filters)
+        assessments = export_assessments(request.user, call, filters)
+        if APPLICATION not in filters.wants:
+            apps = apps.none()
+        if ASSESSMENT not in filters.wants:
+            assessments = assessments.none()
+    apps = apps.select_related("call", "unit", "recommender").order_by(*exports.RANK_ORDER)
+    apps = apps.prefetch_related("experts", "places", "budget_items", "funding_sources")
+    assessments = assessments.select_related("call", "unit", "recommender", "base").order_by(
+        "recommender_id", "-submitted_at", "id"
+    )
+    total = apps.count() + assessments.count()
+    if total == 0:
+        messages.error(request, "没有可打包的项目：请先勾选项目，或调整筛选条件。")
+        return redirect("reviews:queue")
+    if total > ZIP_LIMIT:
+        messages.error(
+            request,
+            f"一次最多打包 {ZIP_LIMIT} 份（当前 {total} 份），请按推荐单位或状态筛选后分批下载。",
+        )
+        return redirect("reviews:queue")
+    services.audit(
+        call,
+        action="download_zip",
+        label="批量下载打印表",
+        user=request.user,
+        comment=f"{total} 份",
+        client_ip=client_ip(request),
+    )
+    filename = f"{call.year}年专家服务基层项目申报表（{org}）.zip"
+    response = StreamingHttpResponse(
+        printing.zip_stream([*apps, *assessments]), content_type="application/zip"
+    )
+    response.headers["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+@require_POST
+def upload_scan(request, pk, kind=workflow.APPLICATION):
+    item = get_object_or_404(workflow_model(kind).objects.visible_to(request.user), pk=pk)
+    form = scans.ScanForm(request.POST, request.FILES)
+    if getattr(request, "upload_too_large", False):
+        limit = scans.human_size(settings.SCAN_MAX_BYTES)
+        messages.error(request, f"未上传：盖章扫描件：文件过大，扫描件不超过 {limit}。")
+        return redirect(item)
+    if not form.is_valid():
+        for name, errors in form.errors.items():
+            label = form.fields[name].label if name in form.fields else "上传"
+            messages.error(request, f"未上传：{label}：{'；'.join(errors)}")
+        return redirect(item)
+    try:
+        scan = scans.store(
+            item,
+            user=request.user,
+            upload=form.cleaned_data["file"],
+            typed=form.cleaned_data["fingerprint"],
+            client_ip=client_ip(request),
+        )
+    except workflow.WorkflowError as exc:
+        messages.error(request, f"未上传：{exc}")
+        return redirect(item)
+    if scan.matches is True:
+        messages.success(
+            request, f"已上传。扫描件的校验码 {scan.found_fingerprint} 与提交版本一致。"
+        )
+    elif scan.matches is False:
+        messages.warning(
+            request,
+            f"已上传，但扫描件的校验码 {scan.found_fingerprint} 与提交版本的 "
+            f"{scan.expected_fingerprint} 不一致：请确认打印的是最后提交的版本。",
+        )
+    else:
+        messages.info(request, "已上传。未能从扫描件识别校验码，可在上传时输入页脚的校验码核对。")
+    return redirect(item)
+
+
+def download_scan(request, pk):
+    """A stored scan, for those who may see its item; everyone else gets a 404."""
+    scan = get_object_or_404(StampedScan.objects.select_related("content_type"), pk=pk)
+    model = scan.content_type.model_class()
+    item = get_object_or_404(model.objects.visible_to(request.user), pk=scan.object_id)
+    services.audit(
+        item,
+        action="download_scan",
+        label="下载盖章扫描件",
+        user=request.user,
+        comment=scan.original_name,
+        client_ip=client_ip(request),
+        state=item.state,
+    )
+    return FileResponse(
+        scan.file.open("rb"),
+        content_type=scan.media_type,
+        as_attachment=bool(request.GET.get("download")),
+        filename=f"{item.reference}-{scan.get_kind_display()}{scan.extension}",
+    )

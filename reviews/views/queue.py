@@ -1,0 +1,157 @@
+"""The queues: the recommender's and the bureau's lists, bulk actions, the summary, the 一览表."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+
+from applications.models import Application
+from bases.models import Assessment
+from shanghai_experts.http import client_ip
+from shanghai_experts.models import Call
+from shanghai_experts.text import parse_ids
+
+from .. import (
+    exports,
+    services,
+    workflow,
+)
+from ..queries import (
+    QueueFilter,
+    assessment_queue,
+    export_applications,
+    export_assessments,
+    queue,
+    recommenders,
+    summary_by_recommender,
+)
+from ..workflow import APPLICATION, ASSESSMENT
+from .common import PAGE_SIZE, reviewer_org
+
+
+def queue_view(request):
+    org = reviewer_org(request)
+    call = Call.objects.current()
+    if call is None:
+        raise Http404
+    if request.method == "POST":
+        return _bulk(request)
+    organisations = recommenders() if org.is_bureau else None
+    filters = QueueFilter(request.GET or None, recommenders=organisations)
+    # One table a page, 50 rows: service-team applications, or (category 服务基地评估) the
+    # base assessments; the tabs above it count both.
+    wants = filters.wants
+    showing = ASSESSMENT if wants == {ASSESSMENT} else APPLICATION
+    apps = filters.apply(queue(request.user, call))
+    assessments = filters.apply_to_assessments(assessment_queue(request.user, call))
+    shown, other = (apps, assessments) if showing == APPLICATION else (assessments, apps)
+    page = Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
+    for item in page:
+        item.call = call  # one call for the page: its year makes each reference number
+    other_kind = ASSESSMENT if showing == APPLICATION else APPLICATION
+    other_count = other.count() if other_kind in wants else 0
+    counts = {showing: page.paginator.count, other_kind: other_count}
+    context = {
+        "call": call,
+        "filters": filters,
+        "page": page,
+        "showing": showing,
+        "counts": counts,
+        "organisation": org,
+        "deadline": call.deadline_for(org),
+        "quota": call.quota_for(org) if org.is_recommender else None,
+    }
+    return render(request, "reviews/queue.html", context)
+
+
+#: What each kind of viewer may do to several items at once, and how it is reported.
+BULK_ACTIONS = {
+    "recommender": {"accept": "受理"},
+    "bureau": {"select_municipal": "列入市级服务团", "decline": "不予入选"},
+}
+
+
+def _bulk(request):
+    """One action on several items: each goes through the workflow on its own, and the page
+    says which succeeded and why the others did not."""
+    org = request.user.organisation
+    allowed = BULK_ACTIONS["bureau" if org.is_bureau else "recommender"]
+    action = request.POST.get("bulk_action", "")
+    apps = parse_ids(request.POST.getlist("selected"))
+    assessments = parse_ids(request.POST.getlist("selected_assessment"))
+    if action not in allowed:
+        messages.error(request, "请选择要执行的操作。")
+        return redirect("reviews:queue")
+    if not (apps or assessments):
+        messages.error(request, f"请勾选要{allowed[action]}的项目。")
+        return redirect("reviews:queue")
+    comment = request.POST.get("bulk_comment", "").replace("\x00", "")[:2000]
+    items = [
+        *Application.objects.visible_to(request.user).filter(pk__in=apps),
+        *Assessment.objects.visible_to(request.user).filter(pk__in=assessments),
+    ]
+    done, refused = 0, []
+    for item in items:
+        try:
+            workflow.transition(
+                item, action, user=request.user, comment=comment, client_ip=client_ip(request)
+            )
+            done += 1
+        except workflow.WorkflowError as exc:
+            refused.append(f"{item}：{exc}")
+    if done:
+        messages.success(request, f"已{allowed[action]} {done} 个项目。")
+    for line in refused:
+        messages.error(request, f"未能{allowed[action]}：{line}")
+    return redirect("reviews:queue")
+
+
+def summary(request):
+    """The bureau's overview: how many items each recommender sent, by category and stage."""
+    org = reviewer_org(request)
+    call = Call.objects.current()
+    if not org.is_bureau or call is None:
+        raise Http404
+    rows = summary_by_recommender(call, recommenders())
+    totals = {
+        key: sum(row[key] for row in rows)
+        for key in ("total", "national", "municipal", "recommended")
+    }
+    return render(request, "reviews/summary.html", {"call": call, "rows": rows, "totals": totals})
+
+
+def export_list(request):
+    """附件3 一览表 as .xlsx: the recommender's own, the bureau's filtered list, or the
+    national recommendation list (?list=national)."""
+    org = reviewer_org(request)
+    call = Call.objects.current()
+    if call is None:
+        raise Http404
+    filters = QueueFilter(
+        request.GET or None, recommenders=recommenders() if org.is_bureau else None
+    )
+    national = request.GET.get("list") == "national"
+    if national:
+        if not org.is_bureau:
+            raise Http404
+        apps, assessments = services.national_candidates(call), None
+        order = services.NATIONAL_ORDER
+        filename = f"{call.year}年推荐国家级专家服务团名单.xlsx"
+    else:
+        wants = filters.wants
+        apps = export_applications(request.user, call, filters) if APPLICATION in wants else None
+        assessments = (
+            export_assessments(request.user, call, filters) if ASSESSMENT in wants else None
+        )
+        order = exports.RANK_ORDER
+        filename = f"{call.year}年专家服务基层项目一览表（{org}）.xlsx"
+    handle, count = exports.export(call, apps, assessments, order)
+    services.audit(
+        call,
+        action="export",
+        label="导出一览表",
+        user=request.user,
+        comment=f"{filename}，{count} 行；条件：{request.GET.urlencode() or '无'}",
+        client_ip=client_ip(request),
+    )
+    return FileResponse(handle, as_attachment=True, filename=filename)

@@ -1,0 +1,158 @@
+"""The bureau's security pages: the audit log, login lockouts, failing notices."""
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from applications.models import Application
+from bases.models import Assessment
+from shanghai_experts import lockout
+from shanghai_experts.http import client_ip
+
+from .. import (
+    notifications,
+    workflow,
+)
+from ..models import AuditRecord
+from ..workflow import APPLICATION, ASSESSMENT
+from .common import PAGE_SIZE, reviewer_org
+
+
+class AuditFilter(forms.Form):
+    ACTIONS = [
+        ("", "全部操作"),
+        ("login", "登录"),
+        ("login_failed", "登录失败"),
+        ("locked_out", "登录锁定"),
+        ("unlock", "解除锁定"),
+        ("logout", "退出"),
+        ("export", "导出一览表"),
+        ("download_zip", "批量下载打印表"),
+        ("download_pdf", "下载打印表"),
+        ("upload_scan", "上传盖章扫描件"),
+        ("download_scan", "下载盖章扫描件"),
+        *((a, t.label) for a, t in workflow.TRANSITIONS.items()),
+    ]
+    action = forms.ChoiceField(label="操作", choices=ACTIONS, required=False)
+    outcome = forms.ChoiceField(
+        label="结果", choices=[("", "全部结果"), *AuditRecord.Outcome.choices], required=False
+    )
+    q = forms.CharField(label="用户或机构", max_length=50, required=False)
+    since = forms.DateField(
+        label="起始日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            is_select = isinstance(field.widget, forms.Select)
+            field.widget.attrs["class"] = (
+                "form-select form-select-sm" if is_select else "form-control form-control-sm"
+            )
+        self.fields["since"].error_messages["invalid"] = "请输入日期，例如 2026-01-19。"
+        self.fields["until"].error_messages["invalid"] = "请输入日期，例如 2026-02-06。"
+
+    def apply(self, qs):
+        if not self.is_valid():
+            return qs
+        data = self.cleaned_data
+        if data["action"]:
+            qs = qs.filter(action=data["action"])
+        if data["outcome"]:
+            qs = qs.filter(outcome=data["outcome"])
+        if data["q"]:
+            qs = qs.filter(
+                Q(username__icontains=data["q"])
+                | Q(actor__first_name__icontains=data["q"])
+                | Q(organisation__name__icontains=data["q"])
+                | Q(organisation__short_name__icontains=data["q"])
+            )
+        if data["since"]:
+            qs = qs.filter(created_at__date__gte=data["since"])
+        if data["until"]:
+            qs = qs.filter(created_at__date__lte=data["until"])
+        return qs
+
+
+def audit_log(request):
+    """The bureau's view of the audit trail, newest first, filterable; read only."""
+    org = reviewer_org(request)
+    if not org.is_bureau:
+        raise Http404
+    filters = AuditFilter(request.GET or None)
+    records = filters.apply(
+        AuditRecord.objects.select_related("actor", "organisation", "content_type").order_by(
+            "-created_at", "-id"
+        )
+    )
+    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    _name_items(page.object_list)
+    return render(request, "reviews/audit.html", {"filters": filters, "page": page})
+
+
+def _name_items(records) -> None:
+    """Each record's item by its reference number (ZJ2026-00002), two queries a page."""
+    wanted = {APPLICATION: set(), ASSESSMENT: set()}
+    for record in records:
+        kind = {"application": APPLICATION, "assessment": ASSESSMENT}.get(
+            record.content_type.model if record.content_type else ""
+        )
+        if kind:
+            wanted[kind].add(record.object_id)
+    found = {}
+    for kind, model in ((APPLICATION, Application), (ASSESSMENT, Assessment)):
+        if wanted[kind]:
+            for item in model.objects.filter(pk__in=wanted[kind]).select_related("call"):
+                found[(kind, item.pk)] = item
+    for record in records:
+        model = record.content_type.model if record.content_type else ""
+        record.item_named = found.get((model, record.object_id))
+
+
+def lockouts(request):
+    """Every locked login name and address, however the failures were spread; the bureau
+    unlocks each after checking who is asking."""
+    org = reviewer_org(request)
+    if not org.is_bureau:
+        raise Http404
+    if request.method == "POST":
+        kind = request.POST.get("kind", "")
+        value = request.POST.get("value", "")
+        if kind not in lockout.KINDS or not value or "\x00" in value:
+            messages.error(request, "未解除：请在列表中选择要解除的登录名或来源地址。")
+            return redirect("reviews:lockouts")
+        if lockout.unlock(kind, value):
+            AuditRecord.objects.create(
+                action="unlock",
+                action_label="解除锁定",
+                actor=request.user,
+                username=request.user.get_username(),
+                organisation=org,
+                comment=f"解除{lockout.KINDS[kind]} {value[:200]} 的登录锁定",
+                client_ip=client_ip(request),
+            )
+            messages.success(request, f"已解除{lockout.KINDS[kind]} {value} 的登录锁定。")
+        else:
+            messages.info(request, f"{lockout.KINDS[kind]} {value} 当前没有登录失败记录。")
+        return redirect("reviews:lockouts")
+    return render(
+        request,
+        "reviews/lockouts.html",
+        {"locks": lockout.locks(), "limit": settings.AXES_FAILURE_LIMIT},
+    )
+
+
+def failing_mail(request):
+    """Notices that keep failing to send: the bureau tells those people another way."""
+    org = reviewer_org(request)
+    if not org.is_bureau:
+        raise Http404
+    page = Paginator(notifications.failing(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "reviews/failing_mail.html", {"page": page})
