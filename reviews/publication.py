@@ -45,7 +45,7 @@ class Preview:
 
 def due(call: Call, stage: str):
     """The items this stage announces (not yet announced in their present state)."""
-    qs = Application.objects.filter(call=call).select_related("unit", "recommender")
+    qs = Application.objects.filter(call=call).select_related("call", "unit", "recommender")
     if stage == Stage.SELECTION:
         return qs.filter(state__in=SELECTION_STATES, published_state="")
     return qs.filter(published_state=State.NATIONAL_CANDIDATE, state__in=NATIONAL_OUTCOMES)

@@ -139,7 +139,7 @@ def assign(request):
         raise Http404
     items = (
         Application.objects.filter(call=call, state__in=scoring.SCORABLE_STATES)
-        .select_related("unit")
+        .select_related("call", "unit")
         .order_by("service_field", "id")
     )
     field = request.GET.get("field", "").replace("\x00", "").strip()[:50]

@@ -230,3 +230,32 @@ def test_reviewers_names_never_reach_the_unit_or_recommender(client, call, panel
         page = client.get(app.get_absolute_url()).content.decode()
         assert "专家0" not in page and "expert0" not in page and "70.00" not in page
         assert "列入市级服务团" in page
+
+
+@pytest.mark.parametrize("url_name", ["reviews:assign", "reviews:progress", "reviews:publish"])
+def test_the_bureaus_review_pages_cost_the_same_whatever_their_rows(
+    client, call, panel, bureau_user, url_name
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    call.applications_per_unit = call.recommender_quota = 10
+    call.save()
+
+    def decided(n):
+        apps = [recommended(call) for _ in range(n)]
+        reviewers.assign(apps, panel[:2], user=bureau_user)
+        for app in apps:
+            workflow.transition(app, "select_municipal", user=bureau_user)
+        return apps
+
+    decided(1)
+    client.force_login(bureau_user)
+    client.get(reverse(url_name))
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse(url_name))
+    decided(3)
+    with CaptureQueriesContext(connection) as four:
+        response = client.get(reverse(url_name))
+    assert response.status_code == 200
+    assert len(four) == len(one), [q["sql"][:90] for q in four.captured_queries]
