@@ -378,16 +378,3 @@ FORM_SECTIONS = (
     ("summary", "三、一览表信息", {"summary", "service_goal", "professional_field"}),
     ("opinion", "四、意见与提交", {"applicant_opinion", "recommender"}),
 )  # fmt: skip
-
-
-def section_status(problems) -> list[tuple[str, str, int]]:
-    """(anchor, title, number of problems) for each section of the edit page."""
-    counts = dict.fromkeys((anchor for anchor, _title, _fields in FORM_SECTIONS), 0)
-    for problem in problems:
-        key = problem.section or problem.field
-        anchor = next(
-            (a for a, _t, fields in FORM_SECTIONS if key in fields or problem.field in fields),
-            "basic",
-        )
-        counts[anchor] += 1
-    return [(anchor, title, counts[anchor]) for anchor, title, _fields in FORM_SECTIONS]

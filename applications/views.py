@@ -5,14 +5,14 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from shanghai_experts.forms import StaleVersion, autosave_answer
+from shanghai_experts.forms import StaleVersion, autosave_answer, section_status
 from shanghai_experts.http import client_ip
 from shanghai_experts.items import WorkflowError
 from shanghai_experts.models import Call
 
 from .forms import ApplicationBundle
 from .models import Application
-from .rules import section_status
+from .rules import FORM_SECTIONS
 from .services import CreationRefused, create_application
 
 
@@ -116,7 +116,7 @@ def _render_edit(request, bundle: ApplicationBundle, status: int = 200):
             "app": app,
             "bundle": bundle,
             "form": bundle.form,
-            "sections": section_status(app.submission_problems()),
+            "sections": section_status(app.submission_problems(), FORM_SECTIONS),
             **bundle.formsets,
         },
         status=status,

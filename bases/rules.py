@@ -132,12 +132,3 @@ FORM_SECTIONS = (
     ),
     ("opinion", "单位意见与报送", {"applicant_opinion", "recommender"}),
 )  # fmt: skip
-
-
-def section_status(problems) -> list[tuple[str, str, int]]:
-    """(anchor, title, number of problems) for each section of the edit page."""
-    counts = dict.fromkeys((anchor for anchor, _t, _f in FORM_SECTIONS), 0)
-    for problem in problems:
-        anchor = next((a for a, _t, f in FORM_SECTIONS if problem.field in f), "basic")
-        counts[anchor] += 1
-    return [(anchor, title, counts[anchor]) for anchor, title, _f in FORM_SECTIONS]

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from shanghai_experts.forms import StaleVersion, autosave_answer
+from shanghai_experts.forms import StaleVersion, autosave_answer, section_status
 from shanghai_experts.http import client_ip
 from shanghai_experts.items import WorkflowError
 from shanghai_experts.models import Call
@@ -12,7 +12,7 @@ from . import services
 from .choices import BaseLevel
 from .forms import AssessmentForm, BaseForm
 from .models import Assessment, Base
-from .rules import section_status
+from .rules import FORM_SECTIONS
 
 
 def _org(request):
@@ -157,6 +157,6 @@ def _render_edit(request, form, summary=None):
             "assessment": form.instance,
             "summary": summary,
             "summary_items": list(zip(summary, anchors, strict=False)),
-            "sections": section_status(form.instance.submission_problems()),
+            "sections": section_status(form.instance.submission_problems(), FORM_SECTIONS),
         },
     )

@@ -10,26 +10,19 @@ from django.views.decorators.http import require_POST
 from applications.choices import ServiceForm
 from applications.models import Application
 from shanghai_experts.http import client_ip
-from shanghai_experts.models import Call
 from shanghai_experts.text import parse_id, parse_ids
 
 from . import printing, reviewers, scoring
 from .models import ScoreSheet
 from .services import audit
 from .sheet_entry import SheetEntry
+from .views.common import bureau_org, current_call
 from .workflow import WorkflowError
 
 
 def _reviewer(request):
     org = request.user.organisation
     if org is None or not org.is_reviewer_panel:
-        raise Http404
-    return org
-
-
-def _bureau(request):
-    org = request.user.organisation
-    if org is None or not org.is_bureau:
         raise Http404
     return org
 
@@ -133,10 +126,8 @@ def review_pdf(request, pk):
 
 def assign(request):
     """The bureau assigns 评审专家: to a selection, or to every item of a 服务领域; N per item."""
-    _bureau(request)
-    call = Call.objects.current()
-    if call is None:
-        raise Http404
+    bureau_org(request)
+    call = current_call()
     items = (
         Application.objects.filter(call=call, state__in=scoring.SCORABLE_STATES)
         .select_related("call", "unit")
@@ -187,10 +178,8 @@ def assign(request):
 
 
 def progress(request):
-    _bureau(request)
-    call = Call.objects.current()
-    if call is None:
-        raise Http404
+    bureau_org(request)
+    call = current_call()
     return render(
         request, "reviews/progress.html", {"call": call, "progress": reviewers.progress(call)}
     )
@@ -199,7 +188,7 @@ def progress(request):
 @require_POST
 def reopen(request, pk):
     """The bureau reopens a submitted sheet of a 评审专家."""
-    _bureau(request)
+    bureau_org(request)
     sheet = get_object_or_404(ScoreSheet.objects.select_related("application"), pk=pk)
     try:
         scoring.reopen_sheet(

@@ -30,6 +30,18 @@ class HalfWidthDecimalField(forms.DecimalField):
         return super().to_python(value)
 
 
+def section_status(problems, sections) -> list[tuple[str, str, int]]:
+    """(anchor, title, number of problems) for each section of an edit page. `sections` is
+    the form's (anchor, title, boxes); a problem counts in the section holding its row list
+    or else its box, the first section when neither is listed."""
+    counts = dict.fromkeys((anchor for anchor, _title, _boxes in sections), 0)
+    for problem in problems:
+        where = problem.section or problem.field  # a row's box counts with its list
+        anchor = next((a for a, _t, boxes in sections if where in boxes), sections[0][0])
+        counts[anchor] += 1
+    return [(anchor, title, counts[anchor]) for anchor, title, _boxes in sections]
+
+
 class StaleVersion(Exception):
     """Someone saved the item after this form was loaded."""
 

@@ -47,8 +47,3 @@ def client_ip(request) -> str | None:
         if not _trusted(ip):
             return str(ip)
     return remote
-
-
-def behind_proxy(request) -> bool:
-    """Whether the request came through one of the trusted proxies."""
-    return bool(settings.TRUSTED_PROXIES) and _trusted(_parse(request.META.get("REMOTE_ADDR", "")))

@@ -235,3 +235,17 @@ def test_both_edit_pages_show_their_sections_with_what_is_left(client, call):
     nav = page.split('data-testid="sections"')[1].split("</nav>")[0]
     assert '二、开展专家服务活动情况 <span class="badge text-bg-warning"' in nav
     assert 'href="#sec-activities"' in nav and 'id="sec-activities"' in page
+
+
+def test_a_problem_in_a_row_counts_in_its_lists_section():
+    from applications.rules import FORM_SECTIONS
+    from shanghai_experts.forms import Problem, section_status
+
+    counts = dict(
+        (anchor, n)
+        for anchor, _title, n in section_status(
+            [Problem("name", "此项为必填项。", "experts", 1), Problem("name", "必填")],
+            FORM_SECTIONS,
+        )
+    )
+    assert (counts["experts"], counts["basic"]) == (1, 1)

@@ -2,18 +2,17 @@
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 
 from shanghai_experts.http import client_ip
-from shanghai_experts.models import Call, Organisation
+from shanghai_experts.models import Organisation
 from shanghai_experts.validators import date_problem
 
 from .. import (
     services,
     workflow,
 )
-from .common import reviewer_org
+from .common import bureau_org, current_call
 
 
 class ExtensionForm(forms.Form):
@@ -37,24 +36,33 @@ class ExtensionForm(forms.Form):
         return deadline
 
 
+def _save(request, form, save, *, call, done: str, url: str):
+    """Hand a valid form to the service `save`; a refusal goes on the form in its own words and
+    the page is shown again with what was typed. Returns the redirect after a save, or None."""
+    if not form.is_bound or not form.is_valid():
+        return None
+    try:
+        save(call=call, user=request.user, client_ip=client_ip(request), **form.cleaned_data)
+    except workflow.WorkflowError as exc:
+        form.add_error(None, str(exc))
+        return None
+    messages.success(request, done)
+    return redirect(url)
+
+
 def extensions(request):
-    org = reviewer_org(request)
-    if not org.is_bureau:
-        raise Http404
-    call = Call.objects.current()
-    if call is None:
-        raise Http404
+    bureau_org(request)
+    call = current_call()
     form = ExtensionForm(request.POST or None, call=call)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.grant_extension(
-                call=call, user=request.user, client_ip=client_ip(request), **form.cleaned_data
-            )
-            messages.success(request, "已延长截止时间。")
-            return redirect("reviews:extensions")
-        except workflow.WorkflowError as exc:
-            form.add_error(None, str(exc))
-    return render(
+    saved = _save(
+        request,
+        form,
+        services.grant_extension,
+        call=call,
+        done="已延长截止时间。",
+        url="reviews:extensions",
+    )
+    return saved or render(
         request,
         "reviews/extensions.html",
         {
@@ -90,39 +98,29 @@ class DirectLimitForm(forms.Form):
 
 def quotas(request):
     """The bureau raises a recommender's quota of recommended service teams (优中选优)."""
-    org = reviewer_org(request)
-    call = Call.objects.current()
-    if not org.is_bureau or call is None:
-        raise Http404
-    direct = request.method == "POST" and request.POST.get("form") == "direct"
-    direct_form = DirectLimitForm(
-        request.POST if direct else None, initial={"limit": call.direct_limit}
+    org = bureau_org(request)
+    call = current_call()
+    posted = request.POST if request.method == "POST" else None
+    direct = posted is not None and posted.get("form") == "direct"
+    direct_form = DirectLimitForm(posted if direct else None, initial={"limit": call.direct_limit})
+    form = QuotaForm(None if direct else posted)
+    saved = _save(
+        request,
+        direct_form,
+        services.set_direct_limit,
+        call=call,
+        done="特贴专家领衔项目直报上限已保存。",
+        url="reviews:quotas",
+    ) or _save(
+        request,
+        form,
+        services.set_quota,
+        call=call,
+        done="推荐名额已调整。",
+        url="reviews:quotas",
     )
-    if direct:
-        if direct_form.is_valid():
-            try:
-                services.set_direct_limit(
-                    call=call,
-                    user=request.user,
-                    client_ip=client_ip(request),
-                    **direct_form.cleaned_data,
-                )
-                messages.success(request, "特贴专家领衔项目直报上限已保存。")
-                return redirect("reviews:quotas")
-            except workflow.WorkflowError as exc:
-                direct_form.add_error(None, str(exc))
-        form = QuotaForm()
-    else:
-        form = QuotaForm(request.POST or None)
-    if request.method == "POST" and not direct and form.is_valid():
-        try:
-            services.set_quota(
-                call=call, user=request.user, client_ip=client_ip(request), **form.cleaned_data
-            )
-            messages.success(request, "推荐名额已调整。")
-            return redirect("reviews:quotas")
-        except workflow.WorkflowError as exc:
-            form.add_error(None, str(exc))
+    if saved:
+        return saved
     return render(
         request,
         "reviews/quotas.html",

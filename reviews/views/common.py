@@ -4,6 +4,7 @@ from django.http import Http404
 
 from applications.models import Application
 from bases.models import Assessment
+from shanghai_experts.models import Call
 
 from .. import (
     workflow,
@@ -17,6 +18,21 @@ def reviewer_org(request):
     if org is None or not (org.is_recommender or org.is_bureau):
         raise Http404
     return org
+
+
+def bureau_org(request):
+    """The bureau's own pages: anyone else gets a 404."""
+    org = request.user.organisation
+    if org is None or not org.is_bureau:
+        raise Http404
+    return org
+
+
+def current_call() -> Call:
+    call = Call.objects.current()
+    if call is None:
+        raise Http404
+    return call
 
 
 def workflow_model(kind: str):

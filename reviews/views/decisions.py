@@ -24,7 +24,7 @@ from .. import (
 )
 from ..models import Publication
 from ..sheet_entry import SheetEntry
-from .common import reviewer_org, workflow_model
+from .common import bureau_org, current_call, reviewer_org, workflow_model
 
 
 class ActionForm(forms.Form):
@@ -208,9 +208,7 @@ def funding(request, pk):
 
 def score(request, pk):
     """The bureau reviewer's score sheet for one item, beside every reviewer's totals."""
-    org = reviewer_org(request)
-    if not org.is_bureau:
-        raise Http404
+    bureau_org(request)
     app = get_object_or_404(
         Application.objects.visible_to(request.user).select_related("call", "unit", "recommender"),
         pk=pk,
@@ -241,10 +239,8 @@ def score(request, pk):
 
 def publish(request):
     """公布结果: the bureau previews who will be told what, then confirms."""
-    org = reviewer_org(request)
-    call = Call.objects.current()
-    if not org.is_bureau or call is None:
-        raise Http404
+    bureau_org(request)
+    call = current_call()
     stage = request.POST.get("stage") or request.GET.get("stage") or Publication.Stage.SELECTION
     if stage not in Publication.Stage.values:
         stage = Publication.Stage.SELECTION
@@ -275,10 +271,8 @@ def publish(request):
 
 def national_order(request):
     """The bureau puts its national candidates in the order it recommends them to MOHRSS."""
-    org = reviewer_org(request)
-    call = Call.objects.current()
-    if not org.is_bureau or call is None:
-        raise Http404
+    bureau_org(request)
+    call = current_call()
     return _ordering_page(
         request,
         save=partial(services.set_national_order, call=call),

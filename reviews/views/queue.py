@@ -26,7 +26,7 @@ from ..queries import (
     summary_by_recommender,
 )
 from ..workflow import APPLICATION, ASSESSMENT
-from .common import PAGE_SIZE, reviewer_org
+from .common import PAGE_SIZE, bureau_org, current_call, reviewer_org
 
 
 def queue_view(request):
@@ -108,10 +108,8 @@ def _bulk(request):
 
 def summary(request):
     """The bureau's overview: how many items each recommender sent, by category and stage."""
-    org = reviewer_org(request)
-    call = Call.objects.current()
-    if not org.is_bureau or call is None:
-        raise Http404
+    bureau_org(request)
+    call = current_call()
     rows = summary_by_recommender(call, recommenders())
     totals = {
         key: sum(row[key] for row in rows)

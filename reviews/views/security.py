@@ -5,7 +5,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404
 from django.shortcuts import redirect, render
 
 from applications.models import Application
@@ -19,7 +18,7 @@ from .. import (
 )
 from ..models import AuditRecord
 from ..workflow import APPLICATION, ASSESSMENT
-from .common import PAGE_SIZE, reviewer_org
+from .common import PAGE_SIZE, bureau_org
 
 
 class AuditFilter(forms.Form):
@@ -83,9 +82,7 @@ class AuditFilter(forms.Form):
 
 def audit_log(request):
     """The bureau's view of the audit trail, newest first, filterable; read only."""
-    org = reviewer_org(request)
-    if not org.is_bureau:
-        raise Http404
+    bureau_org(request)
     filters = AuditFilter(request.GET or None)
     records = filters.apply(
         AuditRecord.objects.select_related("actor", "organisation", "content_type").order_by(
@@ -119,9 +116,7 @@ def _name_items(records) -> None:
 def lockouts(request):
     """Every locked login name and address, however the failures were spread; the bureau
     unlocks each after checking who is asking."""
-    org = reviewer_org(request)
-    if not org.is_bureau:
-        raise Http404
+    org = bureau_org(request)
     if request.method == "POST":
         kind = request.POST.get("kind", "")
         value = request.POST.get("value", "")
@@ -151,8 +146,6 @@ def lockouts(request):
 
 def failing_mail(request):
     """Notices that keep failing to send: the bureau tells those people another way."""
-    org = reviewer_org(request)
-    if not org.is_bureau:
-        raise Http404
+    bureau_org(request)
     page = Paginator(notifications.failing(), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "reviews/failing_mail.html", {"page": page})
