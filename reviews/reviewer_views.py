@@ -94,9 +94,9 @@ def review(request, pk):
             "funding_sources": list(app.funding_sources.all()),
             "service_form_choices": ServiceForm.choices,
             "mask_contacts": True,
-            "can_score": assignment.declaration == assignment.Declaration.NONE
-            and not (sheet and sheet.submitted_at)
-            and app.state in scoring.SCORABLE_STATES,
+            "can_score": not (sheet and sheet.submitted_at)
+            and app.state in scoring.SCORABLE_STATES
+            and scoring.scoring_refusal(app, request.user) is None,
         },
     )
 

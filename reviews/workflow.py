@@ -365,6 +365,30 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
+#: What each kind of reviewer may do to several items of its list at once.
+BULK_ACTIONS = {
+    RECOMMENDER: ("accept",),
+    BUREAU: ("select_municipal", "decline"),
+}
+
+
+def bulk_role(organisation) -> str:
+    return BUREAU if organisation.is_bureau else RECOMMENDER
+
+
+def bulk_applies(item, organisation) -> bool:
+    """Whether the list offers a box for `item`: every bulk action of the viewer can take it
+    from its state (a recommender's only for what was sent to it)."""
+    role = bulk_role(organisation)
+    if role == RECOMMENDER and item.recommender_id != organisation.pk:
+        return False
+    return all(
+        item.state in TRANSITIONS[action].sources
+        and item.workflow_kind in TRANSITIONS[action].kinds
+        for action in BULK_ACTIONS[role]
+    )
+
+
 #: Audited, but not part of an item's history as its page shows it.
 QUIET_ACTIONS = ("download_pdf", "download_scan")
 

@@ -14,18 +14,16 @@ from django.utils.safestring import mark_safe
 from shanghai_experts.templatetags.ui import STATE_COLOURS, STATE_LABELS, minute
 from shanghai_experts.visibility import shown_state
 
+from ..workflow import bulk_applies
+
 register = template.Library()
 
 
 def _row(item, organisation, bureau: bool) -> str:
-    organisation_pk = organisation.pk
     state = shown_state(item, organisation)
     name = escape(str(item))
-    # A box only where a bulk action of this viewer applies: the recommender accepts what was
-    # submitted to it; the bureau decides what was recommended to it.
-    selectable = (item.state == "submitted" and item.recommender_id == organisation_pk) or (
-        bureau and item.state == "recommended" and item.selection_name == "selected"
-    )
+    # A box only where this viewer's bulk actions apply (the transition table says where).
+    selectable = bulk_applies(item, organisation)
     checkbox = (
         f'<input class="form-check-input" type="checkbox" name="{item.selection_name}" '
         f'value="{item.pk}" aria-label="选择 {name}">'

@@ -65,17 +65,14 @@ def queue_view(request):
 
 
 #: What each kind of viewer may do to several items at once, and how it is reported.
-BULK_ACTIONS = {
-    "recommender": {"accept": "受理"},
-    "bureau": {"select_municipal": "列入市级服务团", "decline": "不予入选"},
-}
-
-
 def _bulk(request):
     """One action on several items: each goes through the workflow on its own, and the page
     says which succeeded and why the others did not."""
     org = request.user.organisation
-    allowed = BULK_ACTIONS["bureau" if org.is_bureau else "recommender"]
+    allowed = {
+        action: workflow.TRANSITIONS[action].label
+        for action in workflow.BULK_ACTIONS[workflow.bulk_role(org)]
+    }
     action = request.POST.get("bulk_action", "")
     apps = parse_ids(request.POST.getlist("selected"))
     assessments = parse_ids(request.POST.getlist("selected_assessment"))
