@@ -50,7 +50,7 @@ def ensure_role(cursor, url: str) -> str:
                 sql.Identifier(role)
             )
         )
-        print(f"created role {role}")
+        print(f"已创建数据库角色 {role}")
     if parts.password:
         cursor.execute(
             sql.SQL("ALTER ROLE {} PASSWORD %s").format(sql.Identifier(role)), [parts.password]
@@ -64,7 +64,10 @@ def main() -> int:
     admin_url = os.environ.get("POSTGRES_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     name = urlsplit(app_url).path.lstrip("/")
     if not name or urlsplit(owner_url).path.lstrip("/") != name:
-        print("DATABASE_URL and OWNER_DATABASE_URL must name the same database", file=sys.stderr)
+        print(
+            "DATABASE_URL 与 OWNER_DATABASE_URL 须指向同一个数据库。",
+            file=sys.stderr,
+        )
         return 2
 
     admin = psycopg2.connect(admin_url)
@@ -73,7 +76,7 @@ def main() -> int:
         owner = ensure_role(cursor, owner_url)
         app = ensure_role(cursor, app_url)
         if owner == app:
-            print("the application role must not be the owner", file=sys.stderr)
+            print("应用程序角色不能是数据库所有者（DATABASE_URL 的用户）。", file=sys.stderr)
             return 2
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         if cursor.fetchone() is None:
@@ -82,7 +85,7 @@ def main() -> int:
                     sql.Identifier(name), sql.Identifier(owner)
                 )
             )
-            print(f"created database {name} owned by {owner}")
+            print(f"已创建数据库 {name}，所有者 {owner}")
     admin.close()
 
     # Tables created by the owner belong to it; nobody else may create objects in public.

@@ -319,4 +319,4 @@ def test_prepare_postgres_refuses_the_owner_as_the_application_role():
         capture_output=True,
         text=True,
     )
-    assert result.returncode == 2 and "same database" in result.stderr
+    assert result.returncode == 2 and "须指向同一个数据库" in result.stderr

@@ -19,6 +19,7 @@ from shanghai_experts.models import Organisation
 
 from .factories import (
     AssessmentFactory,
+    BaseFactory,
     BureauFactory,
     CommissionFactory,
     CompleteApplicationFactory,
@@ -52,6 +53,9 @@ KNOWN_FIELDS = {
     "name", "host_unit", "year_selected", "rectification_report", "next", "timeout",
     "username", "password",
 }  # fmt: skip
+
+#: The values an edit or review page's `action` field takes.
+NAMED_ACTIONS = ("save", "submit", "autosave", "declare", "recuse")
 
 NAME_RE = re.compile(r'name="([^"]+)"')
 
@@ -101,6 +105,11 @@ def world(call):
     upload = SimpleUploadedFile("s.pdf", printing.form_pdf(submitted))
     upload.media_type = "application/pdf"
     scans.store(submitted, user=owner, upload=upload)
+    # Drafts of both forms, so the edit pages (save, submit, autosave) are walked too.
+    draft = CompleteApplicationFactory(call=call, unit=district_unit)
+    draft_assessment = AssessmentFactory(
+        call=call, unit=district_unit, base=BaseFactory(host_unit=district_unit)
+    )
     return {
         "roles": {
             "anonymous": None,
@@ -115,6 +124,8 @@ def world(call):
             "pk": [
                 submitted.pk,
                 funded.pk,
+                draft.pk,
+                draft_assessment.pk,
                 assessment.pk,
                 StampedScan.objects.get().pk,
                 assessment.base.pk,
@@ -159,8 +170,10 @@ def test_no_url_answers_with_a_server_error(client, world, role):
         for url in urls_for(route, converters, world["ids"]):
             first = client.get(url)
             fields = set(KNOWN_FIELDS)
+            page_fields = set()
             if first.status_code == 200 and first.get("Content-Type", "").startswith("text/html"):
-                fields |= set(NAME_RE.findall(first.content.decode()))
+                page_fields = set(NAME_RE.findall(first.content.decode()))
+                fields |= page_fields
             fields.discard("csrfmiddlewaretoken")
             # A PDF view reads no parameter, and each GET renders the form again: three hostile
             # values show that, without rendering it fourteen times.
@@ -175,4 +188,13 @@ def test_no_url_answers_with_a_server_error(client, world, role):
                         )
                 if user is not None and not client.session.get("_auth_user_id"):
                     client.force_login(user)  # a hostile POST to /logout/ ends the session
+            # A page whose form says what to do (action=submit, autosave, declare …): each of
+            # its named actions, with hostile values in every other field.
+            if "action" in page_fields:
+                for action in NAMED_ACTIONS:
+                    for value in HOSTILE[:3] + HOSTILE[-1:]:
+                        data = {name: value for name in sorted(fields)} | {"action": action}
+                        response = client.post(url, data)
+                        if response.status_code >= 500:
+                            failures.append(("POST", url, f"action={action}", repr(value)[:40]))
     assert failures == []
