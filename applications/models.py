@@ -25,6 +25,10 @@ MONEY = {"max_digits": 8, "decimal_places": 2, "null": True, "blank": True}
 
 
 class ApplicationQuerySet(models.QuerySet):
+    def for_item_page(self) -> "ApplicationQuerySet":
+        """With what an item's page and its edit page print about it."""
+        return self.select_related("call", "unit", "unit__district", "recommender")
+
     def visible_to(self, user) -> "ApplicationQuerySet":
         """What the user's organisation may see; everything else is a 404."""
         org = getattr(user, "organisation", None)

@@ -23,12 +23,6 @@ def _unit_of(request):
     return org
 
 
-def _detail_queryset(request):
-    return Application.objects.visible_to(request.user).select_related(
-        "call", "unit", "unit__district", "recommender"
-    )
-
-
 @require_POST
 def create(request):
     unit = _unit_of(request)
@@ -52,7 +46,9 @@ def create(request):
 def edit(request, pk, *, transition):
     """The unit fills 附件1; `transition` (the review engine's, wired in the URLconf) submits it."""
     unit = _unit_of(request)
-    app = get_object_or_404(_detail_queryset(request).filter(unit=unit), pk=pk)
+    app = get_object_or_404(
+        Application.objects.visible_to(request.user).for_item_page().filter(unit=unit), pk=pk
+    )
     if not app.is_editable:
         messages.info(request, f"当前状态为“{app.get_state_display()}”，不能修改。")
         return redirect(app)

@@ -103,6 +103,10 @@ class Base(ContactFields):
 
 
 class AssessmentQuerySet(models.QuerySet):
+    def for_item_page(self):
+        """With what an assessment's page and its edit page print about it."""
+        return self.select_related("call", "base", "unit", "recommender")
+
     def visible_to(self, user):
         """The same scope as applications: own unit, addressed recommender, bureau."""
         org = getattr(user, "organisation", None)

@@ -82,16 +82,12 @@ def base_form(request, pk=None):
     return render(request, "bases/base_form.html", {"form": form, "base": base})
 
 
-def _assessment_queryset(request):
-    return Assessment.objects.visible_to(request.user).select_related(
-        "call", "base", "unit", "recommender"
-    )
-
-
 def assessment_edit(request, pk, *, transition):
     """The unit fills 附件2; `transition` (the review engine's, wired in the URLconf) submits it."""
     org = _org(request)
-    assessment = get_object_or_404(_assessment_queryset(request).filter(unit=org), pk=pk)
+    assessment = get_object_or_404(
+        Assessment.objects.visible_to(request.user).for_item_page().filter(unit=org), pk=pk
+    )
     if not assessment.is_editable:
         messages.info(request, f"当前状态为“{assessment.get_state_display()}”，不能修改。")
         return redirect(assessment)

@@ -75,9 +75,7 @@ def _org(request):
 def application_detail(request, pk):
     """附件1 as submitted, its history, and what the viewer may do with it."""
     app = get_object_or_404(
-        Application.objects.visible_to(request.user).select_related(
-            "call", "unit", "unit__district", "recommender"
-        ),
+        Application.objects.visible_to(request.user).for_item_page(),
         pk=pk,
     )
     experts = list(app.experts.all())
@@ -134,14 +132,10 @@ def open_assessments(request):
     return redirect("bases:list")
 
 
-def _assessment_queryset(request):
-    return Assessment.objects.visible_to(request.user).select_related(
-        "call", "base", "unit", "recommender"
-    )
-
-
 def assessment_detail(request, pk):
-    assessment = get_object_or_404(_assessment_queryset(request), pk=pk)
+    assessment = get_object_or_404(
+        Assessment.objects.visible_to(request.user).for_item_page(), pk=pk
+    )
     form = None
     if assessment.unit_id == request.user.organisation.pk and assessment.state == "rectifying":
         form = RectificationForm(instance=assessment)
@@ -172,7 +166,9 @@ def _render_detail(request, assessment, rectification_form=None):
 def rectification(request, pk):
     """The unit saves its rectification report, and submits it to the bureau."""
     org = _org(request)
-    assessment = get_object_or_404(_assessment_queryset(request).filter(unit=org), pk=pk)
+    assessment = get_object_or_404(
+        Assessment.objects.visible_to(request.user).for_item_page().filter(unit=org), pk=pk
+    )
     if assessment.state != "rectifying":
         messages.error(request, f"当前状态为“{assessment.get_state_display()}”，不能修改整改报告。")
         return redirect(assessment)
