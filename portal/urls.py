@@ -59,5 +59,6 @@ urlpatterns = [
     path("applications/", include((application_patterns, "applications"))),
     path("reviews/", include("reviews.urls")),
     path("bases/", include((base_patterns, "bases"))),
+    path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
 ]

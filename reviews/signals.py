@@ -61,7 +61,13 @@ def login_failed(sender, credentials, request=None, **kwargs):
         outcome=Outcome.FAILED,
         user=known,
         username=username,
-        comment="用户名或密码错误" if known else "用户名不存在",
+        comment=(
+            "动态验证码错误"
+            if (credentials or {}).get("second_factor")
+            else "用户名或密码错误"
+            if known
+            else "用户名不存在"
+        ),
     )
 
 

@@ -18,6 +18,12 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "registration/password_change.html"
     success_url = reverse_lazy("home")
 
+    def get_context_data(self, **kwargs):
+        days = settings.PASSWORD_MAX_AGE_DAYS
+        return super().get_context_data(
+            **kwargs, expired=self.request.user.password_expired(days), max_age=days
+        )
+
     def form_valid(self, form):
         response = super().form_valid(form)
         user = form.user

@@ -6,8 +6,17 @@ from .models import Call, DeadlineExtension, Organisation, RecommenderQuota, Use
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["name", "short_name", "kind", "uscc", "district", "commission", "is_active"]
-    list_filter = ["kind", "is_active", "district"]
+    list_display = [
+        "name",
+        "short_name",
+        "kind",
+        "uscc",
+        "district",
+        "commission",
+        "approval",
+        "is_active",
+    ]
+    list_filter = ["kind", "approval", "is_active", "district"]
     search_fields = ["name", "short_name", "uscc"]
     list_select_related = ["district", "commission"]
     autocomplete_fields = ["district", "commission"]
@@ -22,12 +31,30 @@ class UserAdmin(BaseUserAdmin):
     autocomplete_fields = ["organisation"]
     fieldsets = (
         *BaseUserAdmin.fieldsets,
-        ("所属机构", {"fields": ("organisation", "phone")}),
+        ("所属机构", {"fields": ("organisation", "phone", "is_org_admin", "affiliation")}),
+        ("账号状态", {"fields": ("must_change_password", "awaiting_activation")}),
     )
     add_fieldsets = (
         *BaseUserAdmin.add_fieldsets,
         ("所属机构", {"fields": ("organisation", "email", "phone")}),
     )
+
+    def save_model(self, request, obj, form, change):
+        # A password an administrator chose is known to two people: the owner replaces it at
+        # first login (and after an administrator resets it).
+        if not change:
+            obj.must_change_password = True
+        super().save_model(request, obj, form, change)
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if (
+            request.method == "POST"
+            and response.status_code == 302
+            and str(id) != str(request.user.pk)
+        ):
+            User.objects.filter(pk=id).update(must_change_password=True)
+        return response
 
 
 class DeadlineExtensionInline(admin.TabularInline):

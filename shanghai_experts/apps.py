@@ -21,6 +21,11 @@ THIRD_PARTY_NAMES = {
     ("axes", "accessattempt"): "登录失败记录",
     ("axes", "accessfailurelog"): "登录失败日志",
     ("axes", "accesslog"): "登录日志",
+    ("otp_totp", None): "两步验证（身份验证器）",
+    ("otp_totp", "totpdevice"): "身份验证器",
+    ("otp_static", None): "两步验证（恢复码）",
+    ("otp_static", "staticdevice"): "恢复码设备",
+    ("otp_static", "statictoken"): "恢复码",
 }
 
 

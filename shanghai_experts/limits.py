@@ -1,8 +1,9 @@
 """Bounds on what a request may send, applied before the body is read.
 
-- An anonymous request with a body is refused (403) unless it goes to the login form: nothing
-  else accepts anonymous input, and Django's CSRF check would otherwise parse (and spool to
-  disk) whatever was sent before the redirect to the login page.
+- An anonymous request with a body is refused (403) unless it goes to one of the public forms
+  (`PUBLIC_FORMS`: login, registration, activation, password reset), and then only up to
+  `ANONYMOUS_MAX_BYTES`: nothing else accepts anonymous input, and Django's CSRF check would
+  otherwise parse (and spool to disk) whatever was sent before the redirect to the login page.
 - A body declared larger than `MAX_REQUEST_BYTES` is refused (413) before it is read.
 - A file upload is counted while it streams; past `SCAN_MAX_BYTES` the upload stops and the
   request carries `upload_too_large`, so the form says so instead of receiving it whole.
@@ -12,7 +13,7 @@ from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import Resolver404, resolve
 
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -41,13 +42,20 @@ class RequestLimitsMiddleware:
         length = _declared_length(request)
         if length is None or (length and length > settings.MAX_REQUEST_BYTES):
             return _refuse(request, 413, "提交的内容过大或长度无效。")
-        if (
-            not request.user.is_authenticated
-            and _has_body(request)
-            and request.path != reverse(settings.LOGIN_URL)
-        ):
-            return _refuse(request, 403, "请先登录，再提交内容。")
+        if not request.user.is_authenticated and _has_body(request):
+            if not _public_form(request.path_info):
+                return _refuse(request, 403, "请先登录，再提交内容。")
+            if length is None or length > settings.ANONYMOUS_MAX_BYTES:
+                return _refuse(request, 413, "提交的内容过大或长度无效。")
         return self.get_response(request)
+
+
+def _public_form(path: str) -> bool:
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return False
+    return match.view_name in settings.PUBLIC_FORMS
 
 
 def _refuse(request, status: int, message: str) -> HttpResponse:

@@ -32,19 +32,3 @@ class IdleTimeoutMiddleware:
             if last is None or now - last >= min(TOUCH_EVERY, settings.SESSION_IDLE_TIMEOUT // 4):
                 request.session["last_seen"] = now
         return self.get_response(request)
-
-
-class PasswordChangeRequiredMiddleware:
-    """Until a user with an administrator-set password picks their own, every page leads to
-    修改密码 (logging out still works)."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.must_change_password:
-            allowed = {reverse("password_change"), reverse("logout")}
-            if request.path not in allowed and not request.path.startswith(settings.STATIC_URL):
-                return redirect("password_change")
-        return self.get_response(request)

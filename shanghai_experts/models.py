@@ -9,7 +9,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from .text import half_width
+from .text import normalise_uscc
 from .validators import validate_uscc
 
 
@@ -50,15 +50,42 @@ class Organisation(models.Model):
         limit_choices_to={"kind": "commission"},
     )
     email = models.EmailField("联系邮箱", blank=True)
+    contact_name = models.CharField("联系人", max_length=40, blank=True)
+    contact_mobile = models.CharField("联系人手机", max_length=20, blank=True)
     is_active = models.BooleanField("启用", default=True)
+
+    class Approval(models.TextChoices):
+        APPROVED = "approved", "已通过"
+        PENDING = "pending", "待审核"
+        REJECTED = "rejected", "未通过"
+
+    #: A unit that registered itself waits for its district office or the bureau.
+    approval = models.CharField(
+        "注册审核", max_length=12, choices=Approval.choices, default=Approval.APPROVED
+    )
+    rejection_reason = models.TextField("未通过原因", blank=True)
+    registered_at = models.DateTimeField("注册时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "机构"
         verbose_name_plural = "机构"
         ordering = ["kind", "id"]
+        constraints = [
+            # One organisation per code: a second registration is refused, never duplicated.
+            models.UniqueConstraint(
+                fields=["uscc"],
+                condition=~models.Q(uscc=""),
+                name="one_organisation_per_uscc",
+                violation_error_message="该统一社会信用代码已注册。",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.short_name or self.name
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approval == self.Approval.APPROVED
 
     @property
     def is_unit(self) -> bool:
@@ -78,7 +105,7 @@ class Organisation(models.Model):
 
     def clean(self):
         # As typed or pasted: full-width characters, spaces, lower case; stored as the code is.
-        self.uscc = half_width(self.uscc).replace(" ", "").replace("-", "").upper()
+        self.uscc = normalise_uscc(self.uscc)
         if self.kind == self.Kind.UNIT:
             if not self.uscc:
                 raise ValidationError({"uscc": "申报单位必须填写统一社会信用代码。"})
@@ -111,10 +138,26 @@ class User(AbstractUser):
         related_name="affiliated_reviewers",
         help_text="评审专家的工作单位；不分配其本单位的申报。",
     )
+    #: May invite and deactivate colleagues of the same organisation (the unit's first account).
+    is_org_admin = models.BooleanField("本单位账号管理员", default=False)
+    #: A self-registered account until its e-mail address is confirmed by the activation link.
+    awaiting_activation = models.BooleanField("待激活", default=False)
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "用户"
         verbose_name_plural = "用户"
+
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+
+    def password_expired(self, max_age_days: int) -> bool:
+        """True when the password is older than `max_age_days` (0: passwords never expire)."""
+        if not max_age_days:
+            return False
+        changed = self.password_changed_at or self.date_joined
+        return timezone.now() - changed > datetime.timedelta(days=max_age_days)
 
 
 class CallQuerySet(models.QuerySet):

@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "crispy_forms",
     "crispy_bootstrap5",
@@ -57,6 +60,7 @@ INSTALLED_APPS = [
     "applications",
     "bases",
     "reviews",
+    "accounts",
     "portal",
 ]
 
@@ -71,7 +75,7 @@ MIDDLEWARE = [
     "shanghai_experts.limits.RequestLimitsMiddleware",
     "shanghai_experts.limits.NoStoreMiddleware",
     "shanghai_experts.middleware.IdleTimeoutMiddleware",
-    "shanghai_experts.middleware.PasswordChangeRequiredMiddleware",
+    "accounts.middleware.AccountGateMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -159,6 +163,31 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Accounts (accounts/): activation and reset links, password age, two-factor login.
+#: An activation link (bulk onboarding, an invitation, a registration) works for this long.
+ACCOUNT_ACTIVATION_DAYS = int(os.environ.get("ACCOUNT_ACTIVATION_DAYS", "7"))
+#: A 忘记密码 link works for this long (Django's setting, in seconds): 2 hours.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_HOURS", "2")) * 3600
+#: A password must be changed after this many days; 0 turns the rule off.
+PASSWORD_MAX_AGE_DAYS = int(os.environ.get("PASSWORD_MAX_AGE_DAYS", "0"))
+#: Roles that must log in with a TOTP code: organisation kinds (municipal, district,
+#: commission, unit, reviewers) and "admin" (staff accounts). Everyone else may enrol.
+REQUIRE_2FA_ROLES = env_list("REQUIRE_2FA_ROLES", "municipal,admin")
+OTP_TOTP_ISSUER = "上海专家服务基层"
+#: Public forms, per client address and hour: 单位注册 and 忘记密码.
+REGISTRATIONS_PER_HOUR = int(os.environ.get("REGISTRATIONS_PER_HOUR", "5"))
+PASSWORD_RESETS_PER_HOUR = int(os.environ.get("PASSWORD_RESETS_PER_HOUR", "5"))
+#: Pages that accept a form from someone not logged in (shanghai_experts.limits), by URL name.
+PUBLIC_FORMS = {
+    "login",
+    "accounts:register",
+    "accounts:activate",
+    "accounts:password_reset",
+    "accounts:password_reset_confirm",
+}
+#: The largest body accepted from someone not logged in.
+ANONYMOUS_MAX_BYTES = 64 * 1024
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]

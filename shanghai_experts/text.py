@@ -58,3 +58,9 @@ def half_width(value) -> str:
     """What a Chinese input method types, as the format expects it: full-width digits,
     letters, spaces and hyphens (１３８，ＡＢ，－) become their ASCII forms (NFKC)."""
     return unicodedata.normalize("NFKC", str(value or ""))
+
+
+def normalise_uscc(value) -> str:
+    """A 统一社会信用代码 as typed or pasted (full-width, spaces, hyphens, lower case), in the
+    form it is stored and compared in."""
+    return half_width(str(value or "")).replace(" ", "").replace("-", "").upper()

@@ -59,3 +59,10 @@ def private_root(settings, tmp_path):
     """Uploaded files go to a folder of the test's own, never the project's var/."""
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     return settings.PRIVATE_MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def no_required_two_factor(settings):
+    """Most tests are about other things than the second login step; tests/test_accounts.py
+    and the browser journey turn it on as production has it."""
+    settings.REQUIRE_2FA_ROLES = []

@@ -4,6 +4,7 @@ login per role and the 2026 call. Safe to run again: it updates what it finds.
 It resets the call's deadlines and installs accounts with a published password, so it refuses
 to run with DEBUG off unless asked with --demo-on-production (a production-like demo)."""
 
+import base64
 import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -12,6 +13,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from applications.choices import Affiliation, Category, Talent, TitleLevel
 from applications.models import Application, BudgetItem, Expert, FundingSource, ServicePlace
@@ -22,6 +24,11 @@ from shanghai_experts.models import Call, Organisation, User
 from shanghai_experts.reference import load_recommenders
 
 DEMO_PASSWORD = "Demo@2026sh"
+#: The published TOTP secret of the demo's bureau and admin accounts (two-factor login is
+#: required for them): add it to any authenticator app, or run `manage.py demo_totp`.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+#: Logins that enrol in two-factor login with the demo secret.
+DEMO_TOTP_USERS = ("bureau", "admin")
 NOTICE = Path(settings.BASE_DIR) / "shanghai_experts" / "data" / "notice-2026-14.txt"
 
 # name, short name, USCC (check character per GB 32100-2015), district, commission
@@ -144,12 +151,14 @@ class Command(BaseCommand):
         orgs = self._organisations()
         call = self._call(notice_dates)
         self._users(orgs)
+        self._two_factor()
         self._sample(call, orgs)
         self._bases(call, orgs)
         self.stdout.write(
             self.style.SUCCESS(
                 f"演示数据已就绪：{Organisation.objects.count()} 个机构，"
-                f"{User.objects.count()} 个账号；演示密码 {DEMO_PASSWORD}"
+                f"{User.objects.count()} 个账号；演示密码 {DEMO_PASSWORD}；"
+                f"bureau 与 admin 的两步验证密钥 {DEMO_TOTP_SECRET}（manage.py demo_totp 显示当前验证码）"
             )
         )
 
@@ -233,11 +242,19 @@ class Command(BaseCommand):
                     "organisation": orgs[org_short],
                     "first_name": display,
                     "email": f"{username}@example.org",
+                    "is_org_admin": True,
                 },
             )
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save()
+
+    def _two_factor(self) -> None:
+        key = base64.b32decode(DEMO_TOTP_SECRET).hex()
+        for user in User.objects.filter(username__in=DEMO_TOTP_USERS):
+            TOTPDevice.objects.update_or_create(
+                user=user, name="演示身份验证器", defaults={"key": key, "confirmed": True}
+            )
 
     def _bases(self, call: Call, orgs) -> None:
         """2022 bases (assessed in 2026) and a 2024 one, with their 2026 assessments opened."""

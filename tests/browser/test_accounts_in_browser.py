@@ -1,0 +1,98 @@
+"""A new unit's way in, and the bureau's second login step, in Chromium."""
+
+import re
+
+import pytest
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
+
+from reviews.models import OutboundMail
+from tests.browser.conftest import log_in
+from tests.factories import (
+    PASSWORD,
+    BureauFactory,
+    CallFactory,
+    DistrictFactory,
+    UserFactory,
+    make_uscc,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+NEW_PASSWORD = "Xinmima#2026"
+
+
+def test_a_unit_registers_is_approved_activates_and_starts_a_draft(page, live_server, checkpoint):
+    CallFactory()
+    district = DistrictFactory(name="上海市长宁区人力资源和社会保障局", short_name="长宁区人社局")
+    officer = UserFactory(organisation=district)
+
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_role("link", name="申报单位注册").click()
+    page.get_by_label("单位名称").fill("上海市长宁区新华街道社区卫生服务中心")
+    page.get_by_label("统一社会信用代码").fill(make_uscc(4242))
+    page.get_by_label("所在区").select_option(label="长宁区人社局")
+    page.get_by_label("联系人").fill("王芳")
+    page.get_by_label("手机").fill("13812345678")
+    page.get_by_label("电子邮箱").fill("wangfang@example.org")
+    page.get_by_label("登录名").fill("xinhua")
+    page.locator("#id_password1").fill(NEW_PASSWORD)
+    page.get_by_label("确认密码").fill(NEW_PASSWORD)
+    checkpoint("register")
+    page.get_by_role("button", name="提交注册").click()
+    expect(page.get_by_test_id("approval")).to_contain_text("待审核")
+    checkpoint("status-pending")
+
+    log_in(page, live_server, officer)
+    page.get_by_role("button", name="账号").click()
+    page.get_by_role("link", name="注册审核").click()
+    row = page.get_by_test_id("registration").filter(has_text="新华街道")
+    row.get_by_role("button", name="通过", exact=True).click()
+    expect(page.get_by_role("alert").first).to_contain_text("已通过审核")
+    checkpoint("approved")
+
+    mail = OutboundMail.objects.filter(subject__contains="账号激活").latest("id")
+    link = re.search(r"https?://\S+(/accounts/activate/\S+/)", mail.body)[1]
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}{link}")
+    page.get_by_role("button", name="确认激活").click()
+    expect(page.get_by_role("alert").first).to_contain_text("账号已激活")
+
+    page.get_by_label("用户名").fill("xinhua")
+    page.get_by_label("密码").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("button", name="新建服务团申报（附件1）").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("项目申报表")
+    checkpoint("draft")
+
+
+def test_a_bureau_user_enrols_and_logs_in_with_a_code(page, live_server, settings, checkpoint):
+    settings.REQUIRE_2FA_ROLES = ["municipal"]
+    CallFactory()
+    officer = UserFactory(organisation=BureauFactory())
+    log_in(page, live_server, officer)
+    expect(page.get_by_test_id("enrol-required")).to_be_visible()
+    page.goto(f"{live_server.url}/reviews/")
+    expect(page.get_by_test_id("enrol-required")).to_be_visible()  # nothing else is reachable
+    checkpoint("enrol")
+
+    device = TOTPDevice.objects.get(user=officer, confirmed=False)
+    totp = TOTP(device.bin_key)
+    page.get_by_label("验证码").fill(f"{totp.token():06d}")
+    page.get_by_role("button", name="启用").click()
+    expect(page.get_by_test_id("recovery-codes").locator("li")).to_have_count(10)
+    checkpoint("recovery-codes")
+    page.get_by_role("link", name="我已保存，进入系统").click()
+    expect(page.get_by_role("link", name="全市申报")).to_be_visible()
+
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("用户名").fill(officer.username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", name="两步验证")).to_be_visible()
+    totp.time += device.step  # the code just used is not accepted twice: the next one
+    page.get_by_label("验证码").fill(f"{totp.token():06d}")
+    page.get_by_role("button", name="验证").click()
+    expect(page.get_by_role("link", name="全市申报")).to_be_visible()
+    checkpoint("verified")
