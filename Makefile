@@ -55,6 +55,7 @@ bench: deps  ## Print the benchmark figures (queue pages, 一览表 export, PDFs
 	$(PY) benchmarks/queue_bench.py || status=1; \
 	$(PY) benchmarks/export_bench.py || status=1; \
 	$(PY) benchmarks/pdf_bench.py || status=1; \
+	$(PY) benchmarks/onboarding_bench.py || status=1; \
 	exit $$status
 
 prod: prod-prepare  ## Serve in production mode against PostgreSQL on http://127.0.0.1:8000 (gunicorn); touches no data

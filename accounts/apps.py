@@ -6,6 +6,9 @@ class AccountsConfig(AppConfig):
     verbose_name = "账号"
 
     def ready(self):
-        from . import twofactor
+        from shanghai_experts.signals import purging
+
+        from . import onboarding, twofactor
 
         twofactor.connect()
+        purging.connect(onboarding.purge_batches, dispatch_uid="accounts.onboarding.purge")

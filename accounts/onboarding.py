@@ -14,6 +14,7 @@ Both steps look up what exists in a fixed number of queries, whatever the number
 
 from __future__ import annotations
 
+import datetime
 import io
 import zipfile
 
@@ -418,3 +419,16 @@ def scope_q(org: Organisation) -> Q:
     if org.kind == Organisation.Kind.DISTRICT:
         return Q(kind=Organisation.Kind.UNIT, district=org)
     return Q(kind=Organisation.Kind.UNIT, commission=org)
+
+
+#: An uploaded 单位名单 holds contacts' mobiles and e-mails; it is kept this long for the
+#: preview and as a record of the import, then deleted by `purge_expired`.
+BATCH_RETENTION_DAYS = 30
+
+
+def purge_batches(sender, now, cutoff, **kwargs):
+    stale = OnboardingBatch.objects.filter(
+        created_at__lt=now - datetime.timedelta(days=BATCH_RETENTION_DAYS)
+    )
+    deleted, _ = stale.delete()
+    return "批量导入名单", deleted

@@ -67,6 +67,11 @@ def _matching_device(user: User, code: str):
     return None
 
 
+def throttled(user: User) -> bool:
+    """True while django-otp makes the user wait after wrong codes (1 s, 2 s, 4 s…)."""
+    return any(not device.verify_is_allowed()[0] for device in devices_for_user(user))
+
+
 def verify(request, code: str):
     """Check a TOTP or recovery code; on success the session is verified. A wrong code is
     reported as a failed login, so axes counts it towards the lockout."""

@@ -397,7 +397,10 @@ def otp_verify(request):
                 left = twofactor.remaining_recovery_codes(request.user)
                 messages.warning(request, f"已使用一个恢复码，还剩 {left} 个。")
             return redirect(_next(request))
-        form.add_error("code", "验证码不正确或已过期，请输入身份验证器中当前显示的 6 位数字。")
+        if twofactor.throttled(request.user):
+            form.add_error("code", "验证码不正确。连续输错后需稍候几秒再试，请等待后重新输入。")
+        else:
+            form.add_error("code", "验证码不正确或已过期，请输入身份验证器中当前显示的 6 位数字。")
     return render(request, "accounts/otp_verify.html", {"form": form})
 
 

@@ -23,6 +23,8 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
+from shanghai_experts import signals as core_signals
+
 from .models import AuditRecord, RenderedPdf, SubmittedContent
 
 PSEUDONYM = "（已脱敏）"
@@ -37,11 +39,15 @@ class PurgeReport:
     login_attempts: int = 0
     pseudonymised: int = 0
     stored_pdfs: int = 0
+    #: What the other apps deleted (shanghai_experts.signals.purging): {what: how many}.
+    others: dict = dataclasses.field(default_factory=dict)
 
     def __str__(self) -> str:
+        others = "".join(f"，删除{what} {n} 份" for what, n in self.others.items())
         return (
             f"清除过期会话 {self.sessions} 个、过期登录记录 {self.login_attempts} 条，"
-            f"脱敏提交内容 {self.pseudonymised} 份，删除过期的已生成打印表 {self.stored_pdfs} 份。"
+            f"脱敏提交内容 {self.pseudonymised} 份，删除过期的已生成打印表 {self.stored_pdfs} 份"
+            f"{others}。"
         )
 
 
@@ -80,6 +86,10 @@ def purge(now=None) -> PurgeReport:
         rendered.file.delete(save=False)
         rendered.delete()
         report.stored_pdfs += 1
+    for _receiver, answer in core_signals.purging.send(sender=None, now=now, cutoff=cutoff):
+        if answer:
+            what, count = answer
+            report.others[what] = report.others.get(what, 0) + count
     due = SubmittedContent.objects.filter(purged_at__isnull=True, record__created_at__lt=cutoff)
     with transaction.atomic():
         for content in due.select_for_update().iterator(chunk_size=500):

@@ -642,3 +642,16 @@ def test_two_factor_is_optional_for_a_unit(client, two_factor):
 def test_an_administrator_needs_two_factor_for_the_admin_site(client, two_factor, admin_user):
     client.force_login(admin_user)
     assert client.get(reverse("admin:index")).url == reverse("accounts:otp_enrol")
+
+
+def test_an_uploaded_list_is_deleted_after_its_retention(client, district):
+    from reviews.retention import purge
+
+    client.force_login(UserFactory(organisation=BureauFactory()))
+    upload(client, unit_rows(district, 2))
+    batch = OnboardingBatch.objects.get()
+    assert purge().others == {"批量导入名单": 0}
+    later = timezone.now() + datetime.timedelta(days=onboarding.BATCH_RETENTION_DAYS + 1)
+    report = purge(now=later)
+    assert report.others == {"批量导入名单": 1} and "删除批量导入名单 1 份" in str(report)
+    assert not OnboardingBatch.objects.filter(pk=batch.pk).exists()
