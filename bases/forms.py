@@ -17,11 +17,11 @@ from shanghai_experts.forms import (
 )
 from shanghai_experts.states import EDITABLE_STATES, State
 
+from .choices import HostType
 from .models import Assessment, Base
 from .rules import allowed_recommenders
 
 CONTACT_WIDGETS = {
-    "host_type": forms.RadioSelect,
     "office_phone": forms.TextInput(attrs={"placeholder": "021-63588888"}),
     "mobile": forms.TextInput(attrs={"placeholder": "13812345678", "inputmode": "tel"}),
     "email": forms.TextInput(attrs={"placeholder": "name@example.com", "type": "email"}),
@@ -33,15 +33,25 @@ CONTACT_LABELS = {
     "external_experts": "外单位专家（人）",
     "host_type_other": "其他（请注明）",
 }
+NUMBER_FIELDS = ("own_experts", "external_experts", "activity_count")
 NUMBER_ERRORS = {
-    "invalid": "请输入整数人数，例如 5。",
-    "min_value": "人数不能为负数。",
-    "max_value": "人数过大，请核对。",
+    "invalid": "请输入整数，例如 5。",
+    "min_value": "不能为负数。",
+    "max_value": "数值过大，请核对。",
 }
 
 
+def host_types_field() -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        label="依托单位类型（可多选）",
+        choices=HostType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
 def _number_messages(form):
-    for name in ("own_experts", "external_experts"):
+    for name in NUMBER_FIELDS:
         if name in form.fields:
             form.fields[name].error_messages.update(NUMBER_ERRORS)
             form.fields[name].max_value = 100000
@@ -74,6 +84,7 @@ class VersionChecked:
 
 
 class AssessmentForm(VersionChecked, forms.ModelForm):
+    host_types = host_types_field()
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     class Meta:
@@ -86,6 +97,9 @@ class AssessmentForm(VersionChecked, forms.ModelForm):
             "activities",
             "funding_use",
             "three_year_plan",
+            "activity_count",
+            "list_summary",
+            "list_goal",
             "applicant_opinion",
             "recommender",
         ]
@@ -96,6 +110,9 @@ class AssessmentForm(VersionChecked, forms.ModelForm):
             "activities": forms.Textarea(attrs={"rows": 10}),
             "funding_use": forms.Textarea(attrs={"rows": 5}),
             "three_year_plan": forms.Textarea(attrs={"rows": 10}),
+            "activity_count": forms.NumberInput(attrs={"min": "0"}),
+            "list_summary": forms.Textarea(attrs={"rows": 4}),
+            "list_goal": forms.Textarea(attrs={"rows": 3}),
             "applicant_opinion": forms.Textarea(attrs={"rows": 3}),
         }
         labels = {**CONTACT_LABELS, "recommender": "推荐单位（提交至）"}
@@ -103,7 +120,7 @@ class AssessmentForm(VersionChecked, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         assessment = self.instance
-        self.fields["host_type"].choices = [c for c in self.fields["host_type"].choices if c[0]]
+        self.initial.setdefault("host_types", assessment.host_types or [])
         self.fields["recommender"].queryset = allowed_recommenders(assessment.unit)
         self.fields["recommender"].empty_label = "— 请选择 —"
         self.fields["recommender"].help_text = "所在区人社局或行业主管部门（委、办、局）。"
@@ -111,6 +128,14 @@ class AssessmentForm(VersionChecked, forms.ModelForm):
         limit = assessment.call.base_narrative_limit
         for name in ("activities", "three_year_plan"):
             self.fields[name].widget.attrs["data-limit"] = limit
+        self.fields["list_summary"].widget.attrs["data-limit"] = assessment.call.summary_limit
+        # The 一览表's two texts start as the unit's own items 3 and 5, to be rewritten in
+        # short; they are never cut.
+        if not self.is_bound:
+            if not assessment.list_summary and assessment.activities:
+                self.initial["list_summary"] = assessment.activities
+            if not assessment.list_goal and assessment.three_year_plan:
+                self.initial["list_goal"] = assessment.three_year_plan
         _number_messages(self)
         self.fields["email"].error_messages["invalid"] = "E-mail 格式不正确。"
         bound_long_texts(self)
@@ -164,6 +189,8 @@ class RectificationForm(VersionChecked, forms.ModelForm):
 class BaseForm(forms.ModelForm):
     """The bureau's registry entry for a base."""
 
+    host_types = host_types_field()
+
     class Meta:
         model = Base
         field_classes = {"mobile": HalfWidthCharField, "office_phone": HalfWidthCharField}
@@ -173,7 +200,7 @@ class BaseForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["host_type"].choices = [c for c in self.fields["host_type"].choices if c[0]]
+        self.initial.setdefault("host_types", self.instance.host_types or [])
         self.fields["level"].choices = [c for c in self.fields["level"].choices if c[0]]
         self.fields["host_unit"].queryset = self.fields["host_unit"].queryset.order_by("name")
         self.fields["host_unit"].empty_label = "— 请选择依托单位 —"
@@ -181,7 +208,8 @@ class BaseForm(forms.ModelForm):
         self.fields["year_selected"].min_value = 2000
         _number_messages(self)
         self.fields["email"].error_messages["invalid"] = "E-mail 格式不正确。"
-        self.fields["host_type"].required = True
+        self.fields["host_types"].required = True
+        self.fields["host_types"].error_messages["required"] = "请至少勾选一项。"
 
     def clean_year_selected(self):
         year = self.cleaned_data["year_selected"]

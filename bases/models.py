@@ -16,9 +16,8 @@ class ContactFields(models.Model):
 
     region = models.CharField("服务的区域", max_length=200, blank=True)
     industry = models.CharField("所属行业领域", max_length=100, blank=True)
-    host_type = models.CharField(
-        "依托单位类型", max_length=24, choices=HostType.choices, blank=True
-    )
+    #: 依托单位类型 are checkboxes on the paper form: a 高新技术企业 in an 产业园区 ticks both.
+    host_types = models.JSONField("依托单位类型", default=list, blank=True)
     host_type_other = models.CharField("其他依托单位类型", max_length=60, blank=True)
     own_experts = models.PositiveIntegerField(
         "对口联系专家人数·本单位专家（副高及以上职称）", null=True, blank=True
@@ -37,7 +36,7 @@ class ContactFields(models.Model):
     CONTACT_FIELDS = (
         "region",
         "industry",
-        "host_type",
+        "host_types",
         "host_type_other",
         "own_experts",
         "external_experts",
@@ -53,10 +52,17 @@ class ContactFields(models.Model):
         abstract = True
 
     @property
-    def host_type_label(self) -> str:
-        if self.host_type == HostType.OTHER and self.host_type_other:
-            return f"其他（{self.host_type_other}）"
-        return self.get_host_type_display()
+    def host_types_label(self) -> str:
+        """The ticked types in the form's order, joined with 、."""
+        chosen = set(self.host_types or [])
+        labels = [
+            f"其他（{self.host_type_other}）"
+            if value == HostType.OTHER and self.host_type_other
+            else label
+            for value, label in HostType.choices
+            if value in chosen
+        ]
+        return "、".join(labels)
 
 
 class BaseQuerySet(models.QuerySet):
@@ -178,6 +184,19 @@ class Assessment(ContactFields):
     funding_use = models.TextField("4. 经费使用情况", blank=True)
     three_year_plan = models.TextField(
         "5. 未来三年专家服务工作计划", blank=True, help_text="不超过1000字。"
+    )
+
+    # For the 一览表 (附件3): asked of the unit, never cut from items 3 and 5.
+    activity_count = models.PositiveIntegerField("近年开展专家服务活动次数", null=True, blank=True)
+    list_summary = models.TextField(
+        "服务内容简介（一览表，不超过200字）",
+        blank=True,
+        help_text="写入一览表“服务内容简介”栏；可参考第3项改写。",
+    )
+    list_goal = models.TextField(
+        "服务目标（一览表）",
+        blank=True,
+        help_text="达成的效果、产生的效益、解决的具体问题等；写入一览表“服务目标”栏，可参考第5项改写。",
     )
 
     applicant_opinion = models.TextField("单位意见", blank=True)

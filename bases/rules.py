@@ -19,7 +19,7 @@ from .choices import HostType
 REQUIRED_FIELDS = (
     "region",
     "industry",
-    "host_type",
+    "host_types",
     "own_experts",
     "external_experts",
     "department",
@@ -33,6 +33,9 @@ REQUIRED_FIELDS = (
     "activities",
     "funding_use",
     "three_year_plan",
+    "activity_count",
+    "list_summary",
+    "list_goal",
     "applicant_opinion",
 )
 
@@ -48,9 +51,10 @@ def submission_problems(assessment) -> list[Problem]:
         problems.append(Problem(field, message))
 
     for field in REQUIRED_FIELDS:
-        if is_blank(getattr(assessment, field)):
-            add(field, "此项为必填项。")
-    if assessment.host_type == HostType.OTHER and is_blank(assessment.host_type_other):
+        value = getattr(assessment, field)
+        if is_blank(value) or value == []:
+            add(field, "请至少勾选一项。" if field == "host_types" else "此项为必填项。")
+    if HostType.OTHER in (assessment.host_types or []) and is_blank(assessment.host_type_other):
         add("host_type_other", "依托单位类型选择“其他”时，请注明类型。")
     if (
         assessment.own_experts is not None
@@ -73,6 +77,10 @@ def submission_problems(assessment) -> list[Problem]:
         length = reader_length(getattr(assessment, field))
         if length > limit:
             add(field, f"不超过 {limit} 字（当前 {length} 字）。")
+    summary_limit = assessment.call.summary_limit
+    length = reader_length(assessment.list_summary)
+    if length > summary_limit:
+        add("list_summary", f"不超过 {summary_limit} 字（当前 {length} 字），请精简。")
     if assessment.recommender_id is None:
         add("recommender", "请选择推荐单位。")
     elif not allowed_recommenders(assessment.unit).filter(pk=assessment.recommender_id).exists():
@@ -120,7 +128,7 @@ FORM_SECTIONS = (
         "basic",
         "一、基本信息",
         {
-            "region", "industry", "host_type", "host_type_other", "own_experts",
+            "region", "industry", "host_types", "host_type_other", "own_experts",
             "external_experts", "department", "contact_name", "office_phone", "mobile",
             "email", "address",
         },
@@ -130,5 +138,6 @@ FORM_SECTIONS = (
         "二、开展专家服务活动情况",
         {"system_building", "flexible_talent", "activities", "funding_use", "three_year_plan"},
     ),
+    ("list", "一览表信息", {"activity_count", "list_summary", "list_goal"}),
     ("opinion", "单位意见与报送", {"applicant_opinion", "recommender"}),
 )  # fmt: skip

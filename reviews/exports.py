@@ -56,7 +56,9 @@ TITLE_LABELS = dict(TitleLevel.choices)
 RANK_ORDER = ("recommender_id", "recommender_rank", "-submitted_at", "id")
 
 
-def title_for(call: Call) -> str:
+def title_for(call: Call, national: bool = False) -> str:
+    if national:
+        return f"{call.year}年上海市推荐人力资源社会保障部国家级专家服务团项目一览表"
     return f"{call.year}年专家服务基层项目一览表"
 
 
@@ -87,7 +89,7 @@ def experts_text(experts: list[dict]) -> str:
             e["talent_other"] if t == "other" else TALENT_LABELS.get(t, "")
             for t in e["talents"] or []
         ]
-        level = ", ".join(
+        level = "、".join(
             x for x in (e["title"] or TITLE_LABELS.get(e["title_level"], ""), *honours) if x
         )
         leaders.append(f"{e['name']}（{level}）" if level else e["name"])
@@ -100,11 +102,6 @@ def experts_text(experts: list[dict]) -> str:
 def contact_text(name: str, office: str, mobile: str) -> str:
     phones = " / ".join(p for p in (office, mobile) if p)
     return f"{name} {phones}".strip()
-
-
-def shorten(text: str, limit: int) -> str:
-    text = (text or "").strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # --- the rows ---------------------------------------------------------------------------------
@@ -210,8 +207,9 @@ def assessment_rows(assessments: QuerySet) -> Iterator[dict]:
             "industry",
             "own_experts",
             "external_experts",
-            "activities",
-            "three_year_plan",
+            "activity_count",
+            "list_summary",
+            "list_goal",
             "contact_name",
             "office_phone",
             "mobile",
@@ -237,7 +235,7 @@ def cells_of_application(n: int, app: dict) -> tuple:
     )
 
 
-def cells_of_assessment(n: int, a: dict, summary_limit: int) -> tuple:
+def cells_of_assessment(n: int, a: dict) -> tuple:
     own, external = a["own_experts"] or 0, a["external_experts"] or 0
     return (
         n,
@@ -247,9 +245,9 @@ def cells_of_assessment(n: int, a: dict, summary_limit: int) -> tuple:
         a["unit_name"],
         a["region"],
         f"对口联系专家{own + external}人（本单位{own}人，外单位{external}人）",
-        shorten(a["activities"], summary_limit),
-        None,
-        shorten(a["three_year_plan"], summary_limit),
+        (a["list_summary"] or "").strip(),
+        a["activity_count"],
+        (a["list_goal"] or "").strip(),
         a["industry"],
         contact_text(a["contact_name"], a["office_phone"], a["mobile"]),
     )
@@ -265,7 +263,7 @@ def table_rows(call: Call, apps: QuerySet | None, assessments: QuerySet | None, 
     if assessments is not None:
         for a in assessment_rows(assessments):
             n += 1
-            yield cells_of_assessment(n, a, call.summary_limit)
+            yield cells_of_assessment(n, a)
 
 
 # --- the workbook ---------------------------------------------------------------------------
@@ -323,9 +321,9 @@ def styled(ws, template: WriteOnlyCell, value) -> WriteOnlyCell:
     return cell
 
 
-def write_workbook(call: Call, rows: Iterable[tuple], target) -> int:
+def write_workbook(call: Call, rows: Iterable[tuple], target, *, national: bool = False) -> int:
     """Write the 一览表 for `call` with `rows` into `target` (a path or a file); return the
-    number of rows."""
+    number of rows. The national list has its own title, the same columns and notes."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=f"{call.year}年一览表")
     styles = _styles(ws)
@@ -345,7 +343,7 @@ def write_workbook(call: Call, rows: Iterable[tuple], target) -> int:
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
 
     ws.row_dimensions[1].height = 30
-    ws.append([styled(ws, styles.title, title_for(call))])
+    ws.append([styled(ws, styles.title, title_for(call, national))])
     ws.merged_cells.add(f"A1:{last}1")
     ws.append([styled(ws, styles.header, h) for h in HEADERS])
     count = 0
@@ -360,9 +358,18 @@ def write_workbook(call: Call, rows: Iterable[tuple], target) -> int:
     return count
 
 
-def export(call: Call, apps: QuerySet | None, assessments: QuerySet | None, order=RANK_ORDER):
+def export(
+    call: Call,
+    apps: QuerySet | None,
+    assessments: QuerySet | None,
+    order=RANK_ORDER,
+    *,
+    national: bool = False,
+):
     """The 一览表 in a temporary file (rewound, ready to stream) and its row count."""
     handle = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it)
-    count = write_workbook(call, table_rows(call, apps, assessments, order), handle)
+    count = write_workbook(
+        call, table_rows(call, apps, assessments, order), handle, national=national
+    )
     handle.seek(0)
     return handle, count

@@ -181,7 +181,7 @@ class BaseFactory(factory.django.DjangoModelFactory):
     year_selected = 2022
     region = "云南省文山州"
     industry = "医疗卫生"
-    host_type = HostType.RESEARCH
+    host_types = factory.LazyFunction(lambda: [HostType.RESEARCH])
     own_experts = 12
     external_experts = 5
     department = "科教处"
@@ -205,7 +205,7 @@ class AssessmentFactory(factory.django.DjangoModelFactory):
     # As the bureau opens it: the registry's boxes, which the unit then keeps up to date.
     region = factory.SelfAttribute("base.region")
     industry = factory.SelfAttribute("base.industry")
-    host_type = factory.SelfAttribute("base.host_type")
+    host_types = factory.SelfAttribute("base.host_types")
     own_experts = factory.SelfAttribute("base.own_experts")
     external_experts = factory.SelfAttribute("base.external_experts")
     department = factory.SelfAttribute("base.department")
@@ -219,5 +219,8 @@ class AssessmentFactory(factory.django.DjangoModelFactory):
     activities = "近三年开展专家服务活动24次，服务基层医生600人次。"
     funding_use = "专项经费60万元，全部用于专家差旅和培训。"
     three_year_plan = "每年开展服务活动不少于8次，培养基层骨干30名。"
+    activity_count = 24
+    list_summary = "开展内分泌专家服务活动，服务基层医生600人次。"
+    list_goal = "培养基层骨干30名，提升基层糖尿病诊治能力。"
     applicant_opinion = "情况属实，同意报送。"
     rectification_report = "已按整改意见完善制度并开展服务4次。"

@@ -57,12 +57,14 @@ def test_complete_form_has_no_problems(assessment):
 
 @pytest.mark.parametrize("field", rules.REQUIRED_FIELDS)
 def test_every_box_is_required(assessment, field):
-    setattr(assessment, field, None if field.endswith("experts") else "")
-    assert problems_of(assessment)[field] == "此项为必填项。"
+    empty = {"host_types": [], "activity_count": None}.get(field, "")
+    setattr(assessment, field, None if field.endswith("experts") else empty)
+    expected = "请至少勾选一项。" if field == "host_types" else "此项为必填项。"
+    assert problems_of(assessment)[field] == expected
 
 
 def test_other_host_type_needs_its_name(assessment):
-    assessment.host_type = HostType.OTHER
+    assessment.host_types = [HostType.HIGH_TECH_FIRM, HostType.OTHER]
     assert "host_type_other" in problems_of(assessment)
     assessment.host_type_other = "医疗联合体"
     assert "host_type_other" not in problems_of(assessment)
@@ -123,6 +125,9 @@ def form_data(assessment, **overrides):
             "activities",
             "funding_use",
             "three_year_plan",
+            "activity_count",
+            "list_summary",
+            "list_goal",
             "applicant_opinion",
         ]
     }
@@ -159,7 +164,7 @@ def test_malformed_input_is_kept_and_named(client, assessment, people):
     page = client.post(
         url, form_data(assessment, own_experts="十二", flexible_talent="新的表述", action="save")
     ).content.decode()
-    assert "本单位专家（人）：请输入整数人数，例如 5。" in page
+    assert "本单位专家（人）：请输入整数，例如 5。" in page
     assert 'value="十二"' in page and "新的表述" in page
     assessment.refresh_from_db()
     assert assessment.flexible_talent != "新的表述"
@@ -389,14 +394,14 @@ def test_bureau_registers_a_base_with_errors_named(client, people):
         "host_unit": unit.pk,
         "level": "municipal",
         "year_selected": "22",
-        "host_type": "industrial_park",
+        "host_types": ["industrial_park", "high_tech_firm"],
         "own_experts": "3",
         "external_experts": "-1",
         "email": "x@",
     }
     page = client.post(reverse("bases:create"), data).content.decode()
     assert "入选年度：请输入四位年份，例如 2022。" in page
-    assert "外单位专家（人）：人数不能为负数。" in page
+    assert "外单位专家（人）：不能为负数。" in page
     assert "E-mail：E-mail 格式不正确。" in page
     assert "长三角智能制造专家服务基地" in page
     data.update(year_selected="2022", external_experts="4", email="base@example.org")
@@ -528,3 +533,24 @@ def test_the_report_cannot_be_saved_outside_rectification(client, assessment, pe
         form.save_checked()
     assessment.refresh_from_db()
     assert assessment.rectification_report != "提前写的报告"
+
+
+def test_the_list_texts_start_as_items_3_and_5_and_are_never_cut(client, assessment, people):
+    from django.utils.html import escape
+
+    Assessment.objects.filter(pk=assessment.pk).update(
+        list_summary="", list_goal="", activities="第3项" * 150
+    )
+    client.force_login(people["unit"])
+    url = reverse("bases:assessment_edit", args=[assessment.pk])
+    page = client.get(url).content.decode()
+    assert escape("第3项" * 150) in page.split('id="id_list_summary"')[1].split("</textarea>")[0]
+    assert escape(assessment.three_year_plan) in page.split('id="id_list_goal"')[1]
+    # Submitted as suggested, it is too long: the unit is asked to shorten it, nothing is cut.
+    data = form_data(
+        assessment, activities="第3项" * 150, list_summary="第3项" * 150, action="submit"
+    )
+    page = client.post(url, data).content.decode()
+    assert "不超过 200 字（当前 450 字），请精简。" in page
+    assessment.refresh_from_db()
+    assert assessment.list_summary == "第3项" * 150 and assessment.state == State.DRAFT

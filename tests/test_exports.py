@@ -98,7 +98,9 @@ def test_recommender_list_is_the_notices_table(client, call, district, people):
     assert row[4] == first.unit.name
     assert "云南省文山壮族苗族自治州广南县（国家乡村振兴重点帮扶县）" in row[5]
     assert "对口帮扶国家乡村振兴重点帮扶县：云南省文山州广南县" in row[5]
-    assert row[6].startswith("领衔专家：宁光（主任医师, 两院院士）。")
+    # Chinese punctuation only: 、 between a leader's titles, ； between leaders.
+    assert row[6].startswith("领衔专家：宁光（主任医师、两院院士）。")
+    assert ", " not in row[6]
     assert "服务专家2人（本单位1人，外单位1人）" in row[6]
     assert "服务专家3人（本单位1人，外单位2人）" in rows[1][6]
     assert row[7] == first.summary and row[8] == 3 and row[9] == first.service_goal
@@ -174,6 +176,35 @@ def test_assessments_come_after_the_service_teams(client, call, district, people
     assert rows[1][6] == "对口联系专家17人（本单位12人，外单位5人）"
 
 
+def test_base_rows_carry_the_units_own_list_texts_uncut(client, call, district, people):
+    base = BaseFactory(host_unit=UnitFactory(district=district), name="某某专家服务基地")
+    long_summary = "开展" + "专家服务" * 49  # 198 字: within the limit, longer than any cut
+    item = AssessmentFactory(
+        call=call,
+        base=base,
+        activity_count=36,
+        list_summary=long_summary,
+        list_goal="培养基层骨干30名。" * 30,
+        activities="第3项的长篇叙述。" * 100,
+    )
+    item = workflow.transition(item, "submit", user=UserFactory(organisation=base.host_unit))
+    item = workflow.transition(item, "accept", user=people["recommender"])
+    workflow.transition(item, "recommend", user=people["recommender"], comment="同意")
+    client.force_login(people["recommender"])
+    (row,) = body(read(client.get(reverse("reviews:export"))))
+    assert row[7] == long_summary and row[8] == 36 and row[9] == "培养基层骨干30名。" * 30
+    assert row[10] == base.industry
+    assert not any(isinstance(v, str) and v.endswith(("…", "...")) for v in row)
+
+
+def test_a_list_summary_over_the_limit_blocks_submission(call):
+    from bases import rules
+
+    item = AssessmentFactory(call=call, list_summary="字" * 201)
+    problems = {p.field: p.message for p in rules.submission_problems(item)}
+    assert problems["list_summary"] == "不超过 200 字（当前 201 字），请精简。"
+
+
 def test_bureau_national_list_in_score_order(client, call, district, people):
     call.recommender_quota = 3
     call.save()
@@ -195,10 +226,17 @@ def test_bureau_national_list_in_score_order(client, call, district, people):
     workflow.transition(municipal, "select_municipal", user=bureau)
     client.force_login(bureau)
     response = client.get(reverse("reviews:export"), {"list": "national"})
-    assert quote("推荐国家级专家服务团名单") in response["Content-Disposition"]
-    rows = body(read(response))
+    assert quote("推荐人力资源社会保障部") in response["Content-Disposition"]
+    ws = read(response)
+    assert ws["A1"].value == "2026年上海市推荐人力资源社会保障部国家级专家服务团项目一览表"
+    assert [c.value for c in ws[2]] == list(exports.HEADERS)
+    rows = body(ws)
+    notes = [ws.cell(row=3 + len(rows) + i, column=1).value for i in range(2)]
+    assert notes == list(exports.NOTES)
     assert [r[3] for r in rows] == ["高分", "低分"]
-    city = body(read(client.get(reverse("reviews:export"))))
+    city_ws = read(client.get(reverse("reviews:export")))
+    assert city_ws["A1"].value == "2026年专家服务基层项目一览表"
+    city = body(city_ws)
     assert {r[3] for r in city} == {"低分", "高分", "市级"}
     only = body(read(client.get(reverse("reviews:export"), {"q": "市级"})))
     assert [r[3] for r in only] == ["市级"]

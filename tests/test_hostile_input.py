@@ -219,7 +219,7 @@ def test_base_registry_form(client, bureau_user, data):
         "host_unit": unit.pk,
         "level": "national",
         "year_selected": "2022",
-        "host_type": "research",
+        "host_types": ["research"],
         "own_experts": "3",
         "external_experts": "2",
     }

@@ -76,7 +76,7 @@ def test_application_pdf_holds_every_box(client, app, tmp_path):
         app.mobile,
         app.email,
         "国家乡村振兴重点帮扶县☑云南省文山州广南县",
-        "☑技术指导",
+        "技术指导☑",
         "☐义诊",
         app.service_content,
         "宁光",
@@ -130,7 +130,9 @@ def test_fingerprint_is_stable_and_changes_with_content(app):
 
 
 def test_assessment_pdf_holds_every_box(client, call, tmp_path):
-    item = AssessmentFactory(call=call, host_type="other", host_type_other="医疗联合体")
+    item = AssessmentFactory(
+        call=call, host_types=["high_tech_firm", "other"], host_type_other="医疗联合体"
+    )
     unit_user = UserFactory(organisation=item.unit)
     item = workflow.transition(item, "submit", user=unit_user)
     client.force_login(unit_user)
@@ -144,6 +146,7 @@ def test_assessment_pdf_holds_every_box(client, call, tmp_path):
         "☑国家级",
         item.region,
         item.industry,
+        "☑高新技术企业",
         "☑其他（医疗联合体）",
         "☐高新技术开发区",
         "本单位专家：12",

@@ -131,7 +131,7 @@ def export_list(request):
             raise Http404
         apps, assessments = services.national_candidates(call), None
         order = services.NATIONAL_ORDER
-        filename = f"{call.year}年推荐国家级专家服务团名单.xlsx"
+        filename = f"{exports.title_for(call, national=True)}.xlsx"
     else:
         wants = filters.wants
         apps = export_applications(request.user, call, filters) if APPLICATION in wants else None
@@ -140,7 +140,7 @@ def export_list(request):
         )
         order = exports.RANK_ORDER
         filename = f"{call.year}年专家服务基层项目一览表（{org}）.xlsx"
-    handle, count = exports.export(call, apps, assessments, order)
+    handle, count = exports.export(call, apps, assessments, order, national=national)
     services.audit(
         call,
         action="export",

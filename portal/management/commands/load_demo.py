@@ -267,7 +267,7 @@ class Command(BaseCommand):
                     "level": level,
                     "year_selected": year,
                     "industry": industry,
-                    "host_type": host_type,
+                    "host_types": [host_type],
                     "own_experts": own,
                     "external_experts": external,
                     "region": "上海市及长三角地区",
