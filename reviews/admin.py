@@ -3,7 +3,7 @@ from django.contrib import admin
 from shanghai_experts.admin import CallAdmin
 from shanghai_experts.models import Call
 
-from .models import AuditRecord, ScoringCriterion, StampedScan
+from .models import AuditRecord, RecommenderFiling, ScoringCriterion, StampedScan
 
 
 class ScoringCriterionInline(admin.TabularInline):
@@ -57,3 +57,18 @@ class StampedScanAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(RecommenderFiling)
+class RecommenderFilingAdmin(admin.ModelAdmin):
+    list_display = [
+        "organisation",
+        "call",
+        "contact_name",
+        "office_phone",
+        "mobile",
+        "paper_received_on",
+    ]
+    list_filter = ["call"]
+    list_select_related = ["organisation", "call"]
+    readonly_fields = ["updated_by", "updated_at", "paper_received_by"]

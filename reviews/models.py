@@ -409,3 +409,55 @@ class RenderedPdf(models.Model):
 
     def __str__(self) -> str:
         return self.key[:12]
+
+
+class RecommenderFiling(models.Model):
+    """A recommender's side of the paper trail in a call (函报): the contact person the notice
+    asks for (注明联系人姓名、电话、手机), and when the bureau received its written materials."""
+
+    call = models.ForeignKey(
+        "shanghai_experts.Call",
+        verbose_name="申报批次",
+        on_delete=models.CASCADE,
+        related_name="filings",
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="推荐单位", on_delete=models.PROTECT, related_name="filings"
+    )
+    contact_name = models.CharField("联系人", max_length=40, blank=True)
+    office_phone = models.CharField("电话", max_length=32, blank=True)
+    mobile = models.CharField("手机", max_length=20, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="填写人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField("填写时间", auto_now=True)
+    paper_received_on = models.DateField("书面材料收到日期", null=True, blank=True)
+    paper_received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="书面材料登记人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "推荐报送"
+        verbose_name_plural = "推荐报送"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call", "organisation"], name="one_filing_per_recommender"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation}（{self.call.year}）"
+
+    @property
+    def has_contact(self) -> bool:
+        return bool(self.contact_name and self.office_phone and self.mobile)

@@ -15,6 +15,7 @@ import threading
 import zipfile
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -27,7 +28,7 @@ from bases.choices import HostType
 from bases.models import Assessment
 from shanghai_experts.states import EDITABLE_STATES
 
-from .models import RenderedPdf
+from .models import RenderedPdf, StampedScan
 from .workflow import history
 
 logger = logging.getLogger(__name__)
@@ -182,23 +183,54 @@ def _stored_pdfs(items) -> list[bytes]:
     return out
 
 
-def zip_stream(items):
-    """A ZIP of the items' PDFs, yielded piece by piece as each chunk of forms is ready."""
+def _latest_scans(items) -> dict[tuple[str, int, str], StampedScan]:
+    """The latest scan of each kind for `items`: one query per kind of item in the chunk."""
+    latest: dict[tuple[str, int, str], StampedScan] = {}
+    by_model: dict[type, list[int]] = {}
+    for item in items:
+        by_model.setdefault(type(item), []).append(item.pk)
+    for model, ids in by_model.items():
+        scans = StampedScan.objects.filter(
+            content_type=ContentType.objects.get_for_model(model), object_id__in=ids
+        ).order_by("object_id", "kind", "-uploaded_at", "-id")
+        for scan in scans:
+            latest.setdefault((model.workflow_kind, scan.object_id, scan.kind), scan)
+    return latest
+
+
+def scan_filename(item, scan: StampedScan) -> str:
+    return f"{item.reference}-{scan.get_kind_display()}{scan.extension}".replace("/", "／")
+
+
+def zip_stream(items, leading=()):
+    """A ZIP of the items' PDFs, each followed by the latest stamped scans its unit and its
+    recommender uploaded (named by reference number), yielded piece by piece as each chunk of
+    forms is ready. `leading` (name, bytes) pairs come first: a recommender's 推荐函."""
     pipe = _Pipe()
     names = set()
     chunk = []
 
+    def add(name, data):
+        if name in names:  # two items of the same name and reference cannot happen,
+            name = f"{len(names)}-{name}"  # but a ZIP must never hold one name twice
+        names.add(name)
+        archive.writestr(name, data)
+
     def flush():
+        scans = _latest_scans(chunk)
         for item, pdf in zip(chunk, _stored_pdfs(chunk), strict=True):
-            name = filename_for(item)
-            if name in names:  # two items of the same name and reference cannot happen,
-                name = f"{item.pk}-{name}"  # but a ZIP must never hold one name twice
-            names.add(name)
-            archive.writestr(name, pdf)
+            add(filename_for(item), pdf)
+            for kind in (StampedScan.Kind.APPLICANT, StampedScan.Kind.RECOMMENDER):
+                scan = scans.get((item.workflow_kind, item.pk, kind))
+                if scan is not None:
+                    with scan.file.open("rb") as fh:
+                        add(scan_filename(item, scan), fh.read())
         chunk.clear()
 
     # PDFs are compressed already: storing them costs a tenth of deflating them again.
     with zipfile.ZipFile(pipe, mode="w", compression=zipfile.ZIP_STORED) as archive:
+        for name, data in leading:
+            add(name, data)
         for item in items:
             chunk.append(item)
             if len(chunk) >= ZIP_CHUNK:

@@ -3,7 +3,8 @@
 from typing import NamedTuple
 
 from django import forms
-from django.db.models import Count, F, OuterRef, Q, Subquery, Value
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, NullIf
 
 from applications.choices import Category
@@ -14,6 +15,7 @@ from shanghai_experts.models import Organisation
 from shanghai_experts.states import ASSESSED_STATES, RECOMMENDED_STATES, State
 from shanghai_experts.widgets import FilterSelect
 
+from .models import StampedScan
 from .workflow import APPLICATION, ASSESSMENT
 
 QUEUE_STATES = [(s.value, s.label) for s in State if s != State.DRAFT]
@@ -87,6 +89,11 @@ class QueueFilter(forms.Form):
         ],
     )
     priority = forms.BooleanField(label="仅优先支持", required=False)
+    paper = forms.ChoiceField(
+        label="书面材料",
+        required=False,
+        choices=[("", "全部"), ("received", "已收到"), ("missing", "未收到")],
+    )
 
     def __init__(self, *args, recommenders=None, **kwargs):
         """`recommenders` (the bureau's list only): the organisations to filter by."""
@@ -97,6 +104,7 @@ class QueueFilter(forms.Form):
             # bureau's scores or priorities; states as the recommender sees them.
             del self.fields["recommender"]
             del self.fields["priority"]
+            del self.fields["paper"]
             self.fields["state"].choices = [("", "全部状态"), *RECOMMENDER_STATES]
             self.fields["sort"].choices = [
                 choice for choice in self.fields["sort"].choices if choice[0] not in BUREAU_SORTS
@@ -147,6 +155,7 @@ class QueueFilter(forms.Form):
             qs = qs.filter(self._named(data["q"], "name"))
         if data.get("recommender"):
             qs = qs.filter(recommender_id=data["recommender"])
+        qs = self._paper(qs, data.get("paper"))
         if sort and data.get("sort"):
             key = data["sort"]
             if key.startswith("-score_"):
@@ -188,7 +197,31 @@ class QueueFilter(forms.Form):
             qs = qs.filter(self._named(data["q"], "base__name"))
         if data.get("recommender"):
             qs = qs.filter(recommender_id=data["recommender"])
+        return self._paper(qs, data.get("paper"))
+
+    @staticmethod
+    def _paper(qs, paper: str | None):
+        if paper == "received":
+            return qs.filter(paper_received_on__isnull=False)
+        if paper == "missing":
+            return qs.filter(paper_received_on__isnull=True)
         return qs
+
+
+def scan_level(model):
+    """0 no stamped scan from the unit, 1 uploaded, 2 uploaded and matching the submitted
+    version (its latest scan decides): one correlated subquery, evaluated for the page's rows."""
+    latest = (
+        StampedScan.objects.filter(
+            content_type=ContentType.objects.get_for_model(model),
+            object_id=OuterRef("pk"),
+            kind=StampedScan.Kind.APPLICANT,
+        )
+        .order_by("-uploaded_at", "-id")
+        .annotate(level=Case(When(matches=True, then=Value(2)), default=Value(1)))
+        .values("level")[:1]
+    )
+    return Coalesce(Subquery(latest, output_field=IntegerField()), Value(0))
 
 
 def organisation_label(fk: str):
@@ -215,6 +248,7 @@ def assessment_queue(user, call):
             unit_label=organisation_label("unit_id"),
             recommender_label=organisation_label("recommender_id"),
             service_field=F("industry"),
+            scan_level=scan_level(Assessment),
         )
         .only(
             "id",
@@ -224,6 +258,7 @@ def assessment_queue(user, call):
             "state",
             "industry",
             "submitted_at",
+            "paper_received_on",
             "rectify_deadline",
             "base__name",
             "base__level",
@@ -246,12 +281,14 @@ def queue(user, call):
         .annotate(
             unit_label=organisation_label("unit_id"),
             recommender_label=organisation_label("recommender_id"),
+            scan_level=scan_level(Application),
         )
         .only(
             "id",
             "call_id",
             "unit_id",
             "recommender_id",
+            "paper_received_on",
             "name",
             "state",
             "published_state",

@@ -26,6 +26,16 @@ urlpatterns = [
     path("<id:pk>/pdf/", views.item_pdf, name="pdf"),
     path("assessment/<id:pk>/pdf/", views.item_pdf, {"kind": "assessment"}, name="assessment_pdf"),
     path("pdfs.zip", views.zip_pdfs, name="zip"),
+    path("filing/", views.filing_page, name="filing"),
+    path("filing/letter.pdf", views.letter, name="letter"),
+    path("paper/", views.paper_page, name="paper"),
+    path("<id:pk>/paper/", views.item_paper, name="item_paper"),
+    path(
+        "assessment/<id:pk>/paper/",
+        views.item_paper,
+        {"kind": "assessment"},
+        name="assessment_item_paper",
+    ),
     path("<id:pk>/scans/", views.upload_scan, name="upload_scan"),
     path(
         "assessment/<id:pk>/scans/",

@@ -33,7 +33,7 @@ from shanghai_experts.items import WorkflowError
 from shanghai_experts.models import Organisation
 from shanghai_experts.states import RECOMMENDED_STATES, State
 
-from .models import AuditRecord, SubmittedContent
+from .models import AuditRecord, RecommenderFiling, StampedScan, SubmittedContent
 from .notifications import queue_transition_mail
 
 UNIT, RECOMMENDER, BUREAU = "unit", "recommender", "bureau"
@@ -99,6 +99,56 @@ def within_quota(item, user, now, params) -> str | None:
         if user.organisation.is_bureau:
             return f"特贴专家领衔项目直报已达上限：可受理 {quota} 个，已受理 {used} 个。"
         return f"推荐名额已满：本单位可推荐 {quota} 个服务团，已推荐 {used} 个。"
+    return None
+
+
+def contact_recorded(item, user, now, params) -> str | None:
+    """The notice: 函报 … 注明联系人姓名、电话、手机. A recommender records them before its
+    first 推荐 (the bureau, on its direct route, is not writing to itself)."""
+    org = user.organisation
+    if org.is_bureau:
+        return None
+    filing = RecommenderFiling.objects.filter(call=item.call, organisation=org).first()
+    if filing is None or not filing.has_contact:
+        return "请先在“推荐报送”中填写本单位本批次的联系人姓名、电话和手机，再推荐。"
+    return None
+
+
+def _latest_scan(item, kind: str):
+    return (
+        StampedScan.objects.filter(
+            content_type=ContentType.objects.get_for_model(type(item)),
+            object_id=item.pk,
+            kind=kind,
+        )
+        .order_by("-uploaded_at", "-id")
+        .first()
+    )
+
+
+def unit_scan_matches(item, user, now, params) -> str | None:
+    """With the call's `require_stamped_scan`: the unit's stamped scan of the submitted
+    version, before the recommender recommends."""
+    if not item.call.require_stamped_scan:
+        return None
+    scan = _latest_scan(item, StampedScan.Kind.APPLICANT)
+    if scan is None:
+        return "本批次须先由申报单位上传盖章扫描件，才能推荐。"
+    if scan.matches is not True:
+        return (
+            "申报单位最新上传的盖章扫描件与提交版本不一致或未能核对校验码，"
+            "须上传与提交版本一致的盖章扫描件后才能推荐。"
+        )
+    return None
+
+
+def recommender_scan_present(item, user, now, params) -> str | None:
+    """With the call's `require_stamped_scan`: the recommender's stamped opinion, before the
+    bureau decides (not for the bureau's own direct route)."""
+    if not item.call.require_stamped_scan or item.recommender_id == user.organisation_id:
+        return None
+    if _latest_scan(item, StampedScan.Kind.RECOMMENDER) is None:
+        return "本批次须先由推荐单位上传盖章意见扫描件，市人社局才能作出决定。"
     return None
 
 
@@ -218,7 +268,7 @@ TRANSITIONS: dict[str, Transition] = {
             RECOMMENDER,
             kinds=BOTH,
             comment_required=True,
-            checks=(deadline_open, within_quota),
+            checks=(deadline_open, within_quota, contact_recorded, unit_scan_matches),
             effects=(record_opinion,),
             button_class="btn-success",
         ),
@@ -250,6 +300,7 @@ TRANSITIONS: dict[str, Transition] = {
             _s(State.RECOMMENDED),
             State.NATIONAL_CANDIDATE,
             BUREAU,
+            checks=(recommender_scan_present,),
         ),
         Transition(
             "select_municipal",
@@ -257,6 +308,7 @@ TRANSITIONS: dict[str, Transition] = {
             _s(State.RECOMMENDED),
             State.MUNICIPAL_TEAM,
             BUREAU,
+            checks=(recommender_scan_present,),
         ),
         Transition(
             "decline",
@@ -266,6 +318,7 @@ TRANSITIONS: dict[str, Transition] = {
             BUREAU,
             comment_required=True,
             button_class="btn-outline-danger",
+            checks=(recommender_scan_present,),
         ),
         Transition(
             "revoke_decision",
@@ -310,6 +363,7 @@ TRANSITIONS: dict[str, Transition] = {
             kinds=frozenset({ASSESSMENT}),
             effects=(record_outcome,),
             button_class="btn-success",
+            checks=(recommender_scan_present,),
         ),
         Transition(
             "qualify",
@@ -319,6 +373,7 @@ TRANSITIONS: dict[str, Transition] = {
             BUREAU,
             kinds=frozenset({ASSESSMENT}),
             effects=(record_outcome,),
+            checks=(recommender_scan_present,),
         ),
         Transition(
             "require_rectification",
@@ -328,7 +383,10 @@ TRANSITIONS: dict[str, Transition] = {
             BUREAU,
             kinds=frozenset({ASSESSMENT}),
             comment_required=True,
-            checks=(rectification_deadline_given,),
+            checks=(
+                recommender_scan_present,
+                rectification_deadline_given,
+            ),
             effects=(record_outcome,),
             button_class="btn-warning",
         ),

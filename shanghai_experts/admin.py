@@ -81,6 +81,7 @@ class CallAdmin(admin.ModelAdmin):
         ),
         ("提示", {"fields": ("unit_steps", "recommender_steps")}),
         ("时间", {"fields": ("opens_on", "unit_deadline", "recommender_deadline")}),
+        ("盖章材料", {"fields": ("require_stamped_scan",)}),
         (
             "限额",
             {

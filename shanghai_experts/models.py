@@ -223,6 +223,12 @@ class Call(models.Model):
     summary_limit = models.PositiveIntegerField("一览表服务内容简介字数上限", default=200)
     base_narrative_limit = models.PositiveIntegerField("附件2 第3、5项字数上限", default=1000)
     bureau_email = models.EmailField("市人社局收件邮箱", blank=True)
+    require_stamped_scan = models.BooleanField(
+        "须上传盖章扫描件",
+        default=False,
+        help_text="勾选后：申报单位须上传与提交版本一致的盖章扫描件，推荐单位才能推荐；"
+        "推荐单位须上传盖章意见扫描件，市人社局才能作出决定。",
+    )
     notice_text = models.TextField(
         "通知全文", blank=True, help_text="首页“申报通知”显示的通知原文（不含附件表样）。"
     )

@@ -66,3 +66,41 @@ def no_required_two_factor(settings):
     """Most tests are about other things than the second login step; tests/test_accounts.py
     and the browser journey turn it on as production has it."""
     settings.REQUIRE_2FA_ROLES = []
+
+
+@pytest.fixture(autouse=True)
+def recommenders_record_their_contacts():
+    """Test data as a real call has it: every district office and commission has recorded its
+    contact person for every call (a precondition of 推荐, reviews.workflow.contact_recorded).
+    Tests of that precondition delete the record first."""
+    from django.db.models.signals import post_save
+
+    from reviews.models import RecommenderFiling
+    from shanghai_experts.models import Call, Organisation
+
+    def file(call, org):
+        RecommenderFiling.objects.get_or_create(
+            call=call,
+            organisation=org,
+            defaults={
+                "contact_name": "李明",
+                "office_phone": "021-63588888",
+                "mobile": "13812345678",
+            },
+        )
+
+    def organisation_saved(sender, instance, created, **kwargs):
+        if created and instance.kind in Organisation.RECOMMENDER_KINDS:
+            for call in Call.objects.all():
+                file(call, instance)
+
+    def call_saved(sender, instance, created, **kwargs):
+        if created:
+            for org in Organisation.objects.filter(kind__in=Organisation.RECOMMENDER_KINDS):
+                file(instance, org)
+
+    post_save.connect(organisation_saved, sender=Organisation, dispatch_uid="test-filings-org")
+    post_save.connect(call_saved, sender=Call, dispatch_uid="test-filings-call")
+    yield
+    post_save.disconnect(sender=Organisation, dispatch_uid="test-filings-org")
+    post_save.disconnect(sender=Call, dispatch_uid="test-filings-call")

@@ -228,8 +228,9 @@ def test_zip_of_the_recommenders_list_and_of_a_selection(client, call):
     assert response["Content-Type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     names = archive.namelist()
-    assert names == [printing.filename_for(a) for a in apps]
-    assert "甲团" in compact(pdftotext(archive.read(names[0])))
+    # The 推荐函 leads the recommender's ZIP.
+    assert names == [f"00-推荐函-{district}.pdf", *(printing.filename_for(a) for a in apps)]
+    assert "甲团" in compact(pdftotext(archive.read(names[1])))
     response = client.post(reverse("reviews:zip"), {"selected": [apps[1].pk]})
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     assert archive.namelist() == [printing.filename_for(apps[1])]

@@ -18,6 +18,13 @@ from ..workflow import bulk_applies
 
 register = template.Library()
 
+#: 盖章件: the unit's stamped scan, as scan_level (reviews.queries) grades it.
+SCAN_CELLS = {
+    0: '<span class="text-muted small">无</span>',
+    1: '<span class="badge text-bg-warning" title="校验码未核对或不一致">已上传</span>',
+    2: '<span class="badge text-bg-success" title="与提交版本一致">一致</span>',
+}
+
 
 def _row(item, organisation, bureau: bool) -> str:
     state = shown_state(item, organisation)
@@ -65,6 +72,14 @@ def _row(item, organisation, bureau: bool) -> str:
             if getattr(item, "priority", False)
             else "",
         ]
+    level = getattr(item, "scan_level", 0)
+    paper = getattr(item, "paper_received_on", None)
+    cells += [
+        SCAN_CELLS.get(level, ""),
+        f'<span class="text-nowrap small" title="书面材料已收到">{paper:%m-%d}</span>'
+        if paper
+        else "",
+    ]
     overdue = (
         ' <span class="badge text-bg-danger">整改逾期</span>'
         if getattr(item, "is_rectification_overdue", False)

@@ -3,6 +3,7 @@
 from .call_settings import extensions, quotas
 from .decisions import act, add_note, funding, national_order, publish, ranking, score
 from .files import download_scan, item_pdf, upload_scan, zip_pdfs
+from .filing import filing_page, item_paper, letter, paper_page
 from .queue import export_list, queue_view, summary
 from .security import audit_log, failing_mail, lockouts
 
@@ -13,6 +14,10 @@ __all__ = [
     "download_scan",
     "export_list",
     "extensions",
+    "filing_page",
+    "item_paper",
+    "letter",
+    "paper_page",
     "failing_mail",
     "funding",
     "item_pdf",

@@ -10,11 +10,12 @@ from django.views.decorators.http import require_POST
 from applications.models import Application
 from bases.models import Assessment
 from shanghai_experts.http import client_ip
-from shanghai_experts.models import Call
+from shanghai_experts.models import Call, Organisation
 from shanghai_experts.text import parse_ids
 
 from .. import (
     exports,
+    filing,
     printing,
     scans,
     services,
@@ -103,8 +104,23 @@ def zip_pdfs(request):
         client_ip=client_ip(request),
     )
     filename = f"{call.year}年专家服务基层项目申报表（{org}）.zip"
+    # A recommender's ZIP, or the bureau's filtered to one recommender, opens with its 推荐函.
+    letter_of = org if org.is_recommender and request.method == "GET" else None
+    if org.is_bureau and request.method == "GET" and filters.is_valid():
+        chosen = filters.cleaned_data.get("recommender")
+        letter_of = (
+            Organisation.objects.filter(pk=chosen, kind__in=Organisation.RECOMMENDER_KINDS).first()
+            if chosen
+            else None
+        )
+    leading = (
+        [(filing.letter_filename(call, letter_of), filing.letter_pdf(call, letter_of))]
+        if letter_of is not None
+        else []
+    )
     response = StreamingHttpResponse(
-        printing.zip_stream([*apps, *assessments]), content_type="application/zip"
+        printing.zip_stream([*apps, *assessments], leading=leading),
+        content_type="application/zip",
     )
     response.headers["Content-Disposition"] = content_disposition_header(True, filename)
     return response

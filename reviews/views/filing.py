@@ -1,0 +1,179 @@
+"""推荐报送 (the recommender's contact, its 推荐函) and the bureau's 书面材料 receipt."""
+
+import datetime
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
+
+from shanghai_experts.forms import HalfWidthCharField
+from shanghai_experts.http import client_ip
+from shanghai_experts.models import Organisation
+from shanghai_experts.validators import validate_mobile, validate_office_phone
+
+from .. import filing
+from ..queries import recommenders
+from .common import bureau_org, current_call, workflow_model
+
+
+class ContactForm(forms.Form):
+    contact_name = forms.CharField(label="联系人姓名", max_length=40)
+    office_phone = HalfWidthCharField(
+        label="电话", max_length=32, validators=[validate_office_phone]
+    )
+    mobile = HalfWidthCharField(label="手机", max_length=20, validators=[validate_mobile])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-control"
+        self.fields["office_phone"].widget.attrs["placeholder"] = "021-63588888"
+        self.fields["mobile"].widget.attrs["placeholder"] = "13812345678"
+
+
+class ReceivedForm(forms.Form):
+    received_on = forms.DateField(
+        label="收到日期", widget=forms.DateInput(attrs={"type": "date"}), required=False
+    )
+
+    def clean_received_on(self):
+        value = self.cleaned_data["received_on"] or timezone.localdate()
+        today = timezone.localdate()
+        if not today - datetime.timedelta(days=366) <= value <= today:
+            raise forms.ValidationError("收到日期应为今天或一年内的日期。")
+        return value
+
+
+def _recommender(request) -> Organisation:
+    org = request.user.organisation
+    if org is None or not org.is_recommender:
+        raise Http404
+    return org
+
+
+def filing_page(request):
+    """推荐报送: the contact the notice asks for, the 推荐函, and whether the paper arrived."""
+    org = _recommender(request)
+    call = current_call()
+    record = filing.filing_for(call, org)
+    initial = {
+        "contact_name": record.contact_name,
+        "office_phone": record.office_phone,
+        "mobile": record.mobile,
+    }
+    form = ContactForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        filing.save_contact(
+            call, org, user=request.user, data=form.cleaned_data, client_ip=client_ip(request)
+        )
+        messages.success(request, "联系人已保存，将印在推荐函上，并显示给市人社局。")
+        return redirect("reviews:filing")
+    apps = list(filing.recommended_applications(call, org))
+    assessments = list(filing.recommended_assessments(call, org))
+    for item in [*apps, *assessments]:
+        item.call = call
+    return render(
+        request,
+        "reviews/filing.html",
+        {
+            "call": call,
+            "organisation": org,
+            "filing": record,
+            "form": form,
+            "applications": apps,
+            "assessments": assessments,
+            "received": sum(1 for i in [*apps, *assessments] if i.paper_received_on),
+        },
+    )
+
+
+def letter(request):
+    """The 推荐函 as a stamp-ready PDF: a recommender's own; the bureau names the recommender."""
+    org = request.user.organisation
+    call = current_call()
+    if org is not None and org.is_bureau:
+        try:
+            pk = int(request.GET.get("recommender", ""))
+        except ValueError:
+            raise Http404 from None
+        if not 0 < pk < 2**63:
+            raise Http404
+        org = get_object_or_404(Organisation, pk=pk, kind__in=Organisation.RECOMMENDER_KINDS)
+    else:
+        org = _recommender(request)
+    response = HttpResponse(filing.letter_pdf(call, org), content_type="application/pdf")
+    response.headers["Content-Disposition"] = content_disposition_header(
+        bool(request.GET.get("download")), filing.letter_filename(call, org)
+    )
+    return response
+
+
+def paper_page(request):
+    """书面材料: each recommender's contact, its recommended items, and what has arrived."""
+    bureau_org(request)
+    call = current_call()
+    organisations = recommenders()
+    if request.method == "POST":
+        form = ReceivedForm(request.POST)
+        try:
+            pk = int(request.POST.get("recommender", ""))
+        except ValueError:
+            pk = 0
+        recommender = (
+            Organisation.objects.filter(pk=pk, kind__in=Organisation.RECOMMENDER_KINDS).first()
+            if 0 < pk < 2**63
+            else None
+        )
+        if recommender is None:
+            messages.error(request, "请选择推荐单位。")
+        elif not form.is_valid():
+            messages.error(request, f"收到日期：{form.errors['received_on'][0]}")
+        else:
+            marked = filing.record_paper(
+                call,
+                recommender,
+                user=request.user,
+                on=form.cleaned_data["received_on"],
+                client_ip=client_ip(request),
+            )
+            messages.success(
+                request,
+                f"已登记：{recommender} 的书面材料于 "
+                f"{form.cleaned_data['received_on']:%Y-%m-%d} 收到（{marked} 个项目）。",
+            )
+        return redirect("reviews:paper")
+    return render(
+        request,
+        "reviews/paper.html",
+        {
+            "call": call,
+            "rows": filing.overview(call, organisations),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_POST
+def item_paper(request, pk, kind="application"):
+    """The bureau marks one item's paper as received (or withdraws the mark)."""
+    bureau_org(request)
+    item = get_object_or_404(workflow_model(kind).objects.visible_to(request.user), pk=pk)
+    if request.POST.get("clear"):
+        filing.record_item_paper(item, user=request.user, on=None, client_ip=client_ip(request))
+        messages.success(request, "已撤销书面材料登记。")
+        return redirect(item)
+    form = ReceivedForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"收到日期：{form.errors['received_on'][0]}")
+        return redirect(item)
+    filing.record_item_paper(
+        item, user=request.user, on=form.cleaned_data["received_on"], client_ip=client_ip(request)
+    )
+    messages.success(
+        request, f"已登记书面材料于 {form.cleaned_data['received_on']:%Y-%m-%d} 收到。"
+    )
+    return redirect(item)
