@@ -19,6 +19,7 @@ from applications.choices import Affiliation, Category, Talent, TitleLevel
 from applications.models import Application, BudgetItem, Expert, FundingSource, ServicePlace
 from bases.models import Base
 from reviews import workflow
+from reviews.models import RecommenderFiling
 from reviews.services import open_assessments
 from shanghai_experts.models import Call, Organisation, User
 from shanghai_experts.reference import load_recommenders
@@ -152,6 +153,7 @@ class Command(BaseCommand):
         call = self._call(notice_dates)
         self._users(orgs)
         self._two_factor()
+        self._filings(call, orgs)
         self._sample(call, orgs)
         self._bases(call, orgs)
         self.stdout.write(
@@ -248,6 +250,21 @@ class Command(BaseCommand):
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save()
+
+    def _filings(self, call: Call, orgs) -> None:
+        """The demo's recommenders have recorded their contact (推荐报送), so they can 推荐."""
+        for _username, org_short, display in LOGINS:
+            org = orgs[org_short]
+            if org.is_recommender:
+                RecommenderFiling.objects.get_or_create(
+                    call=call,
+                    organisation=org,
+                    defaults={
+                        "contact_name": display.split()[-1],
+                        "office_phone": "021-63588888",
+                        "mobile": "13800000000",
+                    },
+                )
 
     def _two_factor(self) -> None:
         key = base64.b32decode(DEMO_TOTP_SECRET).hex()
