@@ -4,11 +4,22 @@ from typing import NamedTuple
 
 from django import forms
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, NullIf
 
 from applications.choices import Category
-from applications.models import Application
+from applications.models import Application, Expert
 from bases.models import Assessment
 from bases.services import commended_base_exists
 from shanghai_experts.models import Organisation
@@ -268,6 +279,25 @@ def assessment_queue(user, call):
     )
 
 
+QUEUE_FIELDS = (
+    "id",
+    "call_id",
+    "unit_id",
+    "recommender_id",
+    "paper_received_on",
+    "name",
+    "state",
+    "published_state",
+    "category",
+    "service_field",
+    "submitted_at",
+    "recommender_rank",
+    "score_mean",
+    "score_spread",
+    "score_count",
+)
+
+
 def queue(user, call):
     """Items of `call` past submission that the user's organisation may act on or see.
 
@@ -283,28 +313,35 @@ def queue(user, call):
             recommender_label=organisation_label("recommender_id"),
             scan_level=scan_level(Application),
         )
-        .only(
-            "id",
-            "call_id",
-            "unit_id",
-            "recommender_id",
-            "paper_received_on",
-            "name",
-            "state",
-            "published_state",
-            "category",
-            "service_field",
-            "submitted_at",
-            "recommender_rank",
-            "score_mean",
-            "score_spread",
-            "score_count",
-        )
+        .only(*QUEUE_FIELDS)
         .order_by("recommender_id", "recommender_rank", "-submitted_at", "id")
     )
     if user.organisation.is_bureau:  # only the bureau's list shows and sorts by 优先支持
-        qs = qs.annotate(priority=commended_base_exists(call))
+        qs = qs.annotate(
+            priority=commended_base_exists(call),
+            leader_level=_leader("title_level"),
+            leader_talents=_leader("talents"),
+        ).only(*QUEUE_FIELDS, "requested_amount", "funding_granted")
     return qs
+
+
+def _leader(field: str):
+    """A field of the team's first 领衔专家, for the bureau list's short 领衔专家层次."""
+    return Subquery(
+        Expert.objects.filter(application=OuterRef("pk"), is_leader=True)
+        .order_by("position", "id")
+        .values(field)[:1]
+    )
+
+
+def totals(apps) -> dict:
+    """The filtered list's count and money (万元): one aggregate query."""
+    return apps.order_by().aggregate(
+        count=Count("id"),
+        requested=Sum("requested_amount"),
+        granted=Sum("funding_granted"),
+        support=Sum("bureau_support"),
+    )
 
 
 class Recommender(NamedTuple):

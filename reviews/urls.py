@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.queue_view, name="queue"),
     path("ranking/", views.ranking, name="ranking"),
     path("summary/", views.summary, name="summary"),
+    path("statistics/", views.statistics_page, name="statistics"),
     path("export.xlsx", views.export_list, name="export"),
     path("extensions/", views.extensions, name="extensions"),
     path("quotas/", views.quotas, name="quotas"),

@@ -11,6 +11,7 @@ from html import escape
 from django import template
 from django.utils.safestring import mark_safe
 
+from applications.choices import Talent, TitleLevel
 from shanghai_experts.templatetags.ui import STATE_COLOURS, STATE_LABELS, minute
 from shanghai_experts.visibility import shown_state
 
@@ -18,12 +19,31 @@ from ..workflow import bulk_applies
 
 register = template.Library()
 
+TITLE_LABELS = dict(TitleLevel.choices)
+#: Short names of the honours, as a list column has room for them.
+TALENT_LABELS = {
+    Talent.ACADEMICIAN: "两院院士",
+    Talent.MAJOR_PROGRAMME: "重大人才工程",
+    Talent.SPECIAL_ALLOWANCE: "特贴",
+}
+
 #: 盖章件: the unit's stamped scan, as scan_level (reviews.queries) grades it.
 SCAN_CELLS = {
     0: '<span class="text-muted small">无</span>',
     1: '<span class="badge text-bg-warning" title="校验码未核对或不一致">已上传</span>',
     2: '<span class="badge text-bg-success" title="与提交版本一致">一致</span>',
 }
+
+
+def _money(amount) -> str:
+    return "" if amount is None else f'<span class="text-nowrap">{amount:.2f}</span>'
+
+
+def leader_label(item) -> str:
+    """领衔专家层次 in short: the first leader's title level and honours (正高级·两院院士)."""
+    level = TITLE_LABELS.get(getattr(item, "leader_level", None) or "", "")
+    talents = [TALENT_LABELS.get(t, "") for t in getattr(item, "leader_talents", None) or []]
+    return "·".join(x for x in (level, *talents) if x)
 
 
 def _row(item, organisation, bureau: bool) -> str:
@@ -71,6 +91,9 @@ def _row(item, organisation, bureau: bool) -> str:
             '<span class="badge text-bg-warning">优先支持</span>'
             if getattr(item, "priority", False)
             else "",
+            _money(getattr(item, "requested_amount", None)),
+            _money(getattr(item, "funding_granted", None)),
+            escape(leader_label(item)),
         ]
     level = getattr(item, "scan_level", 0)
     paper = getattr(item, "paper_received_on", None)

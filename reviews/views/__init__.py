@@ -6,6 +6,7 @@ from .files import download_scan, item_pdf, upload_scan, zip_pdfs
 from .filing import filing_page, item_paper, letter, paper_page
 from .queue import export_list, queue_view, summary
 from .security import audit_log, failing_mail, lockouts
+from .statistics import statistics_page
 
 __all__ = [
     "act",
@@ -28,6 +29,7 @@ __all__ = [
     "quotas",
     "ranking",
     "score",
+    "statistics_page",
     "summary",
     "upload_scan",
     "zip_pdfs",

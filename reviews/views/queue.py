@@ -24,6 +24,7 @@ from ..queries import (
     queue,
     recommenders,
     summary_by_recommender,
+    totals,
 )
 from ..workflow import APPLICATION, ASSESSMENT
 from .common import PAGE_SIZE, bureau_org, current_call, reviewer_org
@@ -54,6 +55,9 @@ def queue_view(request):
     context = {
         "call": call,
         "filters": filters,
+        # The bulk controls show only where a row on the page has a box to tick.
+        "can_bulk": any(workflow.bulk_applies(item, org) for item in page),
+        "totals": totals(apps) if org.is_bureau and showing == APPLICATION else None,
         "page": page,
         "showing": showing,
         "counts": counts,

@@ -1,0 +1,422 @@
+"""统计: the call at a glance, for the bureau (everything) and for a recommender (its own).
+
+Every figure comes from a fixed set of grouped queries, whatever the number of items: the
+applications grouped by (recommender, category, state, published state) give the funnel, the
+counts by recommender and category and the money; the others group places, experts, fields,
+assessments and submission days. Lists held in JSON (服务形式, 人才计划) are counted in
+Python from one narrow query each.
+
+What a recommender sees follows shanghai_experts.visibility: a decision the bureau has not
+published counts as 已推荐至市人社局, and 资助经费/配套支持 only once published.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from applications.choices import Category, ServiceForm, Talent, TitleLevel
+from applications.models import Application, Expert, ServicePlace
+from bases.models import Assessment
+from shanghai_experts.models import Call, Organisation, RecommenderQuota
+from shanghai_experts.states import ASSESSED_STATES, RECOMMENDED_STATES, State
+
+from .workflow import ASSESSMENT
+
+ZERO = Decimal("0")
+SELECTED_STATES = frozenset({State.NATIONAL_CANDIDATE, State.MUNICIPAL_TEAM, State.NATIONAL_TEAM})
+
+
+@dataclasses.dataclass
+class Table:
+    """One block of the page: its numbers as rows, and how its chart draws them."""
+
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list]
+    chart: str = "bar"  # bar, pie, line, funnel or "" (no chart)
+    #: Which columns the chart draws (by index), the first column being the labels.
+    series: tuple[int, ...] = (1,)
+    note: str = ""
+
+    def chart_data(self) -> dict:
+        return {
+            "id": self.key,
+            "type": self.chart,
+            "title": self.title,
+            "labels": [str(row[0]) for row in self.rows],
+            "series": [
+                {"name": self.columns[i], "values": [_number(row[i]) for row in self.rows]}
+                for i in self.series
+            ],
+        }
+
+
+def _number(value):
+    if isinstance(value, Decimal):
+        return float(value)
+    return value if isinstance(value, int | float) else 0
+
+
+@dataclasses.dataclass
+class Scope:
+    """Whose items, and which: the viewer's organisation and the list's filters."""
+
+    call: Call
+    organisation: Organisation
+    category: str = ""
+    recommender: int | None = None
+    state: str = ""
+
+    @property
+    def bureau(self) -> bool:
+        return self.organisation.is_bureau
+
+    @property
+    def wants_applications(self) -> bool:
+        return self.category != ASSESSMENT
+
+    @property
+    def wants_assessments(self) -> bool:
+        return self.category in ("", ASSESSMENT)
+
+    def applications(self, *, drafts: bool = False):
+        qs = Application.objects.filter(call=self.call)
+        if not drafts:
+            qs = qs.exclude(state=State.DRAFT)
+        if not self.bureau:
+            qs = qs.filter(recommender=self.organisation).exclude(state=State.DRAFT)
+        elif self.recommender:
+            qs = qs.filter(recommender_id=self.recommender)
+        if self.category in (Category.NATIONAL, Category.MUNICIPAL):
+            qs = qs.filter(category=self.category)
+        if self.state:
+            qs = qs.filter(state=self.state) if self.bureau else self._shown(qs)
+        return qs.order_by()
+
+    def _shown(self, qs):
+        if self.state == State.RECOMMENDED:
+            return qs.filter(state__in=RECOMMENDED_STATES, published_state="")
+        return qs.filter(Q(published_state=self.state) | Q(state=self.state, published_state=""))
+
+    def assessments(self):
+        qs = Assessment.objects.filter(call=self.call).exclude(state=State.DRAFT)
+        if not self.bureau:
+            qs = qs.filter(recommender=self.organisation)
+        elif self.recommender:
+            qs = qs.filter(recommender_id=self.recommender)
+        if self.state:
+            qs = qs.filter(state=self.state)
+        return qs.order_by()
+
+
+def shown(state: str, published: str, bureau: bool) -> str:
+    """The state a viewer counts an application in (visibility.shown_state, on values)."""
+    if bureau or state not in RECOMMENDED_STATES or state == State.RECOMMENDED:
+        return state
+    return published or State.RECOMMENDED
+
+
+def build(scope: Scope, recommender_labels: dict[int, str]) -> list[Table]:
+    """Every table of the page, in the order it shows them."""
+    tables: list[Table] = []
+    groups = []
+    if scope.wants_applications:
+        groups = list(
+            scope.applications(drafts=scope.bureau and not scope.state)
+            .values_list("recommender_id", "category", "state", "published_state")
+            .annotate(
+                n=Count("id"),
+                requested=Sum("requested_amount"),
+                granted=Sum("funding_granted"),
+                support=Sum("bureau_support"),
+            )
+        )
+    assessments = (
+        list(scope.assessments().values_list("recommender_id", "state").annotate(n=Count("id")))
+        if scope.wants_assessments
+        else []
+    )
+    tables.append(_funnel(scope, groups, assessments))
+    tables.append(_by_recommender(scope, groups, assessments, recommender_labels))
+    tables.append(_by_category(scope, groups, assessments))
+    tables.append(_money(scope, groups))
+    if scope.wants_applications:
+        apps = scope.applications()
+        tables += _fields_and_forms(apps)
+        tables += _support(apps)
+        tables += _experts(apps)
+    if scope.wants_assessments:
+        tables.append(_outcomes(scope))
+    tables.append(_per_day(scope))
+    return tables
+
+
+def _funnel(scope, groups, assessments) -> Table:
+    counts = Counter()
+    for _rec, _cat, state, published, n, *_ in groups:
+        seen = shown(state, published, scope.bureau)
+        if seen == State.DRAFT:
+            counts["draft"] += n
+            continue
+        counts["submitted"] += n
+        if seen in RECOMMENDED_STATES:
+            counts["recommended"] += n
+        if seen in SELECTED_STATES:
+            counts["selected"] += n
+        if published:
+            counts["published"] += n
+    for _rec, state, n in assessments:
+        counts["submitted"] += n
+        if state in ASSESSED_STATES:
+            counts["recommended"] += n
+    rows = [
+        ["已提交", counts["submitted"]],
+        ["已推荐至市人社局", counts["recommended"]],
+        ["入选（国家级或市级）", counts["selected"]],
+        ["已公布结果", counts["published"]],
+    ]
+    if scope.bureau:
+        rows.insert(0, ["草稿（未提交）", counts["draft"]])
+    return Table(
+        "funnel",
+        "申报进度",
+        ["阶段", "项目数"],
+        rows,
+        chart="bar",
+        note="服务团与服务基地评估合计；入选与公布结果只计服务团。",
+    )
+
+
+def _by_recommender(scope, groups, assessments, labels) -> Table:
+    per: dict[int, Counter] = {}
+    for rec, _cat, state, _published, n, *_ in groups:
+        if state == State.DRAFT:
+            continue
+        entry = per.setdefault(rec, Counter())
+        entry["submitted"] += n
+        if state in RECOMMENDED_STATES:
+            entry["recommended"] += n
+    for rec, _state, n in assessments:
+        per.setdefault(rec, Counter())["assessments"] += n
+    raised = dict(
+        RecommenderQuota.objects.filter(call=scope.call).values_list("organisation_id", "quota")
+    )
+    rows = []
+    for rec, entry in per.items():
+        if rec is None:
+            continue
+        quota = raised.get(rec, scope.call.recommender_quota)
+        label = labels.get(rec, str(rec))
+        is_bureau = rec == (scope.organisation.pk if scope.bureau else None)
+        rows.append(
+            [
+                label,
+                entry["submitted"],
+                entry["recommended"],
+                "—" if is_bureau else quota,
+                entry["assessments"],
+            ]
+        )
+    rows.sort(key=lambda row: (-row[1], row[0]))
+    return Table(
+        "recommenders",
+        "按推荐单位",
+        ["推荐单位", "收到服务团申报", "已推荐服务团", "推荐名额", "服务基地评估"],
+        rows,
+        series=(1, 2),
+    )
+
+
+def _by_category(scope, groups, assessments) -> Table:
+    counts = Counter()
+    for _rec, category, state, _pub, n, *_ in groups:
+        if state != State.DRAFT:
+            counts[category] += n
+    rows = [
+        ["国家级服务团", counts[Category.NATIONAL]],
+        ["市级服务团", counts[Category.MUNICIPAL]],
+    ]
+    if scope.wants_assessments:
+        rows.append(["服务基地评估", sum(n for _rec, _state, n in assessments)])
+    return Table("categories", "按类别", ["类别", "项目数"], rows, chart="pie")
+
+
+def _money(scope, groups) -> Table:
+    """申请经费 of every submitted team; 资助经费 and 配套支持 as recorded (for a recommender,
+    once the results are published); each category's cap times its selected teams."""
+    sums = {c: [ZERO, ZERO, ZERO, 0] for c in (Category.NATIONAL, Category.MUNICIPAL)}
+    for _rec, category, state, published, _n, requested, granted, support in groups:
+        if state == State.DRAFT or category not in sums:
+            continue
+        entry = sums[category]
+        entry[0] += requested or ZERO
+        if scope.bureau or published:
+            entry[1] += granted or ZERO
+            entry[2] += support or ZERO
+        if shown(state, published, scope.bureau) in SELECTED_STATES:
+            entry[3] += _n
+    rows = []
+    for category, label in (
+        (Category.NATIONAL, "国家级服务团"),
+        (Category.MUNICIPAL, "市级服务团"),
+    ):
+        requested, granted, support, selected = sums[category]
+        cap = scope.call.cap_for(category)
+        rows.append([label, requested, granted, support, cap * selected])
+    rows.append(["合计", *(sum(row[i] for row in rows) for i in range(1, 5))])
+    return Table(
+        "money",
+        "经费（万元）",
+        ["类别", "申请经费", "资助经费", "配套支持", "上限合计（入选数 × 单项上限）"],
+        rows,
+        series=(1, 2, 3),
+        note="" if scope.bureau else "资助经费与配套支持在市人社局公布结果后计入。",
+    )
+
+
+def _fields_and_forms(apps) -> list[Table]:
+    fields = (
+        apps.values_list("service_field").annotate(n=Count("id")).order_by("-n", "service_field")
+    )
+    field_rows = [[field or "（未填写）", n] for field, n in fields[:20]]
+    forms = Counter()
+    for chosen in apps.values_list("service_forms", flat=True).iterator(chunk_size=5000):
+        forms.update(set(chosen or []))
+    form_rows = [[label, forms[value]] for value, label in ServiceForm.choices]
+    return [
+        Table("fields", "按服务领域（前 20 个）", ["服务领域", "项目数"], field_rows),
+        Table("forms", "按服务形式（可多选）", ["服务形式", "项目数"], form_rows),
+    ]
+
+
+def _support(apps) -> list[Table]:
+    flags = apps.aggregate(
+        cross=Count("id", filter=Q(cross_key=True) | Q(cross_other=True)),
+        local=Count("id", filter=Q(local_key=True) | Q(local_other=True)),
+        key=Count("id", filter=Q(cross_key=True) | Q(local_key=True)),
+    )
+    places = (
+        ServicePlace.objects.filter(application__in=apps, is_key_county=True)
+        .values_list("province", "county")
+        .annotate(n=Count("application", distinct=True))
+        .order_by("-n", "province", "county")
+    )
+    county_rows = [[f"{province}{county}", n] for province, county, n in places[:30]]
+    provinces = Counter()
+    province_rows = (
+        ServicePlace.objects.filter(application__in=apps, is_key_county=True)
+        .values_list("province")
+        .annotate(n=Count("application", distinct=True))
+        .order_by("-n", "province")
+    )
+    provinces.update({p or "（未填写）": n for p, n in province_rows})
+    return [
+        Table(
+            "support",
+            "对口帮扶",
+            ["情况", "服务团数"],
+            [
+                ["服务国家乡村振兴重点帮扶县", flags["key"]],
+                ["跨省帮扶", flags["cross"]],
+                ["省内帮扶", flags["local"]],
+            ],
+        ),
+        Table(
+            "key_provinces",
+            "重点帮扶县所在省份",
+            ["省份", "服务团数"],
+            [[p, n] for p, n in provinces.most_common()],
+        ),
+        Table(
+            "key_counties",
+            "服务的国家乡村振兴重点帮扶县",
+            ["区县", "服务团数"],
+            county_rows,
+            chart="",
+        ),
+    ]
+
+
+def _experts(apps) -> list[Table]:
+    experts = Expert.objects.filter(application__in=apps).order_by()
+    levels = dict(experts.values_list("title_level").annotate(n=Count("id")))
+    total = sum(levels.values())
+    level_rows = [[label, levels.get(value, 0)] for value, label in TitleLevel.choices]
+    talents = Counter()
+    for chosen in experts.values_list("talents", flat=True).iterator(chunk_size=10000):
+        talents.update(set(chosen or []))
+    talent_rows = [
+        ["两院院士", talents[Talent.ACADEMICIAN]],
+        ["享受政府特殊津贴", talents[Talent.SPECIAL_ALLOWANCE]],
+        ["国家和省部级重大人才工程", talents[Talent.MAJOR_PROGRAMME]],
+    ]
+    return [
+        Table(
+            "experts",
+            f"服务专家（共 {total} 人）：按职称",
+            ["职称层级", "人数"],
+            level_rows,
+            chart="pie",
+        ),
+        Table("talents", "服务专家：人才计划与荣誉", ["类别", "人数"], talent_rows),
+    ]
+
+
+def _outcomes(scope) -> Table:
+    today = timezone.localdate()
+    counts = scope.assessments().aggregate(
+        commended=Count("id", filter=Q(state=State.COMMENDED)),
+        qualified=Count("id", filter=Q(state=State.QUALIFIED)),
+        rectifying=Count(
+            "id",
+            filter=Q(state__in=[State.RECTIFYING, State.RECTIFICATION_SUBMITTED]),
+        ),
+        rectified=Count("id", filter=Q(state=State.RECTIFIED)),
+        overdue=Count("id", filter=Q(state=State.RECTIFYING, rectify_deadline__lt=today)),
+    )
+    return Table(
+        "outcomes",
+        "服务基地评估结果",
+        ["结果", "基地数"],
+        [
+            ["通报表扬", counts["commended"]],
+            ["合格", counts["qualified"]],
+            ["限期整改（进行中）", counts["rectifying"]],
+            ["整改完成", counts["rectified"]],
+            ["整改逾期", counts["overdue"]],
+        ],
+    )
+
+
+def _per_day(scope) -> Table:
+    tz = timezone.get_current_timezone()
+    days = Counter()
+    sources = []
+    if scope.wants_applications:
+        sources.append(scope.applications())
+    if scope.wants_assessments:
+        sources.append(scope.assessments())
+    for qs in sources:
+        rows = (
+            qs.filter(submitted_at__isnull=False)
+            .annotate(day=TruncDate("submitted_at", tzinfo=tz))
+            .values_list("day")
+            .annotate(n=Count("id"))
+        )
+        for day, n in rows:
+            days[day] += n
+    deadline = timezone.localtime(scope.call.deadline_for(scope.organisation)).date()
+    return Table(
+        "per_day",
+        f"每日提交（截止 {deadline:%m-%d}）",
+        ["日期", "提交数"],
+        [[f"{day:%m-%d}", n] for day, n in sorted(days.items())],
+        chart="line",
+    )

@@ -1,0 +1,255 @@
+"""统计: each figure against a call built to give known numbers, the recommender's scope, the
+queries, the .xlsx, the bureau list's money columns and totals, and the audit export."""
+
+import datetime
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from applications.models import Application
+from bases.models import Assessment
+from reviews import statistics, workflow
+from reviews.models import AuditRecord
+from reviews.queries import recommenders
+
+from .factories import (
+    ApplicationFactory,
+    AssessmentFactory,
+    BaseFactory,
+    BureauFactory,
+    CompleteApplicationFactory,
+    DistrictFactory,
+    UnitFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def submitted(call, district, name, **fields):
+    unit = UnitFactory(district=district)
+    app = CompleteApplicationFactory(call=call, unit=unit, name=name, **fields)
+    return workflow.transition(app, "submit", user=UserFactory(organisation=unit))
+
+
+def recommended(call, district, officer, name, **fields):
+    app = submitted(call, district, name, **fields)
+    app = workflow.transition(app, "accept", user=officer)
+    return workflow.transition(app, "recommend", user=officer, comment="同意")
+
+
+def assessed(call, district, officer):
+    base = BaseFactory(host_unit=UnitFactory(district=district))
+    item = AssessmentFactory(call=call, base=base)
+    item = workflow.transition(item, "submit", user=UserFactory(organisation=base.host_unit))
+    item = workflow.transition(item, "accept", user=officer)
+    return workflow.transition(item, "recommend", user=officer, comment="同意")
+
+
+@pytest.fixture
+def world(call):
+    """Two districts; four teams past submission, one draft, two base assessments.
+
+    A: 甲 national 20 万 (拟推荐国家级, granted 18 + 2), 乙 municipal 10 万 (recommended),
+       丙 municipal 10 万 (submitted only), one draft; a base commended.
+    B: 丁 national 15 万 (recommended); a base in overdue rectification.
+    Every team: 2 experts (正高级 院士 own, 副高级 external), 1 key county 云南省广南县 (跨省),
+    服务形式 技术指导 and 人才培养, 服务领域 医疗卫生.
+    """
+    call.recommender_quota = 2
+    call.save()
+    a = DistrictFactory(name="上海市甲区人力资源和社会保障局", short_name="甲区人社局")
+    b = DistrictFactory(name="上海市乙区人力资源和社会保障局", short_name="乙区人社局")
+    officer_a, officer_b = UserFactory(organisation=a), UserFactory(organisation=b)
+    bureau = UserFactory(organisation=BureauFactory())
+    first = recommended(call, a, officer_a, "甲服务团", requested_amount=Decimal("20"))
+    recommended(
+        call, a, officer_a, "乙服务团", category="municipal", requested_amount=Decimal("10")
+    )
+    submitted(call, a, "丙服务团", category="municipal", requested_amount=Decimal("10"))
+    ApplicationFactory(call=call, unit=UnitFactory(district=a), recommender=a, name="草稿团")
+    recommended(call, b, officer_b, "丁服务团", requested_amount=Decimal("15"))
+    workflow.transition(first, "select_national", user=bureau)
+    Application.objects.filter(pk=first.pk).update(
+        funding_granted=Decimal("18"), bureau_support=Decimal("2")
+    )
+    workflow.transition(assessed(call, a, officer_a), "commend", user=bureau)
+    late = workflow.transition(
+        assessed(call, b, officer_b),
+        "require_rectification",
+        user=bureau,
+        comment="请整改",
+        params={"deadline": timezone.localdate() + datetime.timedelta(days=5)},
+    )
+    Assessment.objects.filter(pk=late.pk).update(
+        rectify_deadline=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    return {"a": a, "b": b, "officer_a": officer_a, "officer_b": officer_b, "bureau": bureau}
+
+
+def tables_for(call, org, **filters):
+    scope = statistics.Scope(call=call, organisation=org, **filters)
+    labels = {r.pk: r.label for r in recommenders()}
+    return {t.key: t for t in statistics.build(scope, labels)}
+
+
+def rows(table):
+    return [list(row) for row in table.rows]
+
+
+def test_the_bureau_sees_every_figure(call, world):
+    t = tables_for(call, world["bureau"].organisation)
+    assert rows(t["funnel"]) == [
+        ["草稿（未提交）", 1],
+        ["已提交", 6],
+        ["已推荐至市人社局", 5],
+        ["入选（国家级或市级）", 1],
+        ["已公布结果", 0],
+    ]
+    assert rows(t["recommenders"]) == [["甲区人社局", 3, 2, 2, 1], ["乙区人社局", 1, 1, 2, 1]]
+    assert rows(t["categories"]) == [["国家级服务团", 2], ["市级服务团", 2], ["服务基地评估", 2]]
+    assert rows(t["money"]) == [
+        ["国家级服务团", Decimal("35"), Decimal("18"), Decimal("2"), Decimal("20")],
+        ["市级服务团", Decimal("20"), Decimal("0"), Decimal("0"), Decimal("0")],
+        ["合计", Decimal("55"), Decimal("18"), Decimal("2"), Decimal("20")],
+    ]
+    assert rows(t["fields"]) == [["医疗卫生", 4]]
+    forms = dict(rows(t["forms"]))
+    assert forms["技术指导"] == 4 and forms["人才培养"] == 4 and forms["义诊"] == 0
+    assert rows(t["support"]) == [
+        ["服务国家乡村振兴重点帮扶县", 4],
+        ["跨省帮扶", 4],
+        ["省内帮扶", 0],
+    ]
+    assert rows(t["key_provinces"]) == [["云南省", 4]]
+    assert rows(t["key_counties"]) == [["云南省广南县", 4]]
+    assert t["experts"].title == "服务专家（共 8 人）：按职称"
+    assert dict(rows(t["experts"])) == {"正高级": 4, "副高级": 4, "中级": 0, "初级及以下": 0}
+    assert rows(t["talents"]) == [
+        ["两院院士", 4],
+        ["享受政府特殊津贴", 0],
+        ["国家和省部级重大人才工程", 0],
+    ]
+    assert rows(t["outcomes"]) == [
+        ["通报表扬", 1],
+        ["合格", 0],
+        ["限期整改（进行中）", 1],
+        ["整改完成", 0],
+        ["整改逾期", 1],
+    ]
+    assert rows(t["per_day"]) == [[f"{timezone.localdate():%m-%d}", 6]]
+
+
+def test_a_recommender_sees_its_own_and_no_unpublished_decision(call, world):
+    t = tables_for(call, world["a"])
+    # No drafts row; 甲 is still 已推荐 to it (the bureau has not published); no money granted.
+    assert rows(t["funnel"]) == [
+        ["已提交", 4],
+        ["已推荐至市人社局", 3],
+        ["入选（国家级或市级）", 0],
+        ["已公布结果", 0],
+    ]
+    assert rows(t["recommenders"]) == [["甲区人社局", 3, 2, 2, 1]]
+    assert rows(t["money"])[0] == [
+        "国家级服务团",
+        Decimal("20"),
+        Decimal("0"),
+        Decimal("0"),
+        Decimal("0"),
+    ]
+    assert rows(t["outcomes"])[0] == ["通报表扬", 1] and rows(t["outcomes"])[4] == ["整改逾期", 0]
+
+
+def test_the_page_never_shows_another_recommenders_numbers(client, call, world):
+    client.force_login(world["officer_b"])
+    page = client.get(reverse("reviews:statistics")).content.decode()
+    assert "乙区人社局" in page and "甲区人社局" not in page
+    # Even asked for another recommender, a recommender gets its own.
+    page = client.get(reverse("reviews:statistics"), {"recommender": world["a"].pk})
+    assert "甲区人社局" not in page.content.decode()
+    client.force_login(UserFactory(organisation=UnitFactory()))
+    assert client.get(reverse("reviews:statistics")).status_code == 404
+
+
+def test_the_bureau_filters_apply(call, world):
+    t = tables_for(call, world["bureau"].organisation, recommender=world["b"].pk)
+    assert rows(t["recommenders"]) == [["乙区人社局", 1, 1, 2, 1]]
+    t = tables_for(call, world["bureau"].organisation, category="municipal")
+    assert rows(t["categories"]) == [["国家级服务团", 0], ["市级服务团", 2]]
+    assert "outcomes" not in t
+
+
+def test_statistics_queries_do_not_grow_with_items(call, world):
+    bureau = world["bureau"].organisation
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            tables_for(call, bureau)
+        return len(queries)
+
+    few = count()
+    for i in range(5):
+        submitted(call, world["b"], f"新服务团{i}")
+    assert count() == few
+
+
+def test_the_statistics_export_reads_back(client, call, world):
+    client.force_login(world["bureau"])
+    response = client.get(reverse("reviews:statistics"), {"format": "xlsx"})
+    wb = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    assert "申报进度" in wb.sheetnames and "按推荐单位" in wb.sheetnames
+    ws = wb["按推荐单位"]
+    assert [c.value for c in ws[2]] == [
+        "推荐单位",
+        "收到服务团申报",
+        "已推荐服务团",
+        "推荐名额",
+        "服务基地评估",
+    ]
+    assert [c.value for c in ws[3]] == ["甲区人社局", 3, 2, 2, 1]
+    assert AuditRecord.objects.filter(action="export_statistics").exists()
+
+
+def test_the_bureau_list_shows_money_and_totals(client, call, world):
+    client.force_login(world["bureau"])
+    page = client.get(reverse("reviews:queue")).content.decode()
+    totals = page.split('data-testid="totals"')[1].split("</tr>")[0]
+    # 4 teams past submission: 申请 55 万, 资助 18 万, 配套 2 万.
+    assert "4 项" in totals and "55.00" in totals and "18.00" in totals and "2.00" in totals
+    row = next(r for r in page.split("<tr>") if ">甲服务团</a>" in r)
+    assert "20.00" in row and "18.00" in row and "正高级" in row
+    filtered = client.get(reverse("reviews:queue"), {"recommender": world["b"].pk})
+    totals = filtered.content.decode().split('data-testid="totals"')[1].split("</tr>")[0]
+    assert "1 项" in totals and "15.00" in totals
+
+
+def test_the_audit_log_exports_with_its_own_record(client, call, world):
+    client.force_login(world["bureau"])
+    response = client.get(reverse("reviews:audit"), {"format": "xlsx", "action": "recommend"})
+    ws = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    header = [c.value for c in ws[1]]
+    assert header == [
+        "时间",
+        "登录名",
+        "机构",
+        "来源地址",
+        "对象",
+        "操作",
+        "原状态",
+        "新状态",
+        "结果",
+        "意见",
+    ]
+    body = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+    assert len(body) == 5  # 甲 乙 丁 and two assessments recommended, as filtered
+    assert all(row[5] == "推荐" for row in body)
+    assert {row[4][:6] for row in body} == {"ZJ2026", "JD2026"}
+    assert AuditRecord.objects.filter(action="export_audit", actor=world["bureau"]).exists()
+    client.force_login(world["officer_a"])
+    assert client.get(reverse("reviews:audit"), {"format": "xlsx"}).status_code == 404
