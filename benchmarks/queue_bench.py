@@ -35,6 +35,9 @@ BARE_ROWS = [
 ]
 
 
+STATISTICS = "bureau statistics (统计)"
+
+
 @login_not_required
 def bare_view(request):
     return render(request, "benchmarks/bare_table.html", {"rows": BARE_ROWS})
@@ -159,6 +162,9 @@ def main():
         bureau_client.force_login(bureau_user)
         for query in ("sort=-score_mean", "sort=name", "q=第7777专家"):
             targets.append((f"bureau list ?{query}", bureau_client, f"/reviews/?{query}"))
+        # 统计: every figure of the call; its target is against the bureau list, not the bare
+        # view (it aggregates every item, where a list page reads 50).
+        targets.append((STATISTICS, bureau_client, "/reviews/statistics/"))
         queries = {label: count_queries(client, url) for label, client, url in targets}
         times = interleaved_times(targets, args.repeat)
         bare_times = times[targets[0][0]]
@@ -167,14 +173,24 @@ def main():
         for label, values in times.items():
             median, fastest = statistics.median(values), min(values)
             ratio = median / bare
-            worst = max(worst, ratio)
+            if label != STATISTICS:
+                worst = max(worst, ratio)
             print(
                 f"{label}: median {median * 1000:.2f} ms (min {fastest * 1000:.2f}), "
                 f"{queries[label]} queries, {ratio:.1f}x bare (min/min {fastest / bare_min:.1f}x)"
             )
-        verdict = "PASS" if worst <= 10 and max(queries.values()) <= 10 else "FAIL"
+        list_queries = max(q for label, q in queries.items() if label != STATISTICS)
+        verdict = "PASS" if worst <= 10 and list_queries <= 10 else "FAIL"
         print(f"worst ratio: {worst:.1f}x (target <= 10x, <= 10 queries) {verdict}")
-        return 0 if verdict == "PASS" else 1
+        stats_ratio = statistics.median(times[STATISTICS]) / statistics.median(
+            times["bureau list, 50-row page"]
+        )
+        stats_verdict = "PASS" if stats_ratio <= 3 else "FAIL"
+        print(
+            f"统计 page: {stats_ratio:.2f}x the bureau list, {queries[STATISTICS]} queries "
+            f"(target <= 3x) {stats_verdict}"
+        )
+        return 0 if verdict == stats_verdict == "PASS" else 1
 
 
 if __name__ == "__main__":
