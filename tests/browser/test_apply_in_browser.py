@@ -136,3 +136,6 @@ def test_choosing_where_to_submit(page, live_server):
     page.locator("[name=experts-0-talents][value=special_allowance]").uncheck()
     expect(bureau).to_be_disabled()
     expect(select).to_have_value("")
+    # The changes are saved in the background: let that save finish before the test's data
+    # is torn down, or the two would meet in the database.
+    expect(page.locator("[data-autosave-status]")).to_contain_text("已自动保存", timeout=10000)

@@ -83,7 +83,7 @@ def test_the_whole_process(page, live_server, checkpoint):
         page.get_by_role("link", name="导出推荐国家级名单").click()
     with open(download.value.path(), "rb") as fh:  # a temporary name without ".xlsx"
         sheet = openpyxl.load_workbook(io.BytesIO(fh.read())).active
-    assert sheet["A1"].value == "2026年专家服务基层项目一览表"
+    assert sheet["A1"].value == "2026年上海市推荐人力资源社会保障部国家级专家服务团项目一览表"
     assert sheet["D3"].value == "全流程服务团" and sheet["C3"].value == "国家级服务团"
 
     app = Application.objects.get(name="全流程服务团")
