@@ -114,28 +114,47 @@ def main():
     def load(pk):
         return Application.objects.select_related("call", "unit", "recommender").get(pk=pk)
 
-    printing.form_pdf(load(pks[0]))  # the first render loads the fonts: not measured
+    start = time.perf_counter()
+    printing.form_pdf(load(pks[0]))  # a process's first render loads the fonts
+    first_ms = (time.perf_counter() - start) * 1000
     alone, ours, memory = [], [], {}
-    for index, pk in enumerate(pks, start=1):
+
+    def time_alone(pk):
         html = printing.form_html(load(pk))
         start = time.perf_counter()
         HTML(string=html, base_url=str(ROOT)).write_pdf(font_config=printing.font_configuration())
         alone.append(time.perf_counter() - start)
 
+    def time_ours(pk):
         start = time.perf_counter()
         printing.form_pdf(load(pk))
         ours.append(time.perf_counter() - start)
+
+    for index, pk in enumerate(pks, start=1):
+        # The two sides take turns going first, so neither profits from a warmer cache.
+        for measure in (time_alone, time_ours) if index % 2 else (time_ours, time_alone):
+            measure(pk)
         if index in (1, 10, 50, args.count):
             memory[index] = resident_mib()
     ours_ms, alone_ms = statistics.median(ours) * 1000, statistics.median(alone) * 1000
-    print(f"WeasyPrint alone, same HTML:           {alone_ms:.0f} ms per PDF")
-    print(f"project code path (query, template, PDF): {ours_ms:.0f} ms per PDF")
-    print(f"ratio: {ours_ms / alone_ms:.2f}x (target <= 1.3x)")
+    ratio = ours_ms / alone_ms
+    print(f"first render of the process (loads the fonts): {first_ms:.0f} ms")
+    print(
+        f"WeasyPrint alone, same HTML:           {alone_ms:.0f} ms per PDF (min {min(alone) * 1000:.0f})"
+    )
+    print(
+        f"project code path (query, template, PDF): {ours_ms:.0f} ms per PDF (min {min(ours) * 1000:.0f})"
+    )
+    print(
+        f"ratio: {ratio:.2f}x median, {min(ours) / min(alone):.2f}x min/min "
+        f"(target <= 1.3x) {'PASS' if ratio <= 1.3 else 'FAIL'}"
+    )
     print(
         "resident memory after "
         + ", ".join(f"{n} PDFs: {mib:.0f} MiB" for n, mib in memory.items())
     )
-    return stored_path(pks, load, ours_ms)
+    stored = stored_path(pks, load, ours_ms)
+    return stored if ratio <= 1.3 else 1
 
 
 def stored_path(pks, load, fresh_ms) -> int:

@@ -146,6 +146,8 @@ def main():
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         ALLOWED_HOSTS=["testserver"],
         DEBUG=False,
+        # The bureau's second login step is not what is measured: its sessions are past it.
+        REQUIRE_2FA_ROLES=[],
     ):
         start = time.perf_counter()
         district_user, bureau_user = populate(args.items)
