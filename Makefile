@@ -50,13 +50,17 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install -q -e '.[dev]'
 	touch $@
 
-bench: deps  ## Print the benchmark figures (queue pages, 一览表 export, PDFs); non-zero if a target is missed
-	@status=0; \
-	$(PY) benchmarks/queue_bench.py || status=1; \
-	$(PY) benchmarks/export_bench.py || status=1; \
-	$(PY) benchmarks/pdf_bench.py || status=1; \
-	$(PY) benchmarks/onboarding_bench.py || status=1; \
-	exit $$status
+bench: deps  ## Print the benchmark figures (lists, 统计, 一览表 export, PDFs, onboarding) and a table of every target; non-zero if one is missed
+	@status=0; out=$$(mktemp -d); \
+	for script in queue_bench export_bench pdf_bench onboarding_bench; do \
+		$(PY) benchmarks/$$script.py > $$out/$$script.txt 2>&1 || status=1; \
+		cat $$out/$$script.txt; \
+	done; \
+	echo; echo "== every target of make bench =="; \
+	for script in queue_bench export_bench pdf_bench onboarding_bench; do \
+		grep -h -E "PASS|FAIL" $$out/$$script.txt | sed "s/^/$$script: /"; \
+	done; \
+	rm -rf $$out; exit $$status
 
 prod: prod-prepare  ## Serve in production mode against PostgreSQL on http://127.0.0.1:8000 (gunicorn); touches no data
 	$(PROD_ENV) $(VENV)/bin/gunicorn shanghai_experts.wsgi -c gunicorn.conf.py

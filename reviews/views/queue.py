@@ -46,7 +46,13 @@ def queue_view(request):
     apps = filters.apply(queue(request.user, call))
     assessments = filters.apply_to_assessments(assessment_queue(request.user, call))
     shown, other = (apps, assessments) if showing == APPLICATION else (assessments, apps)
-    page = Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(shown, PAGE_SIZE)
+    # The bureau's totals line counts the filtered list with its sums: the paginator takes
+    # that count rather than asking the database a second time.
+    list_totals = totals(apps) if org.is_bureau and showing == APPLICATION else None
+    if list_totals is not None:
+        paginator.count = list_totals["count"]
+    page = paginator.get_page(request.GET.get("page"))
     for item in page:
         item.call = call  # one call for the page: its year makes each reference number
     other_kind = ASSESSMENT if showing == APPLICATION else APPLICATION
@@ -57,7 +63,7 @@ def queue_view(request):
         "filters": filters,
         # The bulk controls show only where a row on the page has a box to tick.
         "can_bulk": any(workflow.bulk_applies(item, org) for item in page),
-        "totals": totals(apps) if org.is_bureau and showing == APPLICATION else None,
+        "totals": list_totals,
         "page": page,
         "showing": showing,
         "counts": counts,
