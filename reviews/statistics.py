@@ -4,7 +4,7 @@ Every figure comes from a fixed set of grouped queries, whatever the number of i
 applications grouped by (recommender, category, state, published state) give the funnel, the
 counts by recommender and category and the money; the others group places, experts, fields,
 assessments and submission days. Lists held in JSON (服务形式, 人才计划) are counted in
-Python from one narrow query each.
+the database too, as text matches on the stored list (each value in quotes).
 
 What a recommender sees follows shanghai_experts.visibility: a decision the bureau has not
 published counts as 已推荐至市人社局, and 资助经费/配套支持 only once published.
@@ -16,6 +16,7 @@ import dataclasses
 from collections import Counter
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -128,6 +129,18 @@ def build(scope: Scope, recommender_labels: dict[int, str]) -> list[Table]:
     tables: list[Table] = []
     groups = []
     if scope.wants_applications:
+        # One scan gives the funnel, recommenders, categories, money, and (past drafts) the
+        # 服务形式 and 对口帮扶 counts.
+        live = ~Q(state=State.DRAFT)
+        extra = {
+            **{
+                f"form_{value}": Count("id", filter=live & _holds("service_forms", value))
+                for value in ServiceForm.values
+            },
+            "cross": Count("id", filter=live & (Q(cross_key=True) | Q(cross_other=True))),
+            "local": Count("id", filter=live & (Q(local_key=True) | Q(local_other=True))),
+            "key": Count("id", filter=live & (Q(cross_key=True) | Q(local_key=True))),
+        }
         groups = list(
             scope.applications(drafts=scope.bureau and not scope.state)
             .values_list("recommender_id", "category", "state", "published_state")
@@ -136,8 +149,10 @@ def build(scope: Scope, recommender_labels: dict[int, str]) -> list[Table]:
                 requested=Sum("requested_amount"),
                 granted=Sum("funding_granted"),
                 support=Sum("bureau_support"),
+                **extra,
             )
         )
+        totals = {name: sum(row[8 + i] for row in groups) for i, name in enumerate(extra)}
     assessments = (
         list(scope.assessments().values_list("recommender_id", "state").annotate(n=Count("id")))
         if scope.wants_assessments
@@ -149,8 +164,8 @@ def build(scope: Scope, recommender_labels: dict[int, str]) -> list[Table]:
     tables.append(_money(scope, groups))
     if scope.wants_applications:
         apps = scope.applications()
-        tables += _fields_and_forms(apps)
-        tables += _support(apps)
+        tables += _fields_and_forms(apps, totals)
+        tables += _support(apps, totals)
         tables += _experts(apps)
     if scope.wants_assessments:
         tables.append(_outcomes(scope))
@@ -252,7 +267,7 @@ def _money(scope, groups) -> Table:
     """申请经费 of every submitted team; 资助经费 and 配套支持 as recorded (for a recommender,
     once the results are published); each category's cap times its selected teams."""
     sums = {c: [ZERO, ZERO, ZERO, 0] for c in (Category.NATIONAL, Category.MUNICIPAL)}
-    for _rec, category, state, published, _n, requested, granted, support in groups:
+    for _rec, category, state, published, _n, requested, granted, support, *_ in groups:
         if state == State.DRAFT or category not in sums:
             continue
         entry = sums[category]
@@ -281,14 +296,20 @@ def _money(scope, groups) -> Table:
     )
 
 
-def _fields_and_forms(apps) -> list[Table]:
+def _holds(field: str, value: str) -> Q:
+    """A JSON list field holds `value`: jsonb containment on PostgreSQL (@>), elsewhere a
+    match on the stored text, where each value stands in quotes."""
+    if connection.vendor == "postgresql":
+        return Q(**{f"{field}__contains": [value]})
+    return Q(**{f"{field}__icontains": f'"{value}"'})
+
+
+def _fields_and_forms(apps, totals) -> list[Table]:
     fields = (
         apps.values_list("service_field").annotate(n=Count("id")).order_by("-n", "service_field")
     )
     field_rows = [[field or "（未填写）", n] for field, n in fields[:20]]
-    forms = Counter()
-    for chosen in apps.values_list("service_forms", flat=True).iterator(chunk_size=5000):
-        forms.update(set(chosen or []))
+    forms = {value: totals[f"form_{value}"] for value in ServiceForm.values}
     form_rows = [[label, forms[value]] for value, label in ServiceForm.choices]
     return [
         Table("fields", "按服务领域（前 20 个）", ["服务领域", "项目数"], field_rows),
@@ -296,12 +317,7 @@ def _fields_and_forms(apps) -> list[Table]:
     ]
 
 
-def _support(apps) -> list[Table]:
-    flags = apps.aggregate(
-        cross=Count("id", filter=Q(cross_key=True) | Q(cross_other=True)),
-        local=Count("id", filter=Q(local_key=True) | Q(local_other=True)),
-        key=Count("id", filter=Q(cross_key=True) | Q(local_key=True)),
-    )
+def _support(apps, flags) -> list[Table]:
     places = (
         ServicePlace.objects.filter(application__in=apps, is_key_county=True)
         .values_list("province", "county")
@@ -346,12 +362,16 @@ def _support(apps) -> list[Table]:
 
 def _experts(apps) -> list[Table]:
     experts = Expert.objects.filter(application__in=apps).order_by()
-    levels = dict(experts.values_list("title_level").annotate(n=Count("id")))
-    total = sum(levels.values())
-    level_rows = [[label, levels.get(value, 0)] for value, label in TitleLevel.choices]
-    talents = Counter()
-    for chosen in experts.values_list("talents", flat=True).iterator(chunk_size=10000):
-        talents.update(set(chosen or []))
+    talent_values = (Talent.ACADEMICIAN, Talent.SPECIAL_ALLOWANCE, Talent.MAJOR_PROGRAMME)
+    counts = experts.aggregate(
+        **{f"level_{value}": Count("id", filter=Q(title_level=value)) for value in TitleLevel},
+        **{value: Count("id", filter=_holds("talents", value)) for value in talent_values},
+        total=Count("id"),
+    )
+    total = counts["total"]
+    levels = {value: counts[f"level_{value}"] for value in TitleLevel}
+    level_rows = [[label, levels[value]] for value, label in TitleLevel.choices]
+    talents = counts
     talent_rows = [
         ["两院院士", talents[Talent.ACADEMICIAN]],
         ["享受政府特殊津贴", talents[Talent.SPECIAL_ALLOWANCE]],
