@@ -189,6 +189,12 @@ class Application(models.Model):
                 fields=["call", "state", "recommender", "category"],
                 name="application_call_state",
             ),
+            # 提交时间（新→旧）: the recommender's queue and the bureau's list, read in order.
+            models.Index(
+                fields=["call", "recommender", "-submitted_at", "id"],
+                name="application_queue_submitted",
+            ),
+            models.Index(fields=["call", "-submitted_at", "id"], name="application_call_submitted"),
             # A unit's own items in a call: its home page and the per-unit limit.
             models.Index(fields=["unit", "call", "state"], name="application_unit_call"),
             # The bureau's sort by 名称 with its tie-breaker; the sorts by 评审均分 and 评分极差
