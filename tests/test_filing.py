@@ -325,3 +325,13 @@ def test_zip_queries_do_not_grow_with_items_and_scans(client, call, district, of
     add(6, 2)
     zip_queries()
     assert zip_queries() == few
+
+
+def test_the_queue_says_when_the_contact_is_missing(client, call, district, officer):
+    client.force_login(officer)
+    assert (
+        'data-testid="needs-contact"' not in client.get(reverse("reviews:queue")).content.decode()
+    )
+    RecommenderFiling.objects.filter(organisation=district).update(mobile="")
+    page = client.get(reverse("reviews:queue")).content.decode()
+    assert 'data-testid="needs-contact"' in page and reverse("reviews:filing") in page

@@ -16,6 +16,7 @@ from .. import (
     services,
     workflow,
 )
+from ..models import RecommenderFiling
 from ..queries import (
     QueueFilter,
     assessment_queue,
@@ -70,6 +71,13 @@ def queue_view(request):
         "organisation": org,
         "deadline": call.deadline_for(org),
         "quota": call.quota_for(org) if org.is_recommender else None,
+        # 推荐 needs the contact the notice asks for: say so before the clerk tries.
+        "needs_contact": org.is_recommender
+        and not RecommenderFiling.objects.filter(call=call, organisation=org)
+        .exclude(contact_name="")
+        .exclude(office_phone="")
+        .exclude(mobile="")
+        .exists(),
     }
     return render(request, "reviews/queue.html", context)
 
