@@ -1,13 +1,14 @@
 from django.apps import AppConfig
 
+from shanghai_experts.signals import purging
+
 
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "账号"
 
     def ready(self):
-        from shanghai_experts.signals import purging
-
+        # Modules that use the models load once the app registry is ready.
         from . import onboarding, twofactor
 
         twofactor.connect()

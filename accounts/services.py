@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -209,6 +211,13 @@ def activate(request, user: User, password: str | None = None) -> None:
     user.must_change_password = False
     user.save()
     audit(request, "activate", "激活账号", target=user.organisation, user=user)
+
+
+def not_yet_activated(prefix: str = "") -> Q:
+    """Active accounts whose owner has not yet set a password through the activation link."""
+    return Q(
+        **{f"{prefix}is_active": True, f"{prefix}password__startswith": UNUSABLE_PASSWORD_PREFIX}
+    )
 
 
 # --- colleagues -------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from django_otp import user_has_device
 
 from shanghai_experts.auth import OrganisationBackend
 from shanghai_experts.models import Organisation, User
+from shanghai_experts.text import parse_id
 
 from . import onboarding, services, twofactor
 from .forms import (
@@ -153,10 +154,10 @@ def decide(request, pk):
 
 def _user_from_uid(uidb64: str):
     try:
-        pk = int(force_str(urlsafe_base64_decode(uidb64)))
-    except (TypeError, ValueError, OverflowError, UnicodeDecodeError):
+        pk = parse_id(force_str(urlsafe_base64_decode(uidb64)))
+    except (TypeError, ValueError, UnicodeDecodeError):
         return None
-    if not 0 < pk < 2**63:
+    if pk is None:
         return None
     return get_user_model()._default_manager.select_related("organisation").filter(pk=pk).first()
 
@@ -324,7 +325,7 @@ def onboarding_upload(request):
             "batches": onboarding.batches_for(org)[:10],
             "unit_count": units.count(),
             "waiting": User.objects.filter(
-                organisation__in=units, is_active=True, password__startswith="!"
+                services.not_yet_activated(), organisation__in=units
             ).count(),
         },
     )
@@ -366,9 +367,7 @@ def units(request):
         .select_related("district")
         .annotate(
             accounts=Count("users", filter=Q(users__is_active=True)),
-            waiting=Count(
-                "users", filter=Q(users__is_active=True, users__password__startswith="!")
-            ),
+            waiting=Count("users", filter=services.not_yet_activated("users__")),
         )
         .order_by("name", "id")
     )

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from shanghai_experts.models import Call, Organisation
+from shanghai_experts.models import Call, Organisation, PaperReceipt
 from shanghai_experts.states import EDITABLE_STATES, State
 
 from . import rules
@@ -46,7 +46,7 @@ class ApplicationQuerySet(models.QuerySet):
         return self.select_related("call", "unit", "recommender")
 
 
-class Application(models.Model):
+class Application(PaperReceipt):
     call = models.ForeignKey(
         Call, verbose_name="申报批次", on_delete=models.PROTECT, related_name="applications"
     )
@@ -160,16 +160,6 @@ class Application(models.Model):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("最后保存", auto_now=True)
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
-    #: The bureau's record that the stamped paper form (函报) arrived: the date, and who.
-    paper_received_on = models.DateField("书面材料收到日期", null=True, blank=True)
-    paper_received_by = models.ForeignKey(
-        "shanghai_experts.User",
-        verbose_name="书面材料登记人",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
 
     objects = ApplicationQuerySet.as_manager()
 

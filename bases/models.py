@@ -4,7 +4,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from shanghai_experts.models import Call, Organisation
+from shanghai_experts.models import Call, Organisation, PaperReceipt
 from shanghai_experts.states import EDITABLE_STATES, State
 
 from . import rules
@@ -140,7 +140,7 @@ OUTCOME_STATES = frozenset(
 )
 
 
-class Assessment(ContactFields):
+class Assessment(ContactFields, PaperReceipt):
     """附件2 专家服务基地动态管理表: one per base per call, through the shared workflow."""
 
     call = models.ForeignKey(
@@ -216,16 +216,6 @@ class Assessment(ContactFields):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("最后保存", auto_now=True)
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
-    #: The bureau's record that the stamped paper form (函报) arrived: the date, and who.
-    paper_received_on = models.DateField("书面材料收到日期", null=True, blank=True)
-    paper_received_by = models.ForeignKey(
-        "shanghai_experts.User",
-        verbose_name="书面材料登记人",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
 
     objects = AssessmentQuerySet.as_manager()
 

@@ -411,6 +411,15 @@ class RenderedPdf(models.Model):
         return self.key[:12]
 
 
+class RecommenderFilingQuerySet(models.QuerySet):
+    def with_contact(self):
+        """Those whose contact is complete (姓名、电话、手机): `has_contact`, in the database."""
+        complete = models.Q()
+        for name in RecommenderFiling.CONTACT_FIELDS:
+            complete &= ~models.Q(**{name: ""})
+        return self.filter(complete)
+
+
 class RecommenderFiling(models.Model):
     """A recommender's side of the paper trail in a call (函报): the contact person the notice
     asks for (注明联系人姓名、电话、手机), and when the bureau received its written materials."""
@@ -446,6 +455,11 @@ class RecommenderFiling(models.Model):
         related_name="+",
     )
 
+    #: What the notice asks a recommender to state with its written materials.
+    CONTACT_FIELDS = ("contact_name", "office_phone", "mobile")
+
+    objects = RecommenderFilingQuerySet.as_manager()
+
     class Meta:
         verbose_name = "推荐报送"
         verbose_name_plural = "推荐报送"
@@ -460,4 +474,4 @@ class RecommenderFiling(models.Model):
 
     @property
     def has_contact(self) -> bool:
-        return bool(self.contact_name and self.office_phone and self.mobile)
+        return all(getattr(self, name) for name in self.CONTACT_FIELDS)

@@ -108,8 +108,8 @@ def contact_recorded(item, user, now, params) -> str | None:
     org = user.organisation
     if org.is_bureau:
         return None
-    filing = RecommenderFiling.objects.filter(call=item.call, organisation=org).first()
-    if filing is None or not filing.has_contact:
+    filings = RecommenderFiling.objects.filter(call=item.call, organisation=org)
+    if not filings.with_contact().exists():
         return "请先在“推荐报送”中填写本单位本批次的联系人姓名、电话和手机，再推荐。"
     return None
 

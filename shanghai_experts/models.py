@@ -160,6 +160,24 @@ class User(AbstractUser):
         return timezone.now() - changed > datetime.timedelta(days=max_age_days)
 
 
+class PaperReceipt(models.Model):
+    """The bureau's record that an item's stamped paper form (函报) arrived: when, and who.
+    Both forms' items carry it (附件1 applications, 附件2 assessments)."""
+
+    paper_received_on = models.DateField("书面材料收到日期", null=True, blank=True)
+    paper_received_by = models.ForeignKey(
+        "shanghai_experts.User",
+        verbose_name="书面材料登记人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
 class CallQuerySet(models.QuerySet):
     def current(self) -> "Call | None":
         """The call users work on now: the newest one that has opened, else the newest."""

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from shanghai_experts.forms import HalfWidthCharField
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Organisation
+from shanghai_experts.text import parse_id
 from shanghai_experts.validators import validate_mobile, validate_office_phone
 
 from .. import filing
@@ -96,12 +97,7 @@ def letter(request):
     org = request.user.organisation
     call = current_call()
     if org is not None and org.is_bureau:
-        try:
-            pk = int(request.GET.get("recommender", ""))
-        except ValueError:
-            raise Http404 from None
-        if not 0 < pk < 2**63:
-            raise Http404
+        pk = parse_id(request.GET.get("recommender"))
         org = get_object_or_404(Organisation, pk=pk, kind__in=Organisation.RECOMMENDER_KINDS)
     else:
         org = _recommender(request)
@@ -119,15 +115,10 @@ def paper_page(request):
     organisations = recommenders()
     if request.method == "POST":
         form = ReceivedForm(request.POST)
-        try:
-            pk = int(request.POST.get("recommender", ""))
-        except ValueError:
-            pk = 0
-        recommender = (
-            Organisation.objects.filter(pk=pk, kind__in=Organisation.RECOMMENDER_KINDS).first()
-            if 0 < pk < 2**63
-            else None
-        )
+        pk = parse_id(request.POST.get("recommender"))
+        recommender = Organisation.objects.filter(
+            pk=pk, kind__in=Organisation.RECOMMENDER_KINDS
+        ).first()
         if recommender is None:
             messages.error(request, "请选择推荐单位。")
         elif not form.is_valid():

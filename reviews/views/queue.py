@@ -74,9 +74,7 @@ def queue_view(request):
         # 推荐 needs the contact the notice asks for: say so before the clerk tries.
         "needs_contact": org.is_recommender
         and not RecommenderFiling.objects.filter(call=call, organisation=org)
-        .exclude(contact_name="")
-        .exclude(office_phone="")
-        .exclude(mobile="")
+        .with_contact()
         .exists(),
     }
     return render(request, "reviews/queue.html", context)
