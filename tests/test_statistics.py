@@ -251,5 +251,12 @@ def test_the_audit_log_exports_with_its_own_record(client, call, world):
     assert all(row[5] == "推荐" for row in body)
     assert {row[4][:6] for row in body} == {"ZJ2026", "JD2026"}
     assert AuditRecord.objects.filter(action="export_audit", actor=world["bureau"]).exists()
+    # An object that is not an item is named by its kind in Chinese and its number.
+    client.get(reverse("reviews:statistics"), {"format": "xlsx"})
+    response = client.get(
+        reverse("reviews:audit"), {"format": "xlsx", "action": "export_statistics"}
+    )
+    ws = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert ws.cell(row=2, column=5).value == f"申报批次 #{call.pk}"
     client.force_login(world["officer_a"])
     assert client.get(reverse("reviews:audit"), {"format": "xlsx"}).status_code == 404

@@ -147,13 +147,17 @@ def _audit_rows(records):
         model: Subquery(model.objects.filter(pk=OuterRef("object_id")).values("call__year")[:1])
         for model in (Application, Assessment)
     }
+    # Any other object by its kind in Chinese and its number (申报批次 #3, 机构 #12).
+    kinds = {
+        ct.pk: str(ct.model_class()._meta.verbose_name) if ct.model_class() else ct.model
+        for ct in ContentType.objects.all()
+    }
     outcomes = dict(AuditRecord.Outcome.choices)
     states = dict(State.choices)
     rows = (
         records.select_related(None)
         .annotate(
             org_name=F("organisation__name"),
-            model=F("content_type__model"),
             app_year=year_of[Application],
             assessment_year=year_of[Assessment],
         )
@@ -163,7 +167,6 @@ def _audit_rows(records):
             "org_name",
             "client_ip",
             "content_type_id",
-            "model",
             "object_id",
             "app_year",
             "assessment_year",
@@ -175,14 +178,14 @@ def _audit_rows(records):
         )
         .iterator(chunk_size=2000)
     )
-    for (when, username, org, ip, type_id, model, object_id, app_year, ass_year, label,
+    for (when, username, org, ip, type_id, object_id, app_year, ass_year, label,
          before, after, outcome, comment) in rows:  # fmt: skip
         if type_id == app_type:
             target = f"ZJ{app_year}-{object_id:05d}"
         elif type_id == assessment_type:
             target = f"JD{ass_year}-{object_id:05d}"
         else:
-            target = f"{model}#{object_id}" if model else ""
+            target = f"{kinds.get(type_id, '')} #{object_id}" if type_id else ""
         yield (
             timezone.localtime(when).strftime("%Y-%m-%d %H:%M:%S"),
             username,
