@@ -12,7 +12,9 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLResolver, get_resolver, reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import OnboardingBatch
 from reviews import printing, reviewers, scans, workflow
 from reviews.models import StampedScan
 from shanghai_experts.models import Organisation
@@ -25,6 +27,7 @@ from .factories import (
     CompleteApplicationFactory,
     UnitFactory,
     UserFactory,
+    make_uscc,
 )
 
 HOSTILE = [
@@ -41,6 +44,7 @@ HOSTILE = [
     "9999-12-31T23:59",
     "<script>alert(1)</script>",
     "' OR 1=1 --",
+    "xlsx",  # switches a page to its export (统计, 审计日志), with hostile filters beside it
     ["1", "2"],  # a list where a scalar is expected
 ]
 
@@ -51,7 +55,7 @@ KNOWN_FIELDS = {
     "token", "funding_granted", "bureau_support", "organisation", "quota", "reason", "kind",
     "value", "attempt", "since", "until", "actor", "outcome", "fingerprint", "level", "year",
     "name", "host_unit", "year_selected", "rectification_report", "next", "timeout",
-    "username", "password",
+    "username", "password", "format", "list", "show", "code", "received_on", "decision",
 }  # fmt: skip
 
 #: The values an edit or review page's `action` field takes.
@@ -110,6 +114,30 @@ def world(call):
     draft_assessment = AssessmentFactory(
         call=call, unit=district_unit, base=BaseFactory(host_unit=district_unit)
     )
+    # A bulk onboarding list waiting for the bureau's confirmation, so the preview's confirm
+    # runs too.
+    batch = OnboardingBatch.objects.create(
+        organisation=bureau.organisation,
+        created_by=bureau,
+        file_name="名单.xlsx",
+        rows=[
+            {
+                "row": 2,
+                "name": "上海市走查单位",
+                "uscc": make_uscc(9999),
+                "district": district_unit.district_id,
+                "district_name": str(district_unit.district),
+                "contact_name": "张三",
+                "mobile": "13900000000",
+                "email": "walk@example.org",
+                "action": "create",
+                "problems": [],
+            }
+        ],
+    )
+    # A bureau account enrolled in two-factor login: its pages lead to the code page.
+    enrolled = UserFactory(organisation=bureau.organisation)
+    TOTPDevice.objects.create(user=enrolled, name="app", confirmed=True)
     return {
         "roles": {
             "anonymous": None,
@@ -119,6 +147,7 @@ def world(call):
             "commission": UserFactory(organisation=CommissionFactory()),
             "bureau": bureau,
             "reviewer": reviewer,
+            "second_step": enrolled,
         },
         "ids": {
             "pk": [
@@ -129,6 +158,7 @@ def world(call):
                 assessment.pk,
                 StampedScan.objects.get().pk,
                 assessment.base.pk,
+                batch.pk,
             ],
         },
     }
@@ -158,7 +188,17 @@ def urls_for(route, converters, ids):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "role", ["anonymous", "unit", "other_unit", "district", "commission", "bureau", "reviewer"]
+    "role",
+    [
+        "anonymous",
+        "unit",
+        "other_unit",
+        "district",
+        "commission",
+        "bureau",
+        "reviewer",
+        "second_step",
+    ],
 )
 def test_no_url_answers_with_a_server_error(client, world, role):
     client.raise_request_exception = False
@@ -181,6 +221,9 @@ def test_no_url_answers_with_a_server_error(client, world, role):
             for value in HOSTILE[:3] + HOSTILE[-1:] if pdf else HOSTILE:
                 data = {name: value for name in sorted(fields)}
                 for method in ("get", "post"):
+                    if method == "post" and "file" in fields:
+                        # A file box gets a file: the hostile value as its content.
+                        data["file"] = SimpleUploadedFile("hostile.xlsx", str(value).encode())
                     response = getattr(client, method)(url, data)
                     if response.status_code >= 500:
                         failures.append(
