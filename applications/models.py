@@ -225,8 +225,11 @@ class Application(PaperReceipt):
     def __str__(self) -> str:
         return self.name or f"未命名申报（{self.reference}）"
 
+    #: The item's page (lists link many at once: shanghai_experts.links.pk_url).
+    detail_url_name = "applications:detail"
+
     def get_absolute_url(self) -> str:
-        return reverse("applications:detail", args=[self.pk])
+        return reverse(self.detail_url_name, args=[self.pk])
 
     workflow_kind = "application"
     #: The name of the queue's selection box for this kind of item.

@@ -243,8 +243,11 @@ class Assessment(ContactFields, PaperReceipt):
     def __str__(self) -> str:
         return f"{self.base.name}（{self.call.year}年评估）" if self.base_id else "服务基地评估"
 
+    #: The item's page (lists link many at once: shanghai_experts.links.pk_url).
+    detail_url_name = "bases:assessment"
+
     def get_absolute_url(self) -> str:
-        return reverse("bases:assessment", args=[self.pk])
+        return reverse(self.detail_url_name, args=[self.pk])
 
     @property
     def reference(self) -> str:

@@ -8,6 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from shanghai_experts.models import Organisation
@@ -218,6 +219,10 @@ class ReviewAssignment(models.Model):
         "利益冲突声明", max_length=8, choices=Declaration.choices, blank=True
     )
     declared_at = models.DateTimeField("声明时间", null=True, blank=True)
+    #: When this reviewer's sheet for the item was submitted (empty while a draft or reopened):
+    #: kept by reviews.scoring beside ScoreSheet.submitted_at, so that the reviewer's list
+    #: filters, sorts and counts by where each item stands from this table's own index.
+    scored_at = models.DateTimeField("评分提交时间", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "评审分配"
@@ -228,10 +233,54 @@ class ReviewAssignment(models.Model):
                 fields=["application", "reviewer"], name="one_assignment_per_reviewer"
             )
         ]
-        indexes = [models.Index(fields=["reviewer", "application"], name="assignment_by_reviewer")]
+        indexes = [
+            models.Index(fields=["reviewer", "application"], name="assignment_by_reviewer"),
+            # The reviewer's list: what is left to do first (WORKLIST_ORDER), its counts.
+            models.Index(
+                fields=["reviewer", "declaration", "-scored_at", "-assigned_at", "id"],
+                name="assignment_worklist",
+            ),
+            models.Index(fields=["reviewer", "-assigned_at", "id"], name="assignment_newest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.application} · {self.reviewer}"
+
+    class Status(models.TextChoices):
+        """Where the item stands for its reviewer, in the order the list puts them."""
+
+        PENDING = "pending", "待声明"
+        TO_SCORE = "to_score", "待评分"
+        SCORED = "scored", "已提交评分"
+        RECUSED = "recused", "已回避"
+
+    @classmethod
+    def status_q(cls, status: str) -> Q:
+        """The assignments in `status` (a ReviewAssignment.Status value)."""
+        return {
+            cls.Status.PENDING: Q(declaration=cls.Declaration.PENDING),
+            cls.Status.TO_SCORE: Q(declaration=cls.Declaration.NONE, scored_at__isnull=True),
+            cls.Status.SCORED: Q(declaration=cls.Declaration.NONE, scored_at__isnull=False),
+            cls.Status.RECUSED: Q(declaration=cls.Declaration.RECUSED),
+        }[status]
+
+    @property
+    def status(self) -> str:
+        if self.declaration == self.Declaration.RECUSED:
+            return self.Status.RECUSED
+        if not self.declaration:
+            return self.Status.PENDING
+        return self.Status.SCORED if self.scored_at else self.Status.TO_SCORE
+
+
+#: The reviewer's list by default: 待声明, 待评分, 已提交评分 (latest first), 已回避; newest
+#: assignment first within each (the index assignment_worklist).
+WORKLIST_ORDER = (
+    "declaration",
+    models.F("scored_at").desc(nulls_first=True),
+    "-assigned_at",
+    "id",
+)
 
 
 class Score(models.Model):

@@ -26,7 +26,7 @@ from shanghai_experts.models import Organisation
 from shanghai_experts.states import ASSESSED_STATES, RECOMMENDED_STATES, State
 from shanghai_experts.widgets import FilterSelect
 
-from .models import StampedScan
+from .models import ReviewAssignment, StampedScan
 from .workflow import APPLICATION, ASSESSMENT
 
 QUEUE_STATES = [(s.value, s.label) for s in State if s != State.DRAFT]
@@ -54,11 +54,11 @@ RECOMMENDER_STATES = [
 UNIT_MATCH_LIMIT = 2000
 
 
-def matching_units(q: str) -> Q:
-    """`unit_id IN (…)` for the units whose name contains `q` (see _named)."""
+def matching_units(q: str, fk: str = "unit_id") -> Q:
+    """`unit_id IN (…)` (or another `fk`) for the units whose name contains `q` (see _named)."""
     units = Organisation.objects.filter(name__icontains=q).order_by().values_list("pk", flat=True)
     found = list(units[: UNIT_MATCH_LIMIT + 1])
-    return Q(unit_id__in=units) if len(found) > UNIT_MATCH_LIMIT else Q(unit_id__in=found)
+    return Q(**{f"{fk}__in": units if len(found) > UNIT_MATCH_LIMIT else found})
 
 
 def _named(q: str, name_field: str) -> Q:
@@ -216,6 +216,49 @@ class QueueFilter(forms.Form):
             return qs.filter(paper_received_on__isnull=False)
         if paper == "missing":
             return qs.filter(paper_received_on__isnull=True)
+        return qs
+
+
+class AssignmentFilter(forms.Form):
+    """The reviewer's list: where the items stand, a search, an order the index keeps."""
+
+    status = forms.ChoiceField(
+        label="状态",
+        required=False,
+        choices=[("", "全部"), *ReviewAssignment.Status.choices],
+    )
+    q = forms.CharField(label="名称或单位", required=False, max_length=50)
+    sort = forms.ChoiceField(
+        label="排序",
+        required=False,
+        choices=[("", "待办在前"), ("-assigned_at", "分配时间（新→旧）"), ("reference", "编号")],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.Select):
+                field.widget = FilterSelect(choices=field.choices)
+                field.widget.attrs["class"] = "form-select form-select-sm"
+            else:
+                field.widget.attrs["class"] = "form-control form-control-sm"
+
+    def apply(self, qs):
+        """Filter and sort a reviewer's assignments (reviews.reviewers.assigned_items)."""
+        if not self.is_valid():
+            return qs
+        data = self.cleaned_data
+        if data.get("status"):
+            qs = qs.filter(ReviewAssignment.status_q(data["status"]))
+        if data.get("q"):
+            q = data["q"]
+            qs = qs.filter(
+                Q(application__name__icontains=q) | matching_units(q, "application__unit_id")
+            )
+        if data.get("sort") == "-assigned_at":
+            qs = qs.order_by("-assigned_at", "id")
+        elif data.get("sort") == "reference":
+            qs = qs.order_by("application_id")
         return qs
 
 

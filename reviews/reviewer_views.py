@@ -2,6 +2,7 @@
 progress pages."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
@@ -13,10 +14,11 @@ from shanghai_experts.http import client_ip
 from shanghai_experts.text import parse_id, parse_ids
 
 from . import printing, reviewers, scoring
-from .models import ScoreSheet
+from .models import ReviewAssignment, ScoreSheet
+from .queries import AssignmentFilter
 from .services import audit
 from .sheet_entry import SheetEntry
-from .views.common import bureau_org, current_call
+from .views.common import PAGE_SIZE, bureau_org, current_call
 from .workflow import WorkflowError
 
 
@@ -31,12 +33,24 @@ def _reviewer(request):
 
 
 def my_reviews(request):
-    """The items assigned to this 评审专家, and where each stands."""
+    """The items assigned to this 评审专家, where each stands, 50 a page: what is left to do
+    first, filtered by where it stands or searched by name."""
     _reviewer(request)
+    filters = AssignmentFilter(request.GET or None)
+    counts = reviewers.worklist_counts(request.user)
+    paginator = Paginator(filters.apply(reviewers.assigned_items(request.user)), PAGE_SIZE)
+    if not (filters.is_valid() and filters.cleaned_data.get("q")):
+        # Without a search the count is one of the tabs' counts: no second COUNT.
+        status = filters.cleaned_data.get("status") if filters.is_valid() else ""
+        paginator.count = counts[status or "all"]
+    page = paginator.get_page(request.GET.get("page"))
+    tabs = [("", "全部", counts["all"])] + [
+        (status.value, status.label, counts[status.value]) for status in ReviewAssignment.Status
+    ]
     return render(
         request,
         "reviews/my_reviews.html",
-        {"assignments": list(reviewers.assigned_items(request.user))},
+        {"filters": filters, "page": page, "tabs": tabs, "counts": counts},
     )
 
 

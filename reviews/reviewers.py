@@ -16,14 +16,14 @@ import dataclasses
 from collections import Counter
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from applications.models import Application
 from shanghai_experts.items import WorkflowError
 from shanghai_experts.models import Call, Organisation, User
 
-from .models import ReviewAssignment, ScoreSheet
+from .models import WORKLIST_ORDER, ReviewAssignment, ScoreSheet
 from .scoring import SCORABLE_STATES, refresh_scores
 from .services import audit
 
@@ -139,17 +139,26 @@ def declare(assignment: ReviewAssignment, *, user: User, recuse: bool, client_ip
 
 
 def assigned_items(user: User):
-    """What a 评审专家 has to review: their assignments with the item, in three queries at
-    most whatever their number (the list page)."""
-    submitted = ScoreSheet.objects.filter(
-        application=OuterRef("application_id"), reviewer=user, submitted_at__isnull=False
-    )
+    """What a 评审专家 has to review: their assignments with the item, what is left to do
+    first (WORKLIST_ORDER), in one query whatever their number."""
     return (
         ReviewAssignment.objects.filter(reviewer=user)
         .select_related("application", "application__unit", "application__call")
-        .annotate(submitted=Exists(submitted))
-        .order_by("declaration", "-assigned_at", "id")
+        .order_by(*WORKLIST_ORDER)
     )
+
+
+def worklist_counts(user: User) -> dict[str, int]:
+    """How many of the reviewer's items stand where ({status: count, "all": total}): one
+    aggregate over the assignments' own index."""
+    Status = ReviewAssignment.Status
+    counts = ReviewAssignment.objects.filter(reviewer=user).aggregate(
+        all=Count("id"),
+        **{
+            status.value: Count("id", filter=ReviewAssignment.status_q(status)) for status in Status
+        },
+    )
+    return counts
 
 
 def assignment_for(user: User, pk: int) -> ReviewAssignment | None:

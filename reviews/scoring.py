@@ -138,6 +138,7 @@ def record_scores(
         if submit or bureau:
             sheet.submitted_at = timezone.now()
         sheet.save()
+        _mark_assignment(sheet)
         sheet.scores.all().delete()
         Score.objects.bulk_create(
             Score(sheet=sheet, criterion=c, points=points[c.pk]) for c in criteria
@@ -153,6 +154,13 @@ def record_scores(
             state=locked.state,
         )
     return sheet
+
+
+def _mark_assignment(sheet: ScoreSheet) -> None:
+    """The reviewer's assignment says whether the sheet is submitted (its list reads that)."""
+    ReviewAssignment.objects.filter(
+        application_id=sheet.application_id, reviewer_id=sheet.reviewer_id
+    ).update(scored_at=sheet.submitted_at)
 
 
 def refresh_scores(app: Application) -> None:
@@ -196,6 +204,7 @@ def reopen_sheet(sheet: ScoreSheet, *, user: User, reason: str, client_ip=None) 
         locked.submitted_at = None
         locked.version += 1
         locked.save(update_fields=["submitted_at", "version", "updated_at"])
+        _mark_assignment(locked)
         refresh_scores(app)
         audit(
             app,

@@ -209,9 +209,71 @@ def test_the_reviewers_list_costs_the_same_whatever_its_length(
     reviewers.assign(apps, panel[:1], user=bureau_user)
     client.force_login(panel[0])
     client.get(reverse("reviews:my_reviews"))  # warm the session
-    with django_assert_num_queries(3):  # session, user with organisation, the assignments
-        response = client.get(reverse("reviews:my_reviews"))
-    assert response.content.decode().count("待声明") == count
+    for query in ("", "?sort=-assigned_at", "?sort=reference", "?status=pending"):
+        # Session, user with organisation, the tabs' counts, the page's assignments.
+        with django_assert_num_queries(4):
+            response = client.get(reverse("reviews:my_reviews") + query)
+        assert response.content.decode().count('data-testid="review-status">待声明') == count
+    # A search also counts what it found, and looks the matching units up first.
+    with django_assert_num_queries(6):
+        response = client.get(reverse("reviews:my_reviews") + "?q=服务团")
+    assert response.content.decode().count('data-testid="review-status">待声明') == count
+
+
+def test_the_reviewers_list_filters_searches_sorts_and_pages(
+    client, call, panel, bureau_user, monkeypatch
+):
+    """Tabs count where the items stand; each tab, the search and the orders list what they
+    say; 50 a page."""
+    from reviews import reviewer_views
+
+    monkeypatch.setattr(reviewer_views, "PAGE_SIZE", 2)
+    call.applications_per_unit = 10
+    call.save()
+    apps = [recommended(call, name=f"第{n}号服务团") for n in range(4)]
+    reviewers.assign(apps, panel[:1], user=bureau_user)
+    mine = {a.application_id: a for a in ReviewAssignment.objects.filter(reviewer=panel[0])}
+    reviewers.declare(mine[apps[1].pk], user=panel[0], recuse=False)
+    reviewers.declare(mine[apps[2].pk], user=panel[0], recuse=False)
+    scoring.record_scores(
+        apps[2], reviewer=panel[0], points={c.pk: Decimal(7) for c in call.criteria.all()}
+    )
+    reviewers.declare(mine[apps[3].pk], user=panel[0], recuse=True)
+    client.force_login(panel[0])
+    url = reverse("reviews:my_reviews")
+
+    def names(query=""):
+        page = client.get(url + query).content.decode()
+        return [a.name for a in sorted(apps, key=lambda a: page.find(a.name)) if a.name in page]
+
+    page = client.get(url).content.decode()
+    for label, count in (
+        ("全部", 4),
+        ("待声明", 1),
+        ("待评分", 1),
+        ("已提交评分", 1),
+        ("已回避", 1),
+    ):
+        assert f'{label}<span class="badge text-bg-secondary ms-1">{count}</span>' in page
+    # What is left to do first: 待声明, 待评分, then 已提交评分, 已回避 (two a page here).
+    assert names() == [apps[0].name, apps[1].name]
+    assert "第 1 / 2 页，共 4 项" in page
+    assert names("?page=2") == [apps[2].name, apps[3].name]
+    assert names("?status=to_score") == [apps[1].name]
+    assert names("?status=scored") == [apps[2].name]
+    assert names("?status=recused") == [apps[3].name]
+    assert names("?sort=reference") == [apps[0].name, apps[1].name]
+    assert names("?sort=reference&page=2") == [apps[2].name, apps[3].name]
+    assert names("?q=第3号") == [apps[3].name]
+    unit_name = apps[1].unit.name
+    assert apps[1].name in names(f"?q={unit_name}")
+    # A reopened sheet is 待评分 again.
+    sheet = ScoreSheet.objects.get(application=apps[2], reviewer=panel[0])
+    scoring.reopen_sheet(sheet, user=bureau_user, reason="请复核")
+    assert sorted(names("?status=to_score")) == sorted([apps[1].name, apps[2].name])
+    # Hostile filters: a clear error naming the field, the list still shown.
+    page = client.get(url + "?status=evil&sort=<script>").content.decode()
+    assert "状态：" in page and "排序：" in page and "<script>" not in page
 
 
 def test_reviewers_names_never_reach_the_unit_or_recommender(client, call, panel, bureau_user):

@@ -12,6 +12,7 @@ from django import template
 from django.utils.safestring import mark_safe
 
 from applications.choices import Talent, TitleLevel
+from shanghai_experts.links import pk_url
 from shanghai_experts.templatetags.ui import STATE_COLOURS, STATE_LABELS, minute
 from shanghai_experts.visibility import shown_state
 
@@ -46,7 +47,7 @@ def leader_label(item) -> str:
     return "·".join(x for x in (level, *talents) if x)
 
 
-def _row(item, organisation, bureau: bool) -> str:
+def _row(item, organisation, bureau: bool, url) -> str:
     state = shown_state(item, organisation)
     name = escape(str(item))
     # A box only where this viewer's bulk actions apply (the transition table says where).
@@ -61,7 +62,7 @@ def _row(item, organisation, bureau: bool) -> str:
     cells = [
         checkbox,
         f'<span class="text-nowrap">{item.reference}</span>',
-        f'<a href="{escape(item.get_absolute_url())}">{name}</a>',
+        f'<a href="{url(item.pk)}">{name}</a>',
         escape(item.unit_label or ""),
         escape(item.category_label or "—"),
         escape(item.service_field or ""),
@@ -125,4 +126,9 @@ def _row(item, organisation, bureau: bool) -> str:
 @register.simple_tag
 def queue_rows(items, organisation):
     """<tr> rows for `items` as `organisation` sees them (the bureau sees more columns)."""
-    return mark_safe("\n".join(_row(i, organisation, organisation.is_bureau) for i in items))
+    items = list(items)
+    if not items:
+        return ""
+    url = pk_url(items[0].detail_url_name)  # one kind of item a table
+    bureau = organisation.is_bureau
+    return mark_safe("\n".join(_row(i, organisation, bureau, url) for i in items))
