@@ -86,11 +86,14 @@ def setup(max_items: int):
     )
     district_user = User.objects.create_user("bench_district", password="x", organisation=district)
     bureau_user = User.objects.create_user("bench_bureau", password="x", organisation=bureau)
-    return call, district, units, district_user, bureau_user
+    panel = Organisation.objects.create(kind="reviewers", name="评审专家组")
+    reviewer = User.objects.create_user("bench_reviewer", password="x", organisation=panel)
+    return call, district, units, district_user, bureau_user, reviewer
 
 
-def add_items(call, district, units, start: int, count: int) -> None:
-    """Items start … start+count−1, in the states a recommender works on, scored or not."""
+def add_items(call, district, units, start: int, count: int, reviewer, bureau_user) -> None:
+    """Items start … start+count−1, in the states a recommender works on, scored or not;
+    every one assigned to `reviewer` (待声明, 待评分, 已提交评分, 已回避 in turn)."""
     import datetime
     from decimal import Decimal
 
@@ -123,6 +126,23 @@ def add_items(call, district, units, start: int, count: int) -> None:
             ],
             batch_size=1000,
         )
+    from reviews.models import ReviewAssignment
+
+    new = Application.objects.filter(call=call).order_by("id")[start : start + count]
+    declarations = ["", "none", "none", "recused"]
+    ReviewAssignment.objects.bulk_create(
+        (
+            ReviewAssignment(
+                application_id=pk,
+                reviewer=reviewer,
+                assigned_by=bureau_user,
+                declaration=declarations[pk % 4],
+                scored_at=now if pk % 4 == 2 else None,
+            )
+            for pk in new.values_list("pk", flat=True).iterator()
+        ),
+        batch_size=1000,
+    )
 
 
 def count_queries(client, url):
@@ -148,12 +168,16 @@ def interleaved_times(targets, repeat):
     return times
 
 
-def measure(district_user, bureau_user, repeat: int):
+def measure(district_user, bureau_user, reviewer, repeat: int):
     """Every page and sort against the bare view, interleaved: {label: (queries, times)}."""
     targets = [("bare 50-row view (no database)", Client(), "/bare/")]
-    district_client, bureau_client = Client(), Client()
+    district_client, bureau_client, reviewer_client = Client(), Client(), Client()
     district_client.force_login(district_user)
     bureau_client.force_login(bureau_user)
+    reviewer_client.force_login(reviewer)
+    targets.append(("reviewer's list", reviewer_client, "/reviews/mine/"))
+    for query in ("sort=-assigned_at", "sort=reference", "status=to_score", "q=第7777专家"):
+        targets.append((f"reviewer's list ?{query}", reviewer_client, f"/reviews/mine/?{query}"))
     targets.append(("recommender queue", district_client, "/reviews/"))
     for query in ("sort=-submitted_at", "sort=name", "q=第7777专家"):
         targets.append((f"recommender queue ?{query}", district_client, f"/reviews/?{query}"))
@@ -191,22 +215,23 @@ def main():
         # The bureau's second login step is not what is measured: its sessions are past it.
         REQUIRE_2FA_ROLES=[],
     ):
-        call, district, units, district_user, bureau_user = setup(sizes[-1])
+        call, district, units, district_user, bureau_user, reviewer = setup(sizes[-1])
         loaded, failures, summary = 0, 0, []
         for size in sizes:
             start = time.perf_counter()
-            add_items(call, district, units, loaded, size - loaded)
+            add_items(call, district, units, loaded, size - loaded, reviewer, bureau_user)
             loaded = size
             if connection.vendor == "postgresql":
                 # As autovacuum leaves a table in use: statistics current, visibility map set
                 # (so index-only scans need not visit the rows).
                 with connection.cursor() as cursor:
                     cursor.execute("VACUUM ANALYZE applications_application")
+                    cursor.execute("VACUUM ANALYZE reviews_reviewassignment")
             print(
                 f"\n{connection.vendor}, {size} items of one recommender "
                 f"(loaded in {time.perf_counter() - start:.1f} s), {args.repeat} rounds"
             )
-            results = measure(district_user, bureau_user, args.repeat)
+            results = measure(district_user, bureau_user, reviewer, args.repeat)
             bare_times = results["bare 50-row view (no database)"][1]
             bare, bare_min = statistics.median(bare_times), min(bare_times)
             worst = 0.0

@@ -341,6 +341,11 @@ QUEUE_FIELDS = (
 )
 
 
+def base_queue(user, call):
+    """The items a list shows, bare: what counts and sums read."""
+    return Application.objects.visible_to(user).filter(call=call).exclude(state=State.DRAFT)
+
+
 def queue(user, call):
     """Items of `call` past submission that the user's organisation may act on or see.
 
@@ -348,9 +353,7 @@ def queue(user, call):
     annotations, so a 50-row page builds 50 objects rather than 200.
     """
     qs = (
-        Application.objects.visible_to(user)
-        .filter(call=call)
-        .exclude(state=State.DRAFT)
+        base_queue(user, call)
         .annotate(
             unit_label=organisation_label("unit_id"),
             recommender_label=organisation_label("recommender_id"),

@@ -6,6 +6,7 @@ app_name = "reviews"
 
 urlpatterns = [
     path("", views.queue_view, name="queue"),
+    path("totals/", views.queue_totals, name="totals"),
     path("ranking/", views.ranking, name="ranking"),
     path("summary/", views.summary, name="summary"),
     path("statistics/", views.statistics_page, name="statistics"),

@@ -1,5 +1,6 @@
 """Recommender and bureau pages: scope, actions, queues and their query counts."""
 
+import html
 import threading
 from functools import partial
 
@@ -290,3 +291,33 @@ def test_the_search_uses_the_trigram_indexes(call, setup):
             cursor.execute("EXPLAIN " + sql, params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
         assert index in plan, plan
+
+
+def _next_link(page: str) -> str:
+    anchor = page.split("下一页</a>")[0].rsplit("<a ", 1)[1]
+    return html.unescape(anchor.split('href="')[1].split('"')[0])
+
+
+def test_the_pager_links_reach_the_next_page_with_the_filters_kept(
+    client, call, setup, monkeypatch
+):
+    """下一页 keeps the list's filters and sort and opens page 2 (a link that doubled its
+    '?' once lost them and reopened page 1)."""
+    from reviews.views import queue as queue_views
+
+    monkeypatch.setattr(queue_views, "PAGE_SIZE", 1)
+    call.applications_per_unit = 5
+    call.save()
+    items = sorted([submitted(call, setup), submitted(call, setup)], key=lambda a: (a.name, a.pk))
+    client.force_login(setup["district"])
+    page = client.get(reverse("reviews:queue"), {"sort": "name"}).content.decode()
+    assert items[0].reference in page and items[1].reference not in page
+    link = _next_link(page)
+    assert link.startswith("?") and not link.startswith("??")
+    assert "sort=name" in link and "page=2" in link
+    following = client.get(reverse("reviews:queue") + link).content.decode()
+    assert "第 2 / 2 页，共 2 项" in following
+    assert items[1].reference in following and items[0].reference not in following
+    # The tabs keep the filters too, without the page.
+    tab = html.unescape(following.split('data-testid="tabs"')[1].split('href="')[1].split('"')[0])
+    assert tab.startswith("?") and "sort=name" in tab and "page" not in tab

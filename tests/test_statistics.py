@@ -2,6 +2,7 @@
 queries, the .xlsx, the bureau list's money columns and totals, and the audit export."""
 
 import datetime
+import html
 import io
 from decimal import Decimal
 
@@ -216,17 +217,33 @@ def test_the_statistics_export_reads_back(client, call, world):
     assert AuditRecord.objects.filter(action="export_statistics").exists()
 
 
+def _totals_line(client, query):
+    """The list's totals line as the page's script completes it: the URL the line names."""
+    page = client.get(reverse("reviews:queue"), query).content.decode()
+    line = page.split('data-testid="totals"')[1].split("</tr>")[0]
+    url = html.unescape(line.split('data-totals="')[1].split('"')[0])
+    return page, line, client.get(url).content.decode()
+
+
 def test_the_bureau_list_shows_money_and_totals(client, call, world):
     client.force_login(world["bureau"])
-    page = client.get(reverse("reviews:queue")).content.decode()
-    totals = page.split('data-testid="totals"')[1].split("</tr>")[0]
+    page, line, totals = _totals_line(client, {})
     # 4 teams past submission: 申请 55 万, 资助 18 万, 配套 2 万.
+    assert "4 项" in line
     assert "4 项" in totals and "55.00" in totals and "18.00" in totals and "2.00" in totals
+    assert totals.startswith('<tr class="table-light fw-semibold" data-testid="totals">')
     row = next(r for r in page.split("<tr>") if ">甲服务团</a>" in r)
     assert "20.00" in row and "18.00" in row and "正高级" in row
-    filtered = client.get(reverse("reviews:queue"), {"recommender": world["b"].pk})
-    totals = filtered.content.decode().split('data-testid="totals"')[1].split("</tr>")[0]
-    assert "1 项" in totals and "15.00" in totals
+    page, line, totals = _totals_line(client, {"recommender": world["b"].pk, "page": "1"})
+    assert "1 项" in line and "1 项" in totals and "15.00" in totals
+    # Without JavaScript the line links the same figures as a page of their own.
+    link = html.unescape(line.split('href="')[1].split('"')[0])
+    assert "fragment" not in link and "page=" not in link
+    standalone = client.get(link).content.decode()
+    assert "筛选结果合计" in standalone and "15.00" in standalone
+    # Nobody but the bureau reads the sums.
+    client.force_login(world["officer_a"])
+    assert client.get(reverse("reviews:totals")).status_code == 404
 
 
 def test_the_audit_log_exports_with_its_own_record(client, call, world):

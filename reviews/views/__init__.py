@@ -4,7 +4,7 @@ from .call_settings import extensions, quotas
 from .decisions import act, add_note, funding, national_order, publish, ranking, score
 from .files import download_scan, item_pdf, upload_scan, zip_pdfs
 from .filing import filing_page, item_paper, letter, paper_page
-from .queue import export_list, queue_view, summary
+from .queue import export_list, queue_totals, queue_view, summary
 from .security import audit_log, failing_mail, lockouts
 from .statistics import statistics_page
 
@@ -25,6 +25,7 @@ __all__ = [
     "lockouts",
     "national_order",
     "publish",
+    "queue_totals",
     "queue_view",
     "quotas",
     "ranking",

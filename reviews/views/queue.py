@@ -20,6 +20,7 @@ from ..models import RecommenderFiling
 from ..queries import (
     QueueFilter,
     assessment_queue,
+    base_queue,
     export_applications,
     export_assessments,
     queue,
@@ -48,11 +49,6 @@ def queue_view(request):
     assessments = filters.apply_to_assessments(assessment_queue(request.user, call))
     shown, other = (apps, assessments) if showing == APPLICATION else (assessments, apps)
     paginator = Paginator(shown, PAGE_SIZE)
-    # The bureau's totals line counts the filtered list with its sums: the paginator takes
-    # that count rather than asking the database a second time.
-    list_totals = totals(apps) if org.is_bureau and showing == APPLICATION else None
-    if list_totals is not None:
-        paginator.count = list_totals["count"]
     page = paginator.get_page(request.GET.get("page"))
     for item in page:
         item.call = call  # one call for the page: its year makes each reference number
@@ -64,7 +60,9 @@ def queue_view(request):
         "filters": filters,
         # The bulk controls show only where a row on the page has a box to tick.
         "can_bulk": any(workflow.bulk_applies(item, org) for item in page),
-        "totals": list_totals,
+        # The bureau's totals line: the count is the paginator's; the sums read every
+        # matching row, so they come by a second request (queue_totals) after the page.
+        "show_totals": org.is_bureau and showing == APPLICATION,
         "page": page,
         "showing": showing,
         "counts": counts,
@@ -78,6 +76,21 @@ def queue_view(request):
         .exists(),
     }
     return render(request, "reviews/queue.html", context)
+
+
+def queue_totals(request):
+    """The bureau list's totals line for its filters: count, 申请经费, 资助经费 and 配套支持 of
+    every matching item. The list page asks for it after showing its 50 rows (static/js/
+    queue.js); without JavaScript the line's link opens it as a page of its own."""
+    bureau_org(request)
+    call = current_call()
+    filters = QueueFilter(request.GET or None, recommenders=recommenders())
+    # The bare filtered list: no row annotations, no order, one aggregate.
+    apps = filters.apply(base_queue(request.user, call), sort=False)
+    context = {"totals": totals(apps), "call": call, "query": request.GET.urlencode()}
+    if request.GET.get("fragment"):
+        return render(request, "reviews/_totals_row.html", context)
+    return render(request, "reviews/totals.html", context)
 
 
 #: What each kind of viewer may do to several items at once, and how it is reported.
