@@ -24,7 +24,7 @@ from bases.models import Assessment
 from bases.services import commended_base_exists
 from shanghai_experts.models import Organisation
 from shanghai_experts.states import ASSESSED_STATES, RECOMMENDED_STATES, State
-from shanghai_experts.widgets import FilterSelect
+from shanghai_experts.widgets import filter_widgets
 
 from .models import ReviewAssignment, StampedScan
 from .workflow import APPLICATION, ASSESSMENT
@@ -125,16 +125,7 @@ class QueueFilter(forms.Form):
                 ("", "全部推荐单位"),
                 *((org.pk, str(org)) for org in recommenders),
             ]
-        for field in self.fields.values():
-            is_select = isinstance(field.widget, forms.Select)
-            if is_select:
-                field.widget = FilterSelect(choices=field.choices)
-            if isinstance(field.widget, forms.CheckboxInput):
-                field.widget.attrs["class"] = "form-check-input"
-            else:
-                field.widget.attrs["class"] = (
-                    "form-select form-select-sm" if is_select else "form-control form-control-sm"
-                )
+        filter_widgets(self)
 
     @property
     def wants(self) -> set[str]:
@@ -236,12 +227,7 @@ class AssignmentFilter(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if isinstance(field.widget, forms.Select):
-                field.widget = FilterSelect(choices=field.choices)
-                field.widget.attrs["class"] = "form-select form-select-sm"
-            else:
-                field.widget.attrs["class"] = "form-control form-control-sm"
+        filter_widgets(self)
 
     def apply(self, qs):
         """Filter and sort a reviewer's assignments (reviews.reviewers.assigned_items)."""
