@@ -230,9 +230,11 @@ class AssignmentFilter(forms.Form):
         filter_widgets(self)
 
     def apply(self, qs):
-        """Filter and sort a reviewer's assignments (reviews.reviewers.assigned_items)."""
-        if not self.is_valid():
+        """Filter and sort a reviewer's assignments (reviews.reviewers.assigned_items) by
+        every field that is valid: a bad sort in the address keeps the chosen tab."""
+        if not self.is_bound:
             return qs
+        self.is_valid()
         data = self.cleaned_data
         if data.get("status"):
             qs = qs.filter(ReviewAssignment.status_q(data["status"]))
@@ -340,16 +342,13 @@ def queue(user, call):
     """
     qs = (
         base_queue(user, call)
-        .annotate(
-            unit_label=organisation_label("unit_id"),
-            recommender_label=organisation_label("recommender_id"),
-            scan_level=scan_level(Application),
-        )
+        .annotate(unit_label=organisation_label("unit_id"), scan_level=scan_level(Application))
         .only(*QUEUE_FIELDS)
         .order_by("recommender_id", "recommender_rank", "-submitted_at", "id")
     )
-    if user.organisation.is_bureau:  # only the bureau's list shows and sorts by 优先支持
+    if user.organisation.is_bureau:  # only the bureau's list shows 推荐单位 and 优先支持
         qs = qs.annotate(
+            recommender_label=organisation_label("recommender_id"),
             priority=commended_base_exists(call),
             leader_level=_leader("title_level"),
             leader_talents=_leader("talents"),

@@ -39,10 +39,10 @@ def my_reviews(request):
     filters = AssignmentFilter(request.GET or None)
     counts = reviewers.worklist_counts(request.user)
     paginator = Paginator(filters.apply(reviewers.assigned_items(request.user)), PAGE_SIZE)
-    if not (filters.is_valid() and filters.cleaned_data.get("q")):
+    chosen = filters.cleaned_data if filters.is_bound else {}
+    if not chosen.get("q"):
         # Without a search the count is one of the tabs' counts: no second COUNT.
-        status = filters.cleaned_data.get("status") if filters.is_valid() else ""
-        paginator.count = counts[status or "all"]
+        paginator.count = counts[chosen.get("status") or "all"]
     page = paginator.get_page(request.GET.get("page"))
     tabs = [("", "全部", counts["all"])] + [
         (status.value, status.label, counts[status.value]) for status in ReviewAssignment.Status

@@ -274,6 +274,8 @@ def test_the_reviewers_list_filters_searches_sorts_and_pages(
     # Hostile filters: a clear error naming the field, the list still shown.
     page = client.get(url + "?status=evil&sort=<script>").content.decode()
     assert "状态：" in page and "排序：" in page and "<script>" not in page
+    # A bad sort leaves the chosen tab's filter in force.
+    assert names("?status=recused&sort=evil") == [apps[3].name]
 
 
 def test_reviewers_names_never_reach_the_unit_or_recommender(client, call, panel, bureau_user):
