@@ -279,12 +279,15 @@ def organisation_label(fk: str):
     )
 
 
+def base_assessment_queue(user, call):
+    """The base assessments a list shows, bare: what counts read."""
+    return Assessment.objects.visible_to(user).filter(call=call).exclude(state=State.DRAFT)
+
+
 def assessment_queue(user, call):
     """Base assessments of `call` past submission, as the queue lists them beside applications."""
     return (
-        Assessment.objects.visible_to(user)
-        .filter(call=call)
-        .exclude(state=State.DRAFT)
+        base_assessment_queue(user, call)
         .select_related("base")
         .annotate(
             unit_label=organisation_label("unit_id"),

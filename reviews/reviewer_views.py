@@ -2,7 +2,6 @@
 progress pages."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_POST
 from applications.choices import ServiceForm
 from applications.models import Application
 from shanghai_experts.http import client_ip
+from shanghai_experts.paging import CappedPaginator, count_label
 from shanghai_experts.text import parse_id, parse_ids
 
 from . import printing, reviewers, scoring
@@ -38,14 +38,14 @@ def my_reviews(request):
     _reviewer(request)
     filters = AssignmentFilter(request.GET or None)
     counts = reviewers.worklist_counts(request.user)
-    paginator = Paginator(filters.apply(reviewers.assigned_items(request.user)), PAGE_SIZE)
+    shown = filters.apply(reviewers.assigned_items(request.user))
     chosen = filters.cleaned_data if filters.is_bound else {}
-    if not chosen.get("q"):
-        # Without a search the count is one of the tabs' counts: no second COUNT.
-        paginator.count = counts[chosen.get("status") or "all"]
-    page = paginator.get_page(request.GET.get("page"))
-    tabs = [("", "全部", counts["all"])] + [
-        (status.value, status.label, counts[status.value]) for status in ReviewAssignment.Status
+    # Without a search the count is one of the tabs' counts: no second COUNT.
+    known = None if chosen.get("q") else counts[chosen.get("status") or "all"]
+    page = CappedPaginator(shown, PAGE_SIZE, count_of=known).get_page(request.GET.get("page"))
+    tabs = [("", "全部", count_label(counts["all"]))] + [
+        (status.value, status.label, count_label(counts[status.value]))
+        for status in ReviewAssignment.Status
     ]
     return render(
         request,

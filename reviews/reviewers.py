@@ -20,8 +20,10 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from applications.models import Application
+from shanghai_experts import paging
 from shanghai_experts.items import WorkflowError
 from shanghai_experts.models import Call, Organisation, User
+from shanghai_experts.paging import capped_count
 
 from .models import WORKLIST_ORDER, ReviewAssignment, ScoreSheet
 from .scoring import SCORABLE_STATES, refresh_scores
@@ -144,20 +146,30 @@ def assigned_items(user: User):
     return (
         ReviewAssignment.objects.filter(reviewer=user)
         .select_related("application", "application__unit", "application__call")
+        # What a row shows, not the forms' dozens of fields.
+        .only(
+            "declaration",
+            "scored_at",
+            "assigned_at",
+            "application__name",
+            "application__service_field",
+            "application__call__year",
+            "application__unit__name",
+            "application__unit__short_name",
+        )
         .order_by(*WORKLIST_ORDER)
     )
 
 
 def worklist_counts(user: User) -> dict[str, int]:
-    """How many of the reviewer's items stand where ({status: count, "all": total}): one
-    aggregate over the assignments' own index."""
-    Status = ReviewAssignment.Status
-    counts = ReviewAssignment.objects.filter(reviewer=user).aggregate(
-        all=Count("id"),
-        **{
-            status.value: Count("id", filter=ReviewAssignment.status_q(status)) for status in Status
-        },
-    )
+    """How many of the reviewer's items stand where ({status: count, "all": total}), each
+    counted on the assignments' own index up to COUNT_CAP (then cap + 1)."""
+    mine = ReviewAssignment.objects.filter(reviewer=user)
+    counts = {
+        status.value: capped_count(mine.filter(ReviewAssignment.status_q(status)))
+        for status in ReviewAssignment.Status
+    }
+    counts["all"] = min(sum(counts.values()), paging.COUNT_CAP + 1)
     return counts
 
 

@@ -321,3 +321,25 @@ def test_the_pager_links_reach_the_next_page_with_the_filters_kept(
     # The tabs keep the filters too, without the page.
     tab = html.unescape(following.split('data-testid="tabs"')[1].split('href="')[1].split('"')[0])
     assert tab.startswith("?") and "sort=name" in tab and "page" not in tab
+
+
+def test_long_lists_count_up_to_the_cap_and_say_so(client, call, setup, monkeypatch):
+    """Past COUNT_CAP a list counts no further: its tab and pager say "2+" and ask for a
+    filter, its pages stop at the cap, and the bureau's totals line still gives the exact
+    figure."""
+    from shanghai_experts import paging
+
+    monkeypatch.setattr(paging, "COUNT_CAP", 2)
+    call.applications_per_unit = 5
+    call.save()
+    for _ in range(3):
+        submitted(call, setup)
+    client.force_login(setup["district"])
+    page = client.get(reverse("reviews:queue")).content.decode()
+    assert '服务团申报（附件1）<span class="badge text-bg-secondary ms-1">2+</span>' in page
+    assert "共 2+ 项（仅列出前 2 项，请用筛选缩小范围）" in page
+    client.force_login(setup["bureau"])
+    page = client.get(reverse("reviews:queue")).content.decode()
+    assert "合计（筛选结果）：2+ 项" in page
+    line = client.get(reverse("reviews:totals"), {"fragment": "1"}).content.decode()
+    assert "合计（筛选结果）：3 项" in line

@@ -1,7 +1,6 @@
 """The queues: the recommender's and the bureau's lists, bulk actions, the summary, the 一览表."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 
@@ -9,6 +8,7 @@ from applications.models import Application
 from bases.models import Assessment
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Call
+from shanghai_experts.paging import CappedPaginator, capped_count, count_label
 from shanghai_experts.text import parse_ids
 
 from .. import (
@@ -20,6 +20,7 @@ from ..models import RecommenderFiling
 from ..queries import (
     QueueFilter,
     assessment_queue,
+    base_assessment_queue,
     base_queue,
     export_applications,
     export_assessments,
@@ -45,16 +46,22 @@ def queue_view(request):
     # base assessments; the tabs above it count both.
     wants = filters.wants
     showing = ASSESSMENT if wants == {ASSESSMENT} else APPLICATION
-    apps = filters.apply(queue(request.user, call))
-    assessments = filters.apply_to_assessments(assessment_queue(request.user, call))
-    shown, other = (apps, assessments) if showing == APPLICATION else (assessments, apps)
-    paginator = Paginator(shown, PAGE_SIZE)
+    # Each tab's count reads the bare filtered rows, up to the cap (shanghai_experts.paging).
+    counted = {
+        APPLICATION: filters.apply(base_queue(request.user, call), sort=False),
+        ASSESSMENT: filters.apply_to_assessments(base_assessment_queue(request.user, call)),
+    }
+    if showing == APPLICATION:
+        shown = filters.apply(queue(request.user, call))
+    else:
+        shown = filters.apply_to_assessments(assessment_queue(request.user, call))
+    paginator = CappedPaginator(shown, PAGE_SIZE, count_of=counted[showing])
     page = paginator.get_page(request.GET.get("page"))
     for item in page:
         item.call = call  # one call for the page: its year makes each reference number
     other_kind = ASSESSMENT if showing == APPLICATION else APPLICATION
-    other_count = other.count() if other_kind in wants else 0
-    counts = {showing: page.paginator.count, other_kind: other_count}
+    other_count = capped_count(counted[other_kind]) if other_kind in wants else 0
+    counts = {showing: paginator.count_label, other_kind: count_label(other_count)}
     context = {
         "call": call,
         "filters": filters,

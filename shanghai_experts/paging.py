@@ -1,0 +1,56 @@
+"""Pages of long lists whose cost does not grow with the list.
+
+A page of 50 rows reads 50 rows through an index; counting every matching row reads them all.
+Lists therefore count up to `COUNT_CAP` and, past it, say "2000+" (as large code hosts do),
+which keeps every page flat however long the call grows. A list that needs the exact figure
+asks for it separately (the bureau's totals line).
+"""
+
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+
+#: Rows counted at most; beyond it the count reads "2000+" and the last page is the 40th.
+COUNT_CAP = 2000
+
+
+def capped_count(qs, cap: int | None = None) -> int:
+    """min(number of rows, cap + 1): one COUNT over at most cap + 1 index entries."""
+    cap = COUNT_CAP if cap is None else cap
+    return qs.order_by()[: cap + 1].count()
+
+
+def count_label(count: int, cap: int | None = None) -> str:
+    """A capped count as lists show it: 137, or 2000+."""
+    cap = COUNT_CAP if cap is None else cap
+    return f"{cap}+" if count > cap else str(count)
+
+
+class CappedPaginator(Paginator):
+    """A paginator whose count stops at `cap` (+1 to know there are more).
+
+    `count_of`: the bare queryset to count (the rows without the page's annotations), or a
+    count already known (a tab's figure)."""
+
+    def __init__(self, object_list, per_page, *, count_of=None, cap: int | None = None):
+        super().__init__(object_list, per_page)
+        self.cap = COUNT_CAP if cap is None else cap
+        self._count_of = object_list if count_of is None else count_of
+
+    @cached_property
+    def counted(self) -> int:
+        if isinstance(self._count_of, int):
+            return self._count_of
+        return capped_count(self._count_of, self.cap)
+
+    @cached_property
+    def count(self) -> int:
+        # Past the cap the pages stop at the cap: the list asks to be narrowed.
+        return min(self.counted, self.cap)
+
+    @property
+    def capped(self) -> bool:
+        return self.counted > self.cap
+
+    @property
+    def count_label(self) -> str:
+        return count_label(self.counted, self.cap)
