@@ -128,6 +128,11 @@ class QueueFilter(forms.Form):
         filter_widgets(self)
 
     @property
+    def needs_priority(self) -> bool:
+        """Whether the filter asks for 优先支持 (base_queue then adds the flag)."""
+        return self.bureau and self.is_valid() and bool(self.cleaned_data.get("priority"))
+
+    @property
     def wants(self) -> set[str]:
         """Which kinds of item the filter lets through: applications, assessments or both."""
         category = self.cleaned_data.get("category") if self.is_valid() else ""
@@ -332,9 +337,13 @@ QUEUE_FIELDS = (
 )
 
 
-def base_queue(user, call):
-    """The items a list shows, bare: what counts and sums read."""
-    return Application.objects.visible_to(user).filter(call=call).exclude(state=State.DRAFT)
+def base_queue(user, call, *, priority: bool = False):
+    """The items a list shows, bare: what counts and sums read; with `priority`, the bureau's
+    优先支持 flag (QueueFilter.needs_priority: its filter uses it)."""
+    qs = Application.objects.visible_to(user).filter(call=call).exclude(state=State.DRAFT)
+    if priority:
+        qs = qs.annotate(priority=commended_base_exists(call))
+    return qs
 
 
 def queue(user, call):
@@ -343,16 +352,16 @@ def queue(user, call):
     A list row needs the names of two organisations, not the organisations: they come as
     annotations, so a 50-row page builds 50 objects rather than 200.
     """
+    bureau = user.organisation.is_bureau  # only the bureau's list shows 推荐单位 and 优先支持
     qs = (
-        base_queue(user, call)
+        base_queue(user, call, priority=bureau)
         .annotate(unit_label=organisation_label("unit_id"), scan_level=scan_level(Application))
         .only(*QUEUE_FIELDS)
         .order_by("recommender_id", "recommender_rank", "-submitted_at", "id")
     )
-    if user.organisation.is_bureau:  # only the bureau's list shows 推荐单位 and 优先支持
+    if bureau:
         qs = qs.annotate(
             recommender_label=organisation_label("recommender_id"),
-            priority=commended_base_exists(call),
             leader_level=_leader("title_level"),
             leader_talents=_leader("talents"),
         ).only(*QUEUE_FIELDS, "requested_amount", "funding_granted")

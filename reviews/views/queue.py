@@ -48,7 +48,9 @@ def queue_view(request):
     showing = ASSESSMENT if wants == {ASSESSMENT} else APPLICATION
     # Each tab's count reads the bare filtered rows, up to the cap (shanghai_experts.paging).
     counted = {
-        APPLICATION: filters.apply(base_queue(request.user, call), sort=False),
+        APPLICATION: filters.apply(
+            base_queue(request.user, call, priority=filters.needs_priority), sort=False
+        ),
         ASSESSMENT: filters.apply_to_assessments(base_assessment_queue(request.user, call)),
     }
     if showing == APPLICATION:
@@ -93,7 +95,9 @@ def queue_totals(request):
     call = current_call()
     filters = QueueFilter(request.GET or None, recommenders=recommenders())
     # The bare filtered list: no row annotations, no order, one aggregate.
-    apps = filters.apply(base_queue(request.user, call), sort=False)
+    apps = filters.apply(
+        base_queue(request.user, call, priority=filters.needs_priority), sort=False
+    )
     context = {"totals": totals(apps), "call": call, "query": request.GET.urlencode()}
     if request.GET.get("fragment"):
         return render(request, "reviews/_totals_row.html", context)
