@@ -24,7 +24,7 @@ from bases.models import Assessment
 from bases.services import commended_base_exists
 from shanghai_experts.models import Organisation
 from shanghai_experts.states import ASSESSED_STATES, RECOMMENDED_STATES, State
-from shanghai_experts.widgets import filter_widgets
+from shanghai_experts.widgets import ListFilter, filter_widgets
 
 from .models import ReviewAssignment, StampedScan
 from .workflow import APPLICATION, ASSESSMENT
@@ -75,7 +75,7 @@ def _named(q: str, name_field: str) -> Q:
 BUREAU_SORTS = frozenset({"-score_mean", "-score_spread", "priority"})
 
 
-class QueueFilter(forms.Form):
+class QueueFilter(ListFilter):
     state = forms.ChoiceField(
         label="状态", required=False, choices=[("", "全部状态"), *QUEUE_STATES]
     )
@@ -130,23 +130,21 @@ class QueueFilter(forms.Form):
     @property
     def needs_priority(self) -> bool:
         """Whether the filter asks for 优先支持 (base_queue then adds the flag)."""
-        return self.bureau and self.is_valid() and bool(self.cleaned_data.get("priority"))
+        return self.bureau and bool(self.chosen.get("priority"))
 
     @property
     def wants(self) -> set[str]:
         """Which kinds of item the filter lets through: applications, assessments or both."""
-        category = self.cleaned_data.get("category") if self.is_valid() else ""
+        category = self.chosen.get("category")
         if category == ASSESSMENT:
             return {ASSESSMENT}
-        if category or (self.is_valid() and self.cleaned_data.get("priority")):
+        if category or self.chosen.get("priority"):
             return {APPLICATION}
         return {APPLICATION, ASSESSMENT}
 
     def apply(self, qs, *, sort: bool = True):
         """Filter (and sort, unless `sort` is False) a queue of applications."""
-        if not self.is_valid():
-            return qs
-        data = self.cleaned_data
+        data = self.chosen
         state = data.get("state")
         if state and not self.bureau:
             qs = self._shown_state(qs, state)
@@ -193,9 +191,7 @@ class QueueFilter(forms.Form):
 
     def apply_to_assessments(self, qs):
         """The same filter on a queue of base assessments (no category, rank or scores)."""
-        if not self.is_valid():
-            return qs
-        data = self.cleaned_data
+        data = self.chosen
         if data.get("state"):
             qs = qs.filter(state=data["state"])
         if data.get("field"):
@@ -215,7 +211,7 @@ class QueueFilter(forms.Form):
         return qs
 
 
-class AssignmentFilter(forms.Form):
+class AssignmentFilter(ListFilter):
     """The reviewer's list: where the items stand, a search, an order the index keeps."""
 
     status = forms.ChoiceField(
@@ -237,10 +233,7 @@ class AssignmentFilter(forms.Form):
     def apply(self, qs):
         """Filter and sort a reviewer's assignments (reviews.reviewers.assigned_items) by
         every field that is valid: a bad sort in the address keeps the chosen tab."""
-        if not self.is_bound:
-            return qs
-        self.is_valid()
-        data = self.cleaned_data
+        data = self.chosen
         if data.get("status"):
             qs = qs.filter(ReviewAssignment.status_q(data["status"]))
         if data.get("q"):
@@ -440,10 +433,10 @@ def export_applications(user, call, filters: QueueFilter):
     """The applications of the user's 一览表: what a recommender recommended; for the bureau,
     its list as filtered (recommended ones unless a state is chosen)."""
     qs = Application.objects.visible_to(user).filter(call=call).exclude(state=State.DRAFT)
-    if filters.is_valid() and filters.cleaned_data.get("priority"):
+    if filters.chosen.get("priority"):
         qs = qs.annotate(priority=commended_base_exists(call))
     qs = filters.apply(qs, sort=False)
-    if not (filters.is_valid() and filters.cleaned_data.get("state")):
+    if not filters.chosen.get("state"):
         qs = qs.filter(state__in=RECOMMENDED_STATES)
     return qs
 
@@ -452,6 +445,6 @@ def export_assessments(user, call, filters: QueueFilter):
     qs = filters.apply_to_assessments(
         Assessment.objects.visible_to(user).filter(call=call).exclude(state=State.DRAFT)
     )
-    if not (filters.is_valid() and filters.cleaned_data.get("state")):
+    if not filters.chosen.get("state"):
         qs = qs.filter(state__in=ASSESSED_STATES)
     return qs

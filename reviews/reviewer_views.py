@@ -39,8 +39,8 @@ def my_reviews(request):
     filters = AssignmentFilter(request.GET or None)
     counts = reviewers.worklist_counts(request.user)
     shown = filters.apply(reviewers.assigned_items(request.user))
-    chosen = filters.cleaned_data if filters.is_bound else {}
     # Without a search the count is one of the tabs' counts: no second COUNT.
+    chosen = filters.chosen
     known = None if chosen.get("q") else counts[chosen.get("status") or "all"]
     page = CappedPaginator(shown, PAGE_SIZE, count_of=known).get_page(request.GET.get("page"))
     tabs = [("", "全部", count_label(counts["all"]))] + [

@@ -23,7 +23,6 @@ from applications.models import Application
 from shanghai_experts import paging
 from shanghai_experts.items import WorkflowError
 from shanghai_experts.models import Call, Organisation, User
-from shanghai_experts.paging import capped_count
 
 from .models import WORKLIST_ORDER, ReviewAssignment, ScoreSheet
 from .scoring import SCORABLE_STATES, refresh_scores
@@ -166,7 +165,7 @@ def worklist_counts(user: User) -> dict[str, int]:
     counted on the assignments' own index up to COUNT_CAP (then cap + 1)."""
     mine = ReviewAssignment.objects.filter(reviewer=user)
     counts = {
-        status.value: capped_count(mine.filter(ReviewAssignment.status_q(status)))
+        status.value: paging.capped_count(mine.filter(ReviewAssignment.status_q(status)))
         for status in ReviewAssignment.Status
     }
     counts["all"] = min(sum(counts.values()), paging.COUNT_CAP + 1)

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.forms.utils import flatatt
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
 
@@ -61,3 +62,16 @@ def filter_widgets(form: forms.Form) -> None:
             if maxlength:
                 attrs["maxlength"] = maxlength
             field.widget = FilterInput(attrs=attrs)
+
+
+class ListFilter(forms.Form):
+    """A list's filter box. A bad value in one field (a sort typed into the address, an old
+    link) leaves the others in force; the page names the field in its error."""
+
+    @cached_property
+    def chosen(self) -> dict:
+        """The filters that are valid, by name (empty when nothing was asked)."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return self.cleaned_data

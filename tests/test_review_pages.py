@@ -343,3 +343,22 @@ def test_long_lists_count_up_to_the_cap_and_say_so(client, call, setup, monkeypa
     assert "合计（筛选结果）：2+ 项" in page
     line = client.get(reverse("reviews:totals"), {"fragment": "1"}).content.decode()
     assert "合计（筛选结果）：3 项" in line
+
+
+def test_a_bad_filter_value_is_named_and_the_others_stay_in_force(client, call, setup):
+    """A sort typed into the address (or an old link) is named in Chinese and ignored; the
+    state chosen beside it still filters the list."""
+    call.applications_per_unit = 5
+    call.save()
+    waiting, accepted = submitted(call, setup), submitted(call, setup)
+    workflow.transition(accepted, "accept", user=setup["district"])
+    client.force_login(setup["district"])
+    page = client.get(
+        reverse("reviews:queue"), {"sort": "<b>evil</b>", "state": State.UNDER_REVIEW}
+    ).content.decode()
+    errors = page.split('data-testid="filter-errors"')[1].split("</div></div>")[0]
+    assert "排序：" in errors and "此条件未生效" in errors and "<b>evil" not in page
+    assert accepted.reference in page and waiting.reference not in page
+    assert (
+        'data-testid="filter-errors"' not in client.get(reverse("reviews:queue")).content.decode()
+    )

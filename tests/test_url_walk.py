@@ -56,6 +56,7 @@ KNOWN_FIELDS = {
     "value", "attempt", "since", "until", "actor", "outcome", "fingerprint", "level", "year",
     "name", "host_unit", "year_selected", "rectification_report", "next", "timeout",
     "username", "password", "format", "list", "show", "code", "received_on", "decision",
+    "status", "paper", "fragment",
 }  # fmt: skip
 
 #: The values an edit or review page's `action` field takes.

@@ -106,8 +106,8 @@ def zip_pdfs(request):
     filename = f"{call.year}年专家服务基层项目申报表（{org}）.zip"
     # A recommender's ZIP, or the bureau's filtered to one recommender, opens with its 推荐函.
     letter_of = org if org.is_recommender and request.method == "GET" else None
-    if org.is_bureau and request.method == "GET" and filters.is_valid():
-        chosen = filters.cleaned_data.get("recommender")
+    if org.is_bureau and request.method == "GET":
+        chosen = filters.chosen.get("recommender")
         letter_of = (
             Organisation.objects.filter(pk=chosen, kind__in=Organisation.RECOMMENDER_KINDS).first()
             if chosen

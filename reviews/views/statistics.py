@@ -34,7 +34,7 @@ def _scope(request, org):
     except forms.ValidationError:
         year = None
     call = Call.objects.filter(year=year).first() if year else current_call()
-    data = filters.cleaned_data if filters.is_valid() else {}
+    data = filters.chosen
     scope = statistics.Scope(
         call=call,
         organisation=org,
