@@ -309,6 +309,12 @@ def _scan_path(scan, filename: str) -> str:
     return f"scans/{scan.uploaded_at:%Y/%m}/{uuid.uuid4().hex}{scan.extension}"
 
 
+class StampedScanQuerySet(models.QuerySet):
+    def for_model(self, model):
+        """Scans of items of `model` (Application or Assessment); latest first by default."""
+        return self.filter(content_type=ContentType.objects.get_for_model(model))
+
+
 class StampedScan(models.Model):
     """The stamped, signed scan of a printed form, or of the recommender's opinion."""
 
@@ -336,6 +342,8 @@ class StampedScan(models.Model):
     expected_fingerprint = models.CharField("提交版本校验码", max_length=14)
     found_fingerprint = models.CharField("扫描件上的校验码", max_length=14, blank=True)
     matches = models.BooleanField("与提交版本一致", null=True)
+
+    objects = StampedScanQuerySet.as_manager()
 
     class Meta:
         verbose_name = "盖章扫描件"

@@ -15,7 +15,6 @@ import threading
 import zipfile
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -190,9 +189,11 @@ def _latest_scans(items) -> dict[tuple[str, int, str], StampedScan]:
     for item in items:
         by_model.setdefault(type(item), []).append(item.pk)
     for model, ids in by_model.items():
-        scans = StampedScan.objects.filter(
-            content_type=ContentType.objects.get_for_model(model), object_id__in=ids
-        ).order_by("object_id", "kind", "-uploaded_at", "-id")
+        scans = (
+            StampedScan.objects.for_model(model)
+            .filter(object_id__in=ids)
+            .order_by("object_id", "kind", "-uploaded_at", "-id")
+        )
         for scan in scans:
             latest.setdefault((model.workflow_kind, scan.object_id, scan.kind), scan)
     return latest

@@ -3,7 +3,6 @@
 from typing import NamedTuple
 
 from django import forms
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     Case,
     Count,
@@ -252,11 +251,8 @@ def scan_level(model):
     """0 no stamped scan from the unit, 1 uploaded, 2 uploaded and matching the submitted
     version (its latest scan decides): one correlated subquery, evaluated for the page's rows."""
     latest = (
-        StampedScan.objects.filter(
-            content_type=ContentType.objects.get_for_model(model),
-            object_id=OuterRef("pk"),
-            kind=StampedScan.Kind.APPLICANT,
-        )
+        StampedScan.objects.for_model(model)
+        .filter(object_id=OuterRef("pk"), kind=StampedScan.Kind.APPLICANT)
         .order_by("-uploaded_at", "-id")
         .annotate(level=Case(When(matches=True, then=Value(2)), default=Value(1)))
         .values("level")[:1]

@@ -206,9 +206,11 @@ def store(item, *, user, upload, typed: str = "", client_ip=None) -> StampedScan
 
 
 def scans_of(item):
-    return StampedScan.objects.filter(
-        content_type=ContentType.objects.get_for_model(type(item)), object_id=item.pk
-    ).select_related("uploaded_by", "organisation")
+    return (
+        StampedScan.objects.for_model(type(item))
+        .filter(object_id=item.pk)
+        .select_related("uploaded_by", "organisation")
+    )
 
 
 def context_for(user, item) -> dict:

@@ -116,11 +116,8 @@ def contact_recorded(item, user, now, params) -> str | None:
 
 def _latest_scan(item, kind: str):
     return (
-        StampedScan.objects.filter(
-            content_type=ContentType.objects.get_for_model(type(item)),
-            object_id=item.pk,
-            kind=kind,
-        )
+        StampedScan.objects.for_model(type(item))
+        .filter(object_id=item.pk, kind=kind)
         .order_by("-uploaded_at", "-id")
         .first()
     )
