@@ -49,6 +49,17 @@ RECOMMENDER_STATES = [
 ]
 
 
+def shown_state_filter(qs, state: str):
+    """A recommender's state filter (RECOMMENDER_STATES) on what it sees: 已推荐至市人社局
+    covers every item the bureau has not announced a decision on; a published result filters
+    by the announcement."""
+    if state.startswith("published:"):
+        return qs.filter(published_state=state.removeprefix("published:"))
+    if state == State.RECOMMENDED:
+        return qs.filter(state__in=RECOMMENDED_STATES, published_state="")
+    return qs.filter(state=state)
+
+
 #: Beyond this many matching units, the search matches them in a subquery instead.
 UNIT_MATCH_LIMIT = 2000
 
@@ -146,7 +157,7 @@ class QueueFilter(ListFilter):
         data = self.chosen
         state = data.get("state")
         if state and not self.bureau:
-            qs = self._shown_state(qs, state)
+            qs = shown_state_filter(qs, state)
         elif state:
             qs = qs.filter(state=state)
         if data.get("category") and data["category"] != ASSESSMENT:
@@ -177,16 +188,6 @@ class QueueFilter(ListFilter):
         if q not in cache:
             cache[q] = matching_units(q)
         return Q(**{f"{name_field}__icontains": q}) | cache[q]
-
-    @staticmethod
-    def _shown_state(qs, state: str):
-        """A recommender's filter on what it sees: 已推荐至市人社局 covers every item the bureau
-        has not announced a decision on; a published result filters by the announcement."""
-        if state.startswith("published:"):
-            return qs.filter(published_state=state.removeprefix("published:"))
-        if state == State.RECOMMENDED:
-            return qs.filter(state__in=RECOMMENDED_STATES, published_state="")
-        return qs.filter(state=state)
 
     def apply_to_assessments(self, qs):
         """The same filter on a queue of base assessments (no category, rank or scores)."""

@@ -27,6 +27,7 @@ from bases.models import Assessment
 from shanghai_experts.models import Call, Organisation, RecommenderQuota
 from shanghai_experts.states import ASSESSED_STATES, RECOMMENDED_STATES, State
 
+from .queries import shown_state_filter
 from .workflow import ASSESSMENT
 
 ZERO = Decimal("0")
@@ -98,13 +99,8 @@ class Scope:
         if self.category in (Category.NATIONAL, Category.MUNICIPAL):
             qs = qs.filter(category=self.category)
         if self.state:
-            qs = qs.filter(state=self.state) if self.bureau else self._shown(qs)
+            qs = qs.filter(state=self.state) if self.bureau else shown_state_filter(qs, self.state)
         return qs.order_by()
-
-    def _shown(self, qs):
-        if self.state == State.RECOMMENDED:
-            return qs.filter(state__in=RECOMMENDED_STATES, published_state="")
-        return qs.filter(Q(published_state=self.state) | Q(state=self.state, published_state=""))
 
     def assessments(self):
         qs = Assessment.objects.filter(call=self.call).exclude(state=State.DRAFT)

@@ -18,6 +18,7 @@ from bases.models import Assessment
 from reviews import statistics, workflow
 from reviews.models import AuditRecord
 from reviews.queries import recommenders
+from shanghai_experts.states import State
 
 from .factories import (
     ApplicationFactory,
@@ -277,3 +278,19 @@ def test_the_audit_log_exports_with_its_own_record(client, call, world):
     assert ws.cell(row=2, column=5).value == f"申报批次 #{call.pk}"
     client.force_login(world["officer_a"])
     assert client.get(reverse("reviews:audit"), {"format": "xlsx"}).status_code == 404
+
+
+def test_a_recommender_filters_by_a_published_result_as_its_list_does(call, world):
+    """The state box offers a recommender 国家级推荐对象（已公布）: 统计 counts the published
+    decision, and nothing the bureau has not announced."""
+    first = Application.objects.get(name="甲服务团")
+    filtered = {"state": f"published:{State.NATIONAL_CANDIDATE}"}
+    assert rows(tables_for(call, world["a"], **filtered)["recommenders"]) == []
+    Application.objects.filter(pk=first.pk).update(published_state=State.NATIONAL_CANDIDATE)
+    # 收到 1, 已推荐 1, 名额 2, 基地评估 0 (none has that state).
+    assert rows(tables_for(call, world["a"], **filtered)["recommenders"]) == [
+        ["甲区人社局", 1, 1, 2, 0]
+    ]
+    # 已推荐至市人社局 counts the items without an announcement (乙), not the announced 甲.
+    recommended = tables_for(call, world["a"], state=State.RECOMMENDED)["recommenders"]
+    assert rows(recommended)[0][:3] == ["甲区人社局", 1, 1]
