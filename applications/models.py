@@ -243,8 +243,12 @@ class Application(PaperReceipt):
     @property
     def reference(self) -> str:
         """The reference number printed on the form and quoted in correspondence."""
-        year = self.call.year if self.call_id else "----"
-        return f"ZJ{year}-{self.pk or 0:05d}"
+        return self.reference_for(self.call.year if self.call_id else "----", self.pk)
+
+    @staticmethod
+    def reference_for(year, pk) -> str:
+        """The reference number of item `pk` of the call of `year` (ZJ2026-00002)."""
+        return f"ZJ{year}-{pk or 0:05d}"
 
     #: A service-team application uses the recommender's quota (a base assessment does not).
     counts_against_quota = True

@@ -251,8 +251,12 @@ class Assessment(ContactFields, PaperReceipt):
 
     @property
     def reference(self) -> str:
-        year = self.call.year if self.call_id else "----"
-        return f"JD{year}-{self.pk or 0:05d}"
+        return self.reference_for(self.call.year if self.call_id else "----", self.pk)
+
+    @staticmethod
+    def reference_for(year, pk) -> str:
+        """The reference number of item `pk` of the call of `year` (JD2026-00002)."""
+        return f"JD{year}-{pk or 0:05d}"
 
     @property
     def is_editable(self) -> bool:

@@ -181,9 +181,9 @@ def _audit_rows(records):
     for (when, username, org, ip, type_id, object_id, app_year, ass_year, label,
          before, after, outcome, comment) in rows:  # fmt: skip
         if type_id == app_type:
-            target = f"ZJ{app_year}-{object_id:05d}"
+            target = Application.reference_for(app_year, object_id)
         elif type_id == assessment_type:
-            target = f"JD{ass_year}-{object_id:05d}"
+            target = Assessment.reference_for(ass_year, object_id)
         else:
             target = f"{kinds.get(type_id, '')} #{object_id}" if type_id else ""
         yield (
