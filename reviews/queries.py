@@ -1,8 +1,10 @@
 """The recommender's queue and the bureau's list: one query shape for every list page."""
 
+import functools
 from typing import NamedTuple
 
 from django import forms
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     Case,
     Count,
@@ -248,12 +250,27 @@ class AssignmentFilter(ListFilter):
         return qs
 
 
+# The list pages' subquery annotations are built once per process and reused: an expression
+# is copied before it is resolved into a query (BaseExpression.resolve_expression, and
+# Subquery.copy clones its inner query), so the kept one never changes. Building them again
+# on every request cost a list page about a millisecond. Each is keyed by what it depends on.
+
+
 def scan_level(model):
     """0 no stamped scan from the unit, 1 uploaded, 2 uploaded and matching the submitted
     version (its latest scan decides): one correlated subquery, evaluated for the page's rows."""
+    # By the content type's id: a test database recreated under a process gets new ids.
+    return _scan_level(ContentType.objects.get_for_model(model).pk)
+
+
+@functools.cache
+def _scan_level(content_type_id: int):
     latest = (
-        StampedScan.objects.for_model(model)
-        .filter(object_id=OuterRef("pk"), kind=StampedScan.Kind.APPLICANT)
+        StampedScan.objects.filter(
+            content_type_id=content_type_id,
+            object_id=OuterRef("pk"),
+            kind=StampedScan.Kind.APPLICANT,
+        )
         .order_by("-uploaded_at", "-id")
         .annotate(level=Case(When(matches=True, then=Value(2)), default=Value(1)))
         .values("level")[:1]
@@ -261,6 +278,7 @@ def scan_level(model):
     return Coalesce(Subquery(latest, output_field=IntegerField()), Value(0))
 
 
+@functools.cache
 def organisation_label(fk: str):
     """An organisation's short name, or its full name, as str(Organisation) gives it.
 
@@ -358,6 +376,7 @@ def queue(user, call):
     return qs
 
 
+@functools.cache
 def _leader(field: str):
     """A field of the team's first 领衔专家, for the bureau list's short 领衔专家层次."""
     return Subquery(
