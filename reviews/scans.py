@@ -16,6 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from PIL import Image, UnidentifiedImageError
 
+from shanghai_experts.models import StampedScanStatus
 from shanghai_experts.states import State
 
 from . import printing
@@ -192,6 +193,12 @@ def store(item, *, user, upload, typed: str = "", client_ip=None) -> StampedScan
         )
         scan.file.save("scan", upload, save=False)
         scan.save()
+        if scan.kind == StampedScan.Kind.APPLICANT:
+            # The latest scan decides what lists show in their 盖章件 column.
+            Scan = StampedScanStatus.Scan
+            grade = Scan.MATCHING if scan.matches else Scan.UPLOADED
+            type(item).objects.filter(pk=item.pk).update(applicant_scan=grade)
+            item.applicant_scan = grade
         verdict = {True: "校验码一致", False: "校验码不一致", None: "未识别校验码"}[scan.matches]
         audit(
             item,

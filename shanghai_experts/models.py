@@ -178,6 +178,24 @@ class PaperReceipt(models.Model):
         abstract = True
 
 
+class StampedScanStatus(models.Model):
+    """Where the applicant's stamped scan (盖章件) of an item stands, as lists show it: kept on
+    the item when a scan is uploaded (reviews.scans.store), so a list page reads a column
+    instead of looking up each row's latest scan. Both forms' items carry it."""
+
+    class Scan(models.IntegerChoices):
+        NONE = 0, "无"
+        UPLOADED = 1, "已上传"  # its fingerprint not read, or not the submitted version's
+        MATCHING = 2, "一致"  # its fingerprint is the submitted version's
+
+    applicant_scan = models.PositiveSmallIntegerField(
+        "申报单位盖章件", choices=Scan.choices, default=Scan.NONE, editable=False
+    )
+
+    class Meta:
+        abstract = True
+
+
 class CallQuerySet(models.QuerySet):
     def current(self) -> "Call | None":
         """The call users work on now: the newest one that has opened, else the newest."""

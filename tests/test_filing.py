@@ -299,6 +299,51 @@ def test_the_bureau_list_shows_each_items_scan_state(client, call, district, off
     assert none.pk and "书面材料" in page
 
 
+def test_the_latest_applicant_scan_decides_the_lists_scan_column(
+    client, call, district, officer, bureau_user
+):
+    """The column is kept on the item at upload: a later scan that is not the submitted
+    version's takes 一致 back to 已上传, and the recommender's own scan leaves it alone."""
+    app = recommended(call, district, officer, name="换扫描件团")
+    client.force_login(UserFactory(organisation=app.unit))
+    upload(client, app, printing.form_pdf(app))
+    app.refresh_from_db()
+    assert app.applicant_scan == app.Scan.MATCHING
+    client.force_login(officer)
+    upload(client, app, png(), name="意见.png")
+    app.refresh_from_db()
+    assert app.applicant_scan == app.Scan.MATCHING
+    client.force_login(UserFactory(organisation=app.unit))
+    upload(client, app, png(), name="重拍.png")
+
+    client.force_login(bureau_user)
+    page = client.get(reverse("reviews:queue")).content.decode()
+    row = next(row for row in page.split("<tr>") if ">换扫描件团</a>" in row)
+    assert "已上传" in row and ">一致<" not in row
+
+
+def test_the_migration_grades_items_from_the_scans_already_uploaded(
+    client, call, district, officer
+):
+    """Items whose scans were uploaded before the column existed take their latest scan's
+    grade (reviews migration 0019); items without a scan stay at 无."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from applications.models import Application
+
+    matching = recommended(call, district, officer, name="旧一致团")
+    bare = accepted(call, district, officer, name="旧无扫描件团")
+    client.force_login(UserFactory(organisation=matching.unit))
+    upload(client, matching, printing.form_pdf(matching))
+    Application.objects.update(applicant_scan=0)  # as the column was added: every item at 无
+
+    import_module("reviews.migrations.0019_applicant_scan_backfill").grade_latest_scans(apps, None)
+    grades = dict(Application.objects.values_list("name", "applicant_scan"))
+    assert grades == {matching.name: 2, bare.name: 0}
+
+
 def test_zip_queries_do_not_grow_with_items_and_scans(client, call, district, officer, bureau_user):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

@@ -6,6 +6,7 @@ whose per-variable lookups cost more than the database does. Every value that co
 user is escaped, as a template would escape it.
 """
 
+import json
 from html import escape
 
 from django import template
@@ -28,7 +29,7 @@ TALENT_LABELS = {
     Talent.SPECIAL_ALLOWANCE: "特贴",
 }
 
-#: 盖章件: the unit's stamped scan, as scan_level (reviews.queries) grades it.
+#: 盖章件: the unit's stamped scan, as the item keeps its grade (StampedScanStatus).
 SCAN_CELLS = {
     0: '<span class="text-muted small">无</span>',
     1: '<span class="badge text-bg-warning" title="校验码未核对或不一致">已上传</span>',
@@ -42,8 +43,9 @@ def _money(amount) -> str:
 
 def leader_label(item) -> str:
     """领衔专家层次 in short: the first leader's title level and honours (正高级·两院院士)."""
-    level = TITLE_LABELS.get(getattr(item, "leader_level", None) or "", "")
-    talents = [TALENT_LABELS.get(t, "") for t in getattr(item, "leader_talents", None) or []]
+    level, _, honours = (getattr(item, "leader", None) or "").partition("|")
+    talents = [TALENT_LABELS.get(t, "") for t in (json.loads(honours) if honours else [])]
+    level = TITLE_LABELS.get(level, "")
     return "·".join(x for x in (level, *talents) if x)
 
 
@@ -96,7 +98,7 @@ def _row(item, organisation, bureau: bool, url) -> str:
             _money(getattr(item, "funding_granted", None)),
             escape(leader_label(item)),
         ]
-    level = getattr(item, "scan_level", 0)
+    level = item.applicant_scan
     paper = getattr(item, "paper_received_on", None)
     cells += [
         SCAN_CELLS.get(level, ""),

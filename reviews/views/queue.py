@@ -8,7 +8,7 @@ from applications.models import Application
 from bases.models import Assessment
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Call
-from shanghai_experts.paging import CappedPaginator, capped_count, count_label
+from shanghai_experts.paging import CappedPaginator, capped_counts, count_label
 from shanghai_experts.text import parse_ids
 
 from .. import (
@@ -46,24 +46,33 @@ def queue_view(request):
     # base assessments; the tabs above it count both.
     wants = filters.wants
     showing = ASSESSMENT if wants == {ASSESSMENT} else APPLICATION
-    # Each tab's count reads the bare filtered rows, up to the cap (shanghai_experts.paging).
-    counted = {
-        APPLICATION: filters.apply(
+    # Each tab's count reads the bare filtered rows, up to the cap (shanghai_experts.paging),
+    # both in one statement.
+    counted = {}
+    if APPLICATION in wants:
+        counted[APPLICATION] = filters.apply(
             base_queue(request.user, call, priority=filters.needs_priority), sort=False
-        ),
-        ASSESSMENT: filters.apply_to_assessments(base_assessment_queue(request.user, call)),
-    }
+        )
+    if ASSESSMENT in wants:
+        counted[ASSESSMENT] = filters.apply_to_assessments(
+            base_assessment_queue(request.user, call)
+        )
+    counts = dict(zip(counted, capped_counts(*counted.values()), strict=True))
     if showing == APPLICATION:
         shown = filters.apply(queue(request.user, call))
     else:
         shown = filters.apply_to_assessments(assessment_queue(request.user, call))
-    paginator = CappedPaginator(shown, PAGE_SIZE, count_of=counted[showing])
+    paginator = CappedPaginator(shown, PAGE_SIZE, count_of=counts[showing])
     page = paginator.get_page(request.GET.get("page"))
+    # The bureau's 推荐单位 column names them from the filter's list, not from the rows' query.
+    labels = dict(organisations) if organisations is not None else {}
     for item in page:
         item.call = call  # one call for the page: its year makes each reference number
-    other_kind = ASSESSMENT if showing == APPLICATION else APPLICATION
-    other_count = capped_count(counted[other_kind]) if other_kind in wants else 0
-    counts = {showing: paginator.count_label, other_kind: count_label(other_count)}
+        item.recommender_label = labels.get(item.recommender_id, "")
+    counts = {
+        APPLICATION: count_label(counts.get(APPLICATION, 0)),
+        ASSESSMENT: count_label(counts.get(ASSESSMENT, 0)),
+    }
     context = {
         "call": call,
         "filters": filters,

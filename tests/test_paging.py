@@ -1,0 +1,30 @@
+"""Capped counts (shanghai_experts.paging): the tabs' figures in one statement."""
+
+from applications.models import Application
+from bases.models import Assessment
+from shanghai_experts.paging import capped_count, capped_counts
+
+from .factories import ApplicationFactory, AssessmentFactory
+
+
+def test_capped_counts_give_each_lists_capped_count_in_one_query(call, django_assert_num_queries):
+    ApplicationFactory.create_batch(3, call=call)
+    AssessmentFactory.create_batch(2, call=call)
+    apps, assessments = Application.objects.all(), Assessment.objects.all()
+    with django_assert_num_queries(1):
+        assert capped_counts(apps, assessments) == [3, 2]
+    with django_assert_num_queries(1):
+        assert capped_counts(apps, assessments, cap=1) == [2, 2]  # cap + 1: "1+"
+    assert capped_counts(apps.filter(name="无此项目"), assessments) == [0, 2]
+    assert capped_count(apps, cap=2) == capped_counts(apps, cap=2)[0] == 3
+
+
+def test_a_list_that_can_match_nothing_counts_zero_without_asking(call, django_assert_num_queries):
+    ApplicationFactory(call=call)
+    with django_assert_num_queries(1):
+        assert capped_counts(Application.objects.filter(pk__in=[]), Application.objects.all()) == [
+            0,
+            1,
+        ]
+    with django_assert_num_queries(0):
+        assert capped_counts(Application.objects.none()) == [0]
