@@ -294,3 +294,23 @@ def test_a_recommender_filters_by_a_published_result_as_its_list_does(call, worl
     # 已推荐至市人社局 counts the items without an announcement (乙), not the announced 甲.
     recommended = tables_for(call, world["a"], state=State.RECOMMENDED)["recommenders"]
     assert rows(recommended)[0][:3] == ["甲区人社局", 1, 1]
+
+
+def test_days_are_shanghai_days_and_fields_rank_by_count(call, world):
+    """Submissions either side of midnight in Shanghai (16:00 UTC) count on their own days;
+    service fields rank by count, then name, and a draft's field is not counted."""
+    shanghai = timezone.get_current_timezone()
+    late = datetime.datetime(2026, 1, 20, 23, 30, tzinfo=shanghai)
+    early = datetime.datetime(2026, 1, 21, 0, 30, tzinfo=shanghai)
+    a = world["a"]
+    for name, field in (("教育一团", "教育"), ("教育二团", "教育"), ("农业团", "农业")):
+        submitted(call, a, name, service_field=field)
+    Application.objects.filter(name="教育一团").update(submitted_at=late)
+    Application.objects.filter(name__in=["教育二团", "农业团"]).update(submitted_at=early)
+    ApplicationFactory(call=call, unit=UnitFactory(district=a), recommender=a, service_field="文化")
+
+    t = tables_for(call, world["bureau"].organisation)
+    assert rows(t["fields"]) == [["医疗卫生", 4], ["教育", 2], ["农业", 1]]
+    days = dict(rows(t["per_day"]))
+    assert days["01-20"] == 1 and days["01-21"] == 2
+    assert sum(days.values()) == 9  # 6 of the world (teams and bases) and these 3

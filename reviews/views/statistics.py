@@ -23,9 +23,9 @@ class YearField(forms.TypedChoiceField):
         super().__init__(label="批次", coerce=int, required=False, **kwargs)
 
 
-def _scope(request, org):
+def _scope(request, org, organisations):
     filters = QueueFilter(
-        request.GET or None, recommenders=recommenders() if org.is_bureau else None
+        request.GET or None, recommenders=organisations if org.is_bureau else None
     )
     calls = list(Call.objects.order_by("-year").values_list("year", flat=True))
     year_field = YearField(choices=[("", "当前批次"), *((y, f"{y} 年") for y in calls)])
@@ -47,8 +47,9 @@ def _scope(request, org):
 
 def statistics_page(request):
     org = reviewer_org(request)
-    scope, filters, calls = _scope(request, org)
-    labels = {r.pk: r.label for r in recommenders()}
+    organisations = recommenders()  # the bureau's filter, and every table's labels
+    scope, filters, calls = _scope(request, org, organisations)
+    labels = dict(organisations)
     tables = statistics.build(scope, labels)
     if request.GET.get("format") == "xlsx":
         return _xlsx(request, scope, tables)
