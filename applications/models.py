@@ -155,6 +155,12 @@ class Application(PaperReceipt, StampedScanStatus):
         "评分极差", max_digits=5, decimal_places=2, null=True, blank=True, editable=False
     )
     score_count = models.PositiveSmallIntegerField("评审人数", default=0, editable=False)
+    # The first 领衔专家 as submitted, kept by the workflow at each submission
+    # (record_leader), so the bureau's list shows it without reading the roster.
+    leader_title_level = models.CharField(
+        "领衔专家职称级别", max_length=16, choices=TitleLevel.choices, blank=True, editable=False
+    )
+    leader_talents = models.JSONField("领衔专家人才计划", default=list, blank=True, editable=False)
     bureau_support = models.DecimalField("市人社局配套支持（万元）", **MONEY)
 
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
@@ -267,6 +273,12 @@ class Application(PaperReceipt, StampedScanStatus):
 
     def snapshot(self) -> dict:
         return rules.snapshot(self)
+
+    def record_leader(self) -> None:
+        """Copy the first 领衔专家's title level and honours onto the item (not saved)."""
+        leader = self.experts.filter(is_leader=True).order_by("position", "id").first()
+        self.leader_title_level = leader.title_level if leader else ""
+        self.leader_talents = list(leader.talents or []) if leader else []
 
     def change_label(self, key: str) -> str:
         return rules.section_label(self, key)

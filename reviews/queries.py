@@ -7,17 +7,14 @@ from django import forms
 from django.db.models import (
     Count,
     F,
-    OuterRef,
     Q,
-    Subquery,
     Sum,
-    TextField,
     Value,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, NullIf
+from django.db.models.functions import Coalesce, NullIf
 
 from applications.choices import Category
-from applications.models import Application, Expert
+from applications.models import Application
 from bases.models import Assessment
 from bases.services import commended_base_exists
 from shanghai_experts.models import Organisation
@@ -339,26 +336,14 @@ def queue(user, call):
         .order_by("recommender_id", "recommender_rank", "-submitted_at", "id")
     )
     if bureau:
-        qs = qs.annotate(leader=_leader()).only(
-            *QUEUE_FIELDS, "requested_amount", "funding_granted"
+        qs = qs.only(
+            *QUEUE_FIELDS,
+            "requested_amount",
+            "funding_granted",
+            "leader_title_level",
+            "leader_talents",
         )
     return qs
-
-
-@functools.cache
-def _leader():
-    """The team's first 领衔专家 as "title level|[honours as JSON]", for the bureau list's
-    short 领衔专家层次 (queue_rows.leader_label reads it): one subquery for both fields."""
-    return Subquery(
-        Expert.objects.filter(application=OuterRef("pk"), is_leader=True)
-        .order_by("position", "id")
-        .values(
-            leader=Concat(
-                F("title_level"), Value("|"), Cast("talents", TextField()), output_field=TextField()
-            )
-        )[:1],
-        output_field=TextField(),
-    )
 
 
 def totals(apps) -> dict:

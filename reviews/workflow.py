@@ -176,6 +176,8 @@ def record_return(item, user, now, comment, params) -> None:
 
 def stamp_submitted(item, user, now, comment, params) -> None:
     item.submitted_at = now
+    if item.workflow_kind == APPLICATION:
+        item.record_leader()  # what the bureau's list shows of the roster, as submitted
 
 
 def record_outcome(item, user, now, comment, params) -> None:

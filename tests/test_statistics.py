@@ -314,3 +314,47 @@ def test_days_are_shanghai_days_and_fields_rank_by_count(call, world):
     days = dict(rows(t["per_day"]))
     assert days["01-20"] == 1 and days["01-21"] == 2
     assert sum(days.values()) == 9  # 6 of the world (teams and bases) and these 3
+
+
+def bureau_row(client, name):
+    page = client.get(reverse("reviews:queue")).content.decode()
+    return next(r for r in page.split("<tr>") if f">{name}</a>" in r)
+
+
+def test_the_bureau_list_shows_the_leader_as_submitted(client, call, world):
+    """领衔专家 is the first leader of the submitted version: a change made while the item is
+    back with its unit shows once the unit submits again."""
+    from applications.models import Expert
+
+    client.force_login(world["bureau"])
+    assert "正高级·两院院士" in bureau_row(client, "丙服务团")
+    app = Application.objects.get(name="丙服务团")
+    app = workflow.transition(app, "return", user=world["officer_a"], comment="请补充")
+    Expert.objects.filter(application=app, is_leader=True).update(
+        title_level="associate", talents=["special_allowance"]
+    )
+    assert "正高级·两院院士" in bureau_row(client, "丙服务团")
+    unit_user = UserFactory(organisation=app.unit)
+    workflow.transition(app, "submit", user=unit_user)
+    assert "副高级·特贴" in bureau_row(client, "丙服务团")
+    # The assessments' tab has no roster column to fill and still opens.
+    page = client.get(reverse("reviews:queue"), {"category": "assessment"})
+    assert page.status_code == 200 and 'data-testid="assessment-queue"' in page.text
+
+
+def test_the_migration_copies_each_submitted_items_first_leader(call, world):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    Application.objects.update(leader_title_level="", leader_talents=[])
+    import_module("applications.migrations.0018_leader_as_submitted").copy_leaders(apps, None)
+    leaders = dict(Application.objects.values_list("name", "leader_title_level"))
+    assert leaders == {
+        "甲服务团": "senior",
+        "乙服务团": "senior",
+        "丙服务团": "senior",
+        "丁服务团": "senior",
+        "草稿团": "",  # never submitted: it takes its leader when it is
+    }
+    assert Application.objects.get(name="甲服务团").leader_talents == ["academician"]

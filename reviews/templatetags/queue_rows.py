@@ -6,7 +6,6 @@ whose per-variable lookups cost more than the database does. Every value that co
 user is escaped, as a template would escape it.
 """
 
-import json
 from html import escape
 
 from django import template
@@ -42,10 +41,10 @@ def _money(amount) -> str:
 
 
 def leader_label(item) -> str:
-    """领衔专家层次 in short: the first leader's title level and honours (正高级·两院院士)."""
-    level, _, honours = (getattr(item, "leader", None) or "").partition("|")
-    talents = [TALENT_LABELS.get(t, "") for t in (json.loads(honours) if honours else [])]
-    level = TITLE_LABELS.get(level, "")
+    """领衔专家层次 in short: the first leader's title level and honours (正高级·两院院士), as
+    submitted (Application.record_leader)."""
+    level = TITLE_LABELS.get(getattr(item, "leader_title_level", ""), "")  # none on assessments
+    talents = [TALENT_LABELS.get(t, "") for t in getattr(item, "leader_talents", None) or []]
     return "·".join(x for x in (level, *talents) if x)
 
 
