@@ -358,3 +358,15 @@ def test_the_migration_copies_each_submitted_items_first_leader(call, world):
         "草稿团": "",  # never submitted: it takes its leader when it is
     }
     assert Application.objects.get(name="甲服务团").leader_talents == ["academician"]
+
+
+def test_a_bad_filter_on_the_statistics_page_is_named(client, call, world):
+    """统计 names a filter it could not apply, as the lists do (it once said nothing: its
+    template read the errors of a list of fields, not of the form)."""
+    client.force_login(world["bureau"])
+    page = client.get(
+        reverse("reviews:statistics"), {"recommender": "x", "category": "national"}
+    ).text
+    errors = page.split('data-testid="filter-errors"')[1].split("</div></div>")[0]
+    assert "推荐单位：" in errors and "此条件未生效" in errors
+    assert "已提交" in page  # the figures still show, by the filters that are valid

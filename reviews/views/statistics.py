@@ -60,6 +60,7 @@ def statistics_page(request):
             "call": scope.call,
             "calls": calls,
             "organisation": org,
+            "filter_form": filters,
             "filters": [filters[name] for name in STAT_FIELDS if name in filters.fields],
             "tables": tables,
             "charts": [t.chart_data() for t in tables if t.chart and t.rows],
