@@ -32,6 +32,16 @@ def commended_base_exists(call: Call):
     )
 
 
+def commended_units(call: Call) -> set[int]:
+    """The units whose applications to `call` have 优先支持 (commended_base_exists), for
+    flagging a page of rows without a subquery each."""
+    return set(
+        Assessment.objects.filter(state=State.COMMENDED, call__year=call.year - 1)
+        .order_by()
+        .values_list("unit_id", flat=True)
+    )
+
+
 def has_priority(unit: Organisation, call: Call) -> bool:
     return Assessment.objects.filter(
         unit=unit, state=State.COMMENDED, call__year=call.year - 1

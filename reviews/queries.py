@@ -139,6 +139,11 @@ class QueueFilter(ListFilter):
         return self.bureau and bool(self.chosen.get("priority"))
 
     @property
+    def page_needs_priority(self) -> bool:
+        """Whether the page's query needs the 优先支持 flag: to filter or to sort by it."""
+        return self.needs_priority or (self.bureau and self.chosen.get("sort") == "priority")
+
+    @property
     def wants(self) -> set[str]:
         """Which kinds of item the filter lets through: applications, assessments or both."""
         category = self.chosen.get("category")
@@ -322,15 +327,17 @@ def base_queue(user, call, *, priority: bool = False):
     return qs
 
 
-def queue(user, call):
+def queue(user, call, *, priority: bool = False):
     """Items of `call` past submission that the user's organisation may act on or see.
 
-    A list row needs the names of two organisations, not the organisations: they come as
-    annotations, so a 50-row page builds 50 objects rather than 200.
+    A list row needs the name of its unit, not the unit: it comes as an annotation, so a
+    50-row page builds 50 objects rather than 100. With `priority` (the bureau's filter or
+    sort by 优先支持, QueueFilter.page_needs_priority) each row carries the flag from the
+    query; otherwise the page takes it from mark_priority.
     """
     bureau = user.organisation.is_bureau  # only the bureau's list shows 推荐单位 and 优先支持
     qs = (
-        base_queue(user, call, priority=bureau)
+        base_queue(user, call, priority=bureau and priority)
         .annotate(unit_label=organisation_label("unit"))
         .only(*QUEUE_FIELDS)
         .order_by("recommender_id", "recommender_rank", "-submitted_at", "id")

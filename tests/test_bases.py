@@ -468,6 +468,15 @@ def test_commended_base_gives_priority_in_the_next_call(client, call, assessment
     assert "优先支持</span>" in listing
     ordered = client.get(reverse("reviews:queue"), {"sort": "priority"}).content.decode()
     assert ordered.index("优先的服务团") < ordered.index("普通的服务团")
+    # Unfiltered, in any other order, the flag is on the favoured row and on no other.
+    for query in ({}, {"sort": "name"}):
+        page = client.get(reverse("reviews:queue"), query).content.decode()
+        rows = {
+            name: next(row for row in page.split("<tr>") if f">{name}</a>" in row)
+            for name in ("优先的服务团", "普通的服务团")
+        }
+        assert "优先支持</span>" in rows["优先的服务团"]
+        assert "优先支持</span>" not in rows["普通的服务团"]
     detail = client.get(favoured.get_absolute_url()).content.decode()
     assert 'data-testid="priority"' in detail
     client.force_login(people["unit"])

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 
 from applications.models import Application
 from bases.models import Assessment
+from bases.services import commended_units
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Call
 from shanghai_experts.paging import CappedPaginator, capped_counts, count_label
@@ -59,16 +60,21 @@ def queue_view(request):
         )
     counts = dict(zip(counted, capped_counts(*counted.values()), strict=True))
     if showing == APPLICATION:
-        shown = filters.apply(queue(request.user, call))
+        shown = filters.apply(queue(request.user, call, priority=filters.page_needs_priority))
     else:
         shown = filters.apply_to_assessments(assessment_queue(request.user, call))
     paginator = CappedPaginator(shown, PAGE_SIZE, count_of=counts[showing])
     page = paginator.get_page(request.GET.get("page"))
-    # The bureau's 推荐单位 column names them from the filter's list, not from the rows' query.
+    # The bureau's 推荐单位 column names them from the filter's list, not from the rows' query,
+    # and its 优先支持 from the units with a commended base, unless the query had to compute it.
     labels = dict(organisations) if organisations is not None else {}
+    flag_priority = org.is_bureau and showing == APPLICATION and not filters.page_needs_priority
+    commended = commended_units(call) if flag_priority and page.object_list else set()
     for item in page:
         item.call = call  # one call for the page: its year makes each reference number
         item.recommender_label = labels.get(item.recommender_id, "")
+        if flag_priority:
+            item.priority = item.unit_id in commended
     counts = {
         APPLICATION: count_label(counts.get(APPLICATION, 0)),
         ASSESSMENT: count_label(counts.get(ASSESSMENT, 0)),
