@@ -8,7 +8,13 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from shanghai_experts.models import Call, Organisation, PaperReceipt, StampedScanStatus
+from shanghai_experts.models import (
+    Call,
+    ListedRows,
+    Organisation,
+    PaperReceipt,
+    StampedScanStatus,
+)
 from shanghai_experts.states import EDITABLE_STATES, State
 
 from . import rules
@@ -46,7 +52,7 @@ class ApplicationQuerySet(models.QuerySet):
         return self.select_related("call", "unit", "recommender")
 
 
-class Application(PaperReceipt, StampedScanStatus):
+class Application(ListedRows, PaperReceipt, StampedScanStatus):
     call = models.ForeignKey(
         Call, verbose_name="申报批次", on_delete=models.PROTECT, related_name="applications"
     )

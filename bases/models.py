@@ -4,7 +4,13 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from shanghai_experts.models import Call, Organisation, PaperReceipt, StampedScanStatus
+from shanghai_experts.models import (
+    Call,
+    ListedRows,
+    Organisation,
+    PaperReceipt,
+    StampedScanStatus,
+)
 from shanghai_experts.states import EDITABLE_STATES, State
 
 from . import rules
@@ -140,7 +146,7 @@ OUTCOME_STATES = frozenset(
 )
 
 
-class Assessment(ContactFields, PaperReceipt, StampedScanStatus):
+class Assessment(ListedRows, ContactFields, PaperReceipt, StampedScanStatus):
     """附件2 专家服务基地动态管理表: one per base per call, through the shared workflow."""
 
     call = models.ForeignKey(
