@@ -373,16 +373,16 @@ class Recommender(NamedTuple):
 
 def recommenders() -> list[Recommender]:
     """Every organisation items are addressed to (the bureau too, for direct submissions),
-    as (pk, label) in the order lists show them: districts, commissions, the bureau."""
+    as (pk, label) in the order lists show them: districts, commissions, the bureau. The
+    label is str(Organisation): the short name, or else the full name."""
     rows = (
         Organisation.objects.filter(
             kind__in=[*Organisation.RECOMMENDER_KINDS, Organisation.Kind.MUNICIPAL]
         )
-        .annotate(label=Coalesce(NullIf(F("short_name"), Value("")), F("name")))
         .order_by("kind", "id")
-        .values_list("pk", "label")
+        .values_list("pk", "short_name", "name")
     )
-    return [Recommender(*row) for row in rows]
+    return [Recommender(pk, short or name) for pk, short, name in rows]
 
 
 def summary_by_recommender(call, organisations):

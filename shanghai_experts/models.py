@@ -216,12 +216,28 @@ class StampedScanStatus(models.Model):
 
 
 class CallQuerySet(models.QuerySet):
-    def current(self) -> "Call | None":
-        """The call users work on now: the newest one that has opened, else the newest."""
+    def current(self, organisation: "Organisation | None" = None) -> "Call | None":
+        """The call users work on now: the newest one that has opened, else the newest.
+
+        With `organisation`, the call comes with that organisation's deadline extension, if
+        any, in the same query (deadline_for then asks nothing more).
+        """
+        qs = self
+        if organisation is not None:
+            qs = qs.annotate(
+                viewer_extension=models.Subquery(
+                    DeadlineExtension.objects.filter(
+                        call=models.OuterRef("pk"), organisation=organisation
+                    ).values("deadline")[:1]
+                )
+            )
         today = timezone.localdate()
-        return self.filter(opens_on__lte=today).order_by("-year").first() or (
-            self.order_by("-year").first()
+        call = qs.filter(opens_on__lte=today).order_by("-year").first() or (
+            qs.order_by("-year").first()
         )
+        if call is not None and organisation is not None:
+            call.known_extensions = {organisation.pk: call.viewer_extension}
+        return call
 
 
 class Call(models.Model):
@@ -348,9 +364,15 @@ class Call(models.Model):
     def deadline_for(self, organisation: Organisation) -> datetime.datetime:
         """The deadline that binds this organisation, after any extension the bureau granted."""
         default = self.unit_deadline if organisation.is_unit else self.recommender_deadline
-        extension = (
-            self.extensions.filter(organisation=organisation).values_list("deadline", flat=True)
-        ).first()
+        known = getattr(self, "known_extensions", {})  # read with the call (current())
+        if organisation.pk in known:
+            extension = known[organisation.pk]
+        else:
+            extension = (
+                self.extensions.filter(organisation=organisation)
+                .values_list("deadline", flat=True)
+                .first()
+            )
         return max(default, extension) if extension else default
 
 

@@ -362,3 +362,31 @@ def test_a_bad_filter_value_is_named_and_the_others_stay_in_force(client, call, 
     assert (
         'data-testid="filter-errors"' not in client.get(reverse("reviews:queue")).content.decode()
     )
+
+
+def test_the_queue_shows_the_deadline_that_binds_its_reader(client, call, setup):
+    """本单位截止 is the recommenders' deadline, or the one the bureau extended for this
+    office; another office's extension changes nothing for it."""
+    import datetime
+
+    from django.utils import timezone
+
+    from reviews import services
+
+    def shown(user):
+        client.force_login(user)
+        page = client.get(reverse("reviews:queue")).content.decode()
+        return page.split("本单位截止 ")[1][:16]
+
+    local = timezone.localtime
+    assert shown(setup["district"]) == f"{local(call.recommender_deadline):%Y-%m-%d %H:%M}"
+    later = call.recommender_deadline + datetime.timedelta(days=3)
+    services.grant_extension(
+        call=call,
+        organisation=setup["stranger_district"].organisation,
+        deadline=later,
+        reason="材料补正",
+        user=setup["bureau"],
+    )
+    assert shown(setup["district"]) == f"{local(call.recommender_deadline):%Y-%m-%d %H:%M}"
+    assert shown(setup["stranger_district"]) == f"{local(later):%Y-%m-%d %H:%M}"

@@ -36,7 +36,7 @@ from .common import PAGE_SIZE, bureau_org, current_call, reviewer_org
 
 def queue_view(request):
     org = reviewer_org(request)
-    call = Call.objects.current()
+    call = Call.objects.current(org)  # with the organisation's deadline extension
     if call is None:
         raise Http404
     if request.method == "POST":
