@@ -249,10 +249,9 @@ class AssignmentFilter(ListFilter):
         return qs
 
 
-# The list pages' subquery annotations are built once per process and reused: an expression
-# is copied before it is resolved into a query (BaseExpression.resolve_expression, and
-# Subquery.copy clones its inner query), so the kept one never changes. Building them again
-# on every request cost a list page about a millisecond. Each is keyed by what it depends on.
+# A list page's annotation is built once per process and reused: an expression is copied
+# before it is resolved into a query (BaseExpression.resolve_expression), so the kept one
+# never changes. It is keyed by what it depends on.
 
 
 @functools.cache
