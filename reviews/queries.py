@@ -352,6 +352,18 @@ def queue(user, call, *, priority: bool = False):
     return qs
 
 
+def complete_rows(items, call, organisations=None, *, priority_units=None) -> None:
+    """What a page's rows show besides their own columns, without a query: the call (its year
+    makes each reference number), the bureau's 推荐单位 from `organisations` (recommenders())
+    and, given the units with a commended base (bases.services.commended_units), 优先支持."""
+    labels = dict(organisations) if organisations is not None else {}
+    for item in items:
+        item.call = call
+        item.recommender_label = labels.get(item.recommender_id, "")
+        if priority_units is not None:
+            item.priority = item.unit_id in priority_units
+
+
 def totals(apps) -> dict:
     """The filtered list's count and money (万元): one aggregate query."""
     return apps.order_by().aggregate(

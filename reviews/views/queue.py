@@ -23,6 +23,7 @@ from ..queries import (
     assessment_queue,
     base_assessment_queue,
     base_queue,
+    complete_rows,
     export_applications,
     export_assessments,
     queue,
@@ -65,16 +66,14 @@ def queue_view(request):
         shown = filters.apply_to_assessments(assessment_queue(request.user, call))
     paginator = CappedPaginator(shown, PAGE_SIZE, count_of=counts[showing])
     page = paginator.get_page(request.GET.get("page"))
-    # The bureau's 推荐单位 column names them from the filter's list, not from the rows' query,
-    # and its 优先支持 from the units with a commended base, unless the query had to compute it.
-    labels = dict(organisations) if organisations is not None else {}
+    # 优先支持 on the bureau's rows, unless the query had to compute it to filter or sort.
     flag_priority = org.is_bureau and showing == APPLICATION and not filters.page_needs_priority
-    commended = commended_units(call) if flag_priority and page.object_list else set()
-    for item in page:
-        item.call = call  # one call for the page: its year makes each reference number
-        item.recommender_label = labels.get(item.recommender_id, "")
-        if flag_priority:
-            item.priority = item.unit_id in commended
+    complete_rows(
+        page,
+        call,
+        organisations,
+        priority_units=commended_units(call) if flag_priority and page.object_list else None,
+    )
     counts = {
         APPLICATION: count_label(counts.get(APPLICATION, 0)),
         ASSESSMENT: count_label(counts.get(ASSESSMENT, 0)),
