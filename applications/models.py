@@ -203,6 +203,11 @@ class Application(ListedRows, PaperReceipt, StampedScanStatus):
             # (unscored last: NULLS LAST, which SQLite cannot index) are PostgreSQL indexes
             # of migration 0013_sort_indexes.
             models.Index(fields=["call", "name", "id"], name="application_call_name"),
+            # Filters that can match few items: the planner reads these instead of walking
+            # the whole call in the page's order (a recommender's 已公布 results, the
+            # bureau's 书面材料 已收到).
+            models.Index(fields=["call", "published_state"], name="application_call_published"),
+            models.Index(fields=["call", "paper_received_on"], name="application_call_paper"),
         ]
         constraints = [
             models.UniqueConstraint(

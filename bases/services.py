@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef
-
 from shanghai_experts.models import Call, Organisation
 from shanghai_experts.states import State
 
@@ -22,27 +20,17 @@ def bases_due(call: Call):
     )
 
 
-def commended_base_exists(call: Call):
-    """For applications to `call`: whether the unit hosts a base commended in the previous
-    year's call (通报表扬 … 在下一年度的服务活动申报中予以优先支持)."""
-    return Exists(
-        Assessment.objects.filter(
-            unit=OuterRef("unit_id"), state=State.COMMENDED, call__year=call.year - 1
-        )
-    )
+def _commended(call: Call):
+    """Assessments that give 优先支持 to applications to `call`: a base commended in the
+    previous year's call (通报表扬 … 在下一年度的服务活动申报中予以优先支持)."""
+    return Assessment.objects.filter(state=State.COMMENDED, call__year=call.year - 1)
 
 
 def commended_units(call: Call) -> set[int]:
-    """The units whose applications to `call` have 优先支持 (commended_base_exists), for
-    flagging a page of rows without a subquery each."""
-    return set(
-        Assessment.objects.filter(state=State.COMMENDED, call__year=call.year - 1)
-        .order_by()
-        .values_list("unit_id", flat=True)
-    )
+    """The units whose applications to `call` have 优先支持: a handful, so lists filter and
+    flag by them instead of asking for each item."""
+    return set(_commended(call).order_by().values_list("unit_id", flat=True))
 
 
 def has_priority(unit: Organisation, call: Call) -> bool:
-    return Assessment.objects.filter(
-        unit=unit, state=State.COMMENDED, call__year=call.year - 1
-    ).exists()
+    return _commended(call).filter(unit=unit).exists()

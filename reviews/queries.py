@@ -12,11 +12,12 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, NullIf
+from django.utils.functional import cached_property
 
 from applications.choices import Category
 from applications.models import Application
 from bases.models import Assessment
-from bases.services import commended_base_exists
+from bases.services import commended_units
 from shanghai_experts.models import Organisation
 from shanghai_experts.states import ASSESSED_STATES, RECOMMENDED_STATES, State
 from shanghai_experts.widgets import ListFilter, filter_widgets
@@ -112,10 +113,12 @@ class QueueFilter(ListFilter):
         choices=[("", "全部"), ("received", "已收到"), ("missing", "未收到")],
     )
 
-    def __init__(self, *args, recommenders=None, **kwargs):
-        """`recommenders` (the bureau's list only): the organisations to filter by."""
+    def __init__(self, *args, recommenders=None, call=None, **kwargs):
+        """`recommenders` (the bureau's list only): the organisations to filter by; `call`:
+        the call whose 优先支持 the bureau's filter and sort read (priority_units)."""
         super().__init__(*args, **kwargs)
         self.bureau = recommenders is not None
+        self.call = call
         if recommenders is None:
             # A recommender's queue: no bureau filters, and no sort that would reveal the
             # bureau's scores or priorities; states as the recommender sees them.
@@ -133,15 +136,18 @@ class QueueFilter(ListFilter):
             ]
         filter_widgets(self)
 
-    @property
-    def needs_priority(self) -> bool:
-        """Whether the filter asks for 优先支持 (base_queue then adds the flag)."""
-        return self.bureau and bool(self.chosen.get("priority"))
+    @cached_property
+    def priority_units(self) -> set[int]:
+        """The units whose applications have 优先支持 (bases.services.commended_units): a
+        handful, so filtering by them reads the unit index, not a subquery per item."""
+        if self.call is None:
+            raise ValueError("QueueFilter needs the call to read 优先支持")
+        return commended_units(self.call)
 
     @property
-    def page_needs_priority(self) -> bool:
-        """Whether the page's query needs the 优先支持 flag: to filter or to sort by it."""
-        return self.needs_priority or (self.bureau and self.chosen.get("sort") == "priority")
+    def priority_first(self) -> bool:
+        """Whether the bureau sorts 优先支持 first (priority_first splits the list)."""
+        return self.bureau and self.chosen.get("sort") == "priority"
 
     @property
     def wants(self) -> set[str]:
@@ -164,7 +170,7 @@ class QueueFilter(ListFilter):
         if data.get("category") and data["category"] != ASSESSMENT:
             qs = qs.filter(category=data["category"])
         if data.get("priority"):
-            qs = qs.filter(priority=True)
+            qs = qs.filter(unit_id__in=self.priority_units)
         if data.get("field"):
             qs = qs.filter(service_field__icontains=data["field"])
         if data.get("q"):
@@ -178,7 +184,7 @@ class QueueFilter(ListFilter):
                 # Unscored items go last, whichever way the scores sort.
                 qs = qs.order_by(F(key[1:]).desc(nulls_last=True), "id")
             elif key == "priority":
-                qs = qs.order_by(F("priority").desc(), "recommender_id", "recommender_rank", "id")
+                pass  # the list's own order, in two parts (priority_first)
             else:
                 qs = qs.order_by(key, "id")
         return qs
@@ -317,26 +323,28 @@ QUEUE_FIELDS = (
 )
 
 
-def base_queue(user, call, *, priority: bool = False):
-    """The items a list shows, bare: what counts and sums read; with `priority`, the bureau's
-    优先支持 flag (QueueFilter.needs_priority: its filter uses it)."""
-    qs = Application.objects.visible_to(user).filter(call=call).exclude(state=State.DRAFT)
-    if priority:
-        qs = qs.annotate(priority=commended_base_exists(call))
-    return qs
+def base_queue(user, call):
+    """The items a list shows, bare: what counts and sums read."""
+    return Application.objects.visible_to(user).filter(call=call).exclude(state=State.DRAFT)
 
 
-def queue(user, call, *, priority: bool = False):
+def priority_first(qs, units: set[int]):
+    """A list with the 优先支持 items first: (those items, the others), each part in the
+    list's own order. Two reads of the order's index a page (shanghai_experts.paging.
+    Concatenated) instead of sorting every item by a computed flag."""
+    return qs.filter(unit_id__in=units), qs.exclude(unit_id__in=units)
+
+
+def queue(user, call):
     """Items of `call` past submission that the user's organisation may act on or see.
 
     A list row needs the name of its unit, not the unit: it comes as an annotation, so a
-    50-row page builds 50 objects rather than 100. With `priority` (the bureau's filter or
-    sort by 优先支持, QueueFilter.page_needs_priority) each row carries the flag from the
-    query; otherwise the page takes it from mark_priority.
+    50-row page builds 50 objects rather than 100. 推荐单位 and 优先支持 are set on the
+    page's rows afterwards (complete_rows).
     """
     bureau = user.organisation.is_bureau  # only the bureau's list shows 推荐单位 and 优先支持
     qs = (
-        base_queue(user, call, priority=bureau and priority)
+        base_queue(user, call)
         .annotate(unit_label=organisation_label("unit"))
         .only(*QUEUE_FIELDS)
         .order_by("recommender_id", "recommender_rank", "-submitted_at", "id")
@@ -427,8 +435,6 @@ def export_applications(user, call, filters: QueueFilter):
     """The applications of the user's 一览表: what a recommender recommended; for the bureau,
     its list as filtered (recommended ones unless a state is chosen)."""
     qs = Application.objects.visible_to(user).filter(call=call).exclude(state=State.DRAFT)
-    if filters.chosen.get("priority"):
-        qs = qs.annotate(priority=commended_base_exists(call))
     qs = filters.apply(qs, sort=False)
     if not filters.chosen.get("state"):
         qs = qs.filter(state__in=RECOMMENDED_STATES)

@@ -49,6 +49,24 @@ def count_label(count: int, cap: int | None = None) -> str:
     return f"{cap}+" if count > cap else str(count)
 
 
+class Concatenated:
+    """Two ordered querysets read as one list, the first's rows then the second's, for a
+    paginator: a page reads only its own rows from each part. `first_count` is the first
+    part's (capped) count; pages past the cap are never asked for."""
+
+    def __init__(self, first, second, first_count: int):
+        self.first, self.second, self.first_count = first, second, first_count
+
+    def __getitem__(self, key: slice) -> list:
+        start, stop = key.start or 0, key.stop
+        rows = []
+        if start < self.first_count:
+            rows += self.first[start : min(stop, self.first_count)]
+        if stop > self.first_count:
+            rows += self.second[max(start - self.first_count, 0) : stop - self.first_count]
+        return rows
+
+
 class CappedPaginator(Paginator):
     """A paginator whose count stops at `cap` (+1 to know there are more).
 

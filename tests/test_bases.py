@@ -468,6 +468,18 @@ def test_commended_base_gives_priority_in_the_next_call(client, call, assessment
     assert "优先支持</span>" in listing
     ordered = client.get(reverse("reviews:queue"), {"sort": "priority"}).content.decode()
     assert ordered.index("优先的服务团") < ordered.index("普通的服务团")
+    # 优先支持在前 pages through the favoured items first, then the others, one a page here.
+    from reviews.views import queue as queue_views
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(queue_views, "PAGE_SIZE", 1)
+        first, second = (
+            client.get(reverse("reviews:queue"), {"sort": "priority", "page": n}).text
+            for n in (1, 2)
+        )
+    assert "优先的服务团" in first and "普通的服务团" not in first
+    assert "普通的服务团" in second and "优先的服务团" not in second
+    assert "第 2 / 2 页，共 2 项" in second
     # Unfiltered, in any other order, the flag is on the favoured row and on no other.
     for query in ({}, {"sort": "name"}):
         page = client.get(reverse("reviews:queue"), query).content.decode()

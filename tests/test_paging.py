@@ -28,3 +28,21 @@ def test_a_list_that_can_match_nothing_counts_zero_without_asking(call, django_a
         ]
     with django_assert_num_queries(0):
         assert capped_counts(Application.objects.none()) == [0]
+
+
+def test_concatenated_pages_read_across_the_two_parts():
+    from shanghai_experts.paging import CappedPaginator, Concatenated
+
+    rows = Concatenated(["甲", "乙", "丙"], ["丁", "戊", "己", "庚"], 3)
+    assert rows[0:2] == ["甲", "乙"]
+    assert rows[2:4] == ["丙", "丁"]
+    assert rows[3:5] == ["丁", "戊"]
+    assert rows[6:8] == ["庚"]
+    pages = CappedPaginator(rows, 2, count_of=7)
+    assert [list(pages.page(n)) for n in pages.page_range] == [
+        ["甲", "乙"],
+        ["丙", "丁"],
+        ["戊", "己"],
+        ["庚"],
+    ]
+    assert Concatenated([], ["丁"], 0)[0:50] == ["丁"]

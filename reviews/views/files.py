@@ -66,7 +66,9 @@ def zip_pdfs(request):
     if call is None:
         raise Http404
     data = request.POST if request.method == "POST" else request.GET
-    filters = QueueFilter(data or None, recommenders=recommenders() if org.is_bureau else None)
+    filters = QueueFilter(
+        data or None, recommenders=recommenders() if org.is_bureau else None, call=call
+    )
     if request.method == "POST":
         ids = {name: parse_ids(data.getlist(name)) for name in ("selected", "selected_assessment")}
         apps = Application.objects.visible_to(request.user).filter(pk__in=ids["selected"])

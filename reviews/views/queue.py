@@ -6,10 +6,9 @@ from django.shortcuts import redirect, render
 
 from applications.models import Application
 from bases.models import Assessment
-from bases.services import commended_units
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Call
-from shanghai_experts.paging import CappedPaginator, capped_counts, count_label
+from shanghai_experts.paging import CappedPaginator, Concatenated, capped_counts, count_label
 from shanghai_experts.text import parse_ids
 
 from .. import (
@@ -26,6 +25,7 @@ from ..queries import (
     complete_rows,
     export_applications,
     export_assessments,
+    priority_first,
     queue,
     recommenders,
     summary_by_recommender,
@@ -43,36 +43,37 @@ def queue_view(request):
     if request.method == "POST":
         return _bulk(request)
     organisations = recommenders() if org.is_bureau else None
-    filters = QueueFilter(request.GET or None, recommenders=organisations)
+    filters = QueueFilter(request.GET or None, recommenders=organisations, call=call)
     # One table a page, 50 rows: service-team applications, or (category 服务基地评估) the
     # base assessments; the tabs above it count both.
     wants = filters.wants
     showing = ASSESSMENT if wants == {ASSESSMENT} else APPLICATION
     # Each tab's count reads the bare filtered rows, up to the cap (shanghai_experts.paging),
-    # both in one statement.
+    # all in one statement; sorted 优先支持 first, the first part is counted too.
     counted = {}
     if APPLICATION in wants:
-        counted[APPLICATION] = filters.apply(
-            base_queue(request.user, call, priority=filters.needs_priority), sort=False
-        )
+        counted[APPLICATION] = filters.apply(base_queue(request.user, call), sort=False)
     if ASSESSMENT in wants:
         counted[ASSESSMENT] = filters.apply_to_assessments(
             base_assessment_queue(request.user, call)
         )
+    split = showing == APPLICATION and filters.priority_first
+    if split:
+        counted["first"] = priority_first(counted[APPLICATION], filters.priority_units)[0]
     counts = dict(zip(counted, capped_counts(*counted.values()), strict=True))
     if showing == APPLICATION:
-        shown = filters.apply(queue(request.user, call, priority=filters.page_needs_priority))
+        shown = filters.apply(queue(request.user, call))
+        if split:
+            shown = Concatenated(*priority_first(shown, filters.priority_units), counts["first"])
     else:
         shown = filters.apply_to_assessments(assessment_queue(request.user, call))
     paginator = CappedPaginator(shown, PAGE_SIZE, count_of=counts[showing])
     page = paginator.get_page(request.GET.get("page"))
-    # 优先支持 on the bureau's rows, unless the query had to compute it to filter or sort.
-    flag_priority = org.is_bureau and showing == APPLICATION and not filters.page_needs_priority
     complete_rows(
         page,
         call,
         organisations,
-        priority_units=commended_units(call) if flag_priority and page.object_list else None,
+        priority_units=filters.priority_units if org.is_bureau and showing == APPLICATION else None,
     )
     counts = {
         APPLICATION: count_label(counts.get(APPLICATION, 0)),
@@ -107,11 +108,9 @@ def queue_totals(request):
     queue.js); without JavaScript the line's link opens it as a page of its own."""
     bureau_org(request)
     call = current_call()
-    filters = QueueFilter(request.GET or None, recommenders=recommenders())
+    filters = QueueFilter(request.GET or None, recommenders=recommenders(), call=call)
     # The bare filtered list: no row annotations, no order, one aggregate.
-    apps = filters.apply(
-        base_queue(request.user, call, priority=filters.needs_priority), sort=False
-    )
+    apps = filters.apply(base_queue(request.user, call), sort=False)
     context = {"totals": totals(apps), "call": call, "query": request.GET.urlencode()}
     if request.GET.get("fragment"):
         return render(request, "reviews/_totals_row.html", context)
@@ -177,7 +176,7 @@ def export_list(request):
     if call is None:
         raise Http404
     filters = QueueFilter(
-        request.GET or None, recommenders=recommenders() if org.is_bureau else None
+        request.GET or None, recommenders=recommenders() if org.is_bureau else None, call=call
     )
     national = request.GET.get("list") == "national"
     if national:
