@@ -480,6 +480,18 @@ def test_commended_base_gives_priority_in_the_next_call(client, call, assessment
     assert "优先的服务团" in first and "普通的服务团" not in first
     assert "普通的服务团" in second and "优先的服务团" not in second
     assert "第 2 / 2 页，共 2 项" in second
+    # Its cost does not grow with the list: two more items, the same queries.
+    with CaptureQueriesContext(connection) as two:
+        client.get(reverse("reviews:queue"), {"sort": "priority"})
+    next_call.applications_per_unit = 2
+    next_call.save()
+    for name, owner in (("又一优先团", unit), ("又一普通团", other_unit)):
+        extra = CompleteApplicationFactory(call=next_call, unit=owner, name=name, **dates)
+        workflow.transition(extra, "submit", user=UserFactory(organisation=owner))
+    with CaptureQueriesContext(connection) as four:
+        page = client.get(reverse("reviews:queue"), {"sort": "priority"}).text
+    assert len(four) == len(two) <= 10
+    assert page.index("又一优先团") < page.index("普通的服务团")
     # Unfiltered, in any other order, the flag is on the favoured row and on no other.
     for query in ({}, {"sort": "name"}):
         page = client.get(reverse("reviews:queue"), query).content.decode()

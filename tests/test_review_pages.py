@@ -249,7 +249,9 @@ SORTS = ["", "-submitted_at", "name", "-score_mean", "-score_spread", "priority"
 @pytest.mark.parametrize(
     "query",
     [{"sort": s} for s in SORTS]
-    + [{"q": "服务团"}, {"q": "医院"}, {"field": "医疗"}, {"state": "submitted"}],
+    + [{"q": "服务团"}, {"q": "医院"}, {"field": "医疗"}, {"state": "submitted"}]
+    + [{"category": "national"}, {"priority": "on"}, {"paper": "received"}]
+    + [{"state": "published:municipal_team"}, {"category": "assessment"}],
     ids=lambda q: "&".join(f"{k}={v}" for k, v in q.items()) or "default",
 )
 def test_every_sort_and_search_costs_the_same_whatever_the_rows(client, call, setup, who, query):
