@@ -84,31 +84,23 @@ def setup(max_items: int):
         bases = list(Base.objects.order_by("id"))
     from django.utils import timezone
 
-    Assessment.objects.bulk_create(
-        Assessment(
-            call=call,
-            base=base,
-            unit=base.host_unit,
-            recommender=district,
-            state=State.SUBMITTED,
-            industry="医疗卫生",
-            submitted_at=timezone.now(),
+    def assess(call, bases, state, submitted_at=None):
+        Assessment.objects.bulk_create(
+            Assessment(
+                call=call,
+                base=base,
+                unit=base.host_unit,
+                recommender=district,
+                state=state,
+                industry="医疗卫生",
+                submitted_at=submitted_at,
+            )
+            for base in bases
         )
-        for base in bases
-    )
+
+    assess(call, bases, State.SUBMITTED, timezone.now())
     # 优先支持: five units host a base commended in the previous year's call (2.5% of items).
-    previous = make_call(year=2025, title="上一年度")
-    Assessment.objects.bulk_create(
-        Assessment(
-            call=previous,
-            base=base,
-            unit=base.host_unit,
-            recommender=district,
-            state=State.COMMENDED,
-            industry="医疗卫生",
-        )
-        for base in bases[:5]
-    )
+    assess(make_call(year=2025, title="上一年度"), bases[:5], State.COMMENDED)
     district_user = User.objects.create_user("bench_district", password="x", organisation=district)
     bureau_user = User.objects.create_user("bench_bureau", password="x", organisation=bureau)
     panel = Organisation.objects.create(kind="reviewers", name="评审专家组")
