@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.core.validators import validate_email
 
 from shanghai_experts.forms import Problem, recommender_choices
-from shanghai_experts.models import Organisation
+from shanghai_experts.models import ITEM_RECORD_FIELDS, Organisation
 from shanghai_experts.states import State
 from shanghai_experts.text import plain_number, plain_value, reader_length
 from shanghai_experts.validators import (
@@ -312,6 +312,10 @@ def snapshot(app) -> dict:
         "score_spread",
         "score_count",
         "published_state",
+        # The list's copy of the first 领衔专家: the roster itself is below.
+        "leader_title_level",
+        "leader_talents",
+        *ITEM_RECORD_FIELDS,
     }
     data = {
         f.name: plain_value(f.value_from_object(app))

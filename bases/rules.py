@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.validators import validate_email
 
 from shanghai_experts.forms import Problem, recommender_choices
-from shanghai_experts.models import Organisation
+from shanghai_experts.models import ITEM_RECORD_FIELDS, Organisation
 from shanghai_experts.text import plain_value, reader_length
 from shanghai_experts.validators import (
     format_error,
@@ -114,6 +114,7 @@ def snapshot(assessment) -> dict:
         "rectify_deadline",
         "rectification_report",
         "rectification_submitted_at",
+        *ITEM_RECORD_FIELDS,
     }
     return {
         f.name: plain_value(f.value_from_object(assessment))

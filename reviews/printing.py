@@ -8,7 +8,6 @@ times the memory (SETUP-NOTES: 197 MB shared against 811 MB).
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import re
 import threading
@@ -25,6 +24,7 @@ from applications.choices import ServiceForm
 from applications.models import Application
 from bases.choices import HostType
 from bases.models import Assessment
+from shanghai_experts.items import fingerprint
 from shanghai_experts.states import EDITABLE_STATES
 
 from .models import RenderedPdf, StampedScan
@@ -47,13 +47,6 @@ def font_configuration():
             if _fonts is None:
                 _fonts = FontConfiguration()
     return _fonts
-
-
-def fingerprint(snapshot: dict) -> str:
-    """A short digest of submitted content: the same content always gives the same one."""
-    canonical = json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12].upper()
-    return f"{digest[:4]}-{digest[4:8]}-{digest[8:]}"
 
 
 def submitted_snapshot(item) -> dict:

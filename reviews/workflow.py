@@ -29,8 +29,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from shanghai_experts import visibility
-from shanghai_experts.items import WorkflowError
-from shanghai_experts.models import Organisation
+from shanghai_experts.items import WorkflowError, fingerprint
+from shanghai_experts.models import Organisation, StampedScanStatus
 from shanghai_experts.states import RECOMMENDED_STATES, State
 
 from .models import AuditRecord, RecommenderFiling, StampedScan, SubmittedContent
@@ -38,6 +38,7 @@ from .notifications import queue_transition_mail
 
 UNIT, RECOMMENDER, BUREAU = "unit", "recommender", "bureau"
 APPLICATION, ASSESSMENT = "application", "assessment"
+Scan = StampedScanStatus.Scan
 BOTH = frozenset({APPLICATION, ASSESSMENT})
 KIND_LABELS = {APPLICATION: "服务团申报", ASSESSMENT: "服务基地评估"}
 ROLE_LABELS = {UNIT: "申报单位", RECOMMENDER: "推荐单位", BUREAU: "市人社局"}
@@ -180,6 +181,23 @@ def stamp_submitted(item, user, now, comment, params) -> None:
         item.record_leader()  # what the bureau's list shows of the roster, as submitted
 
 
+def regrade_scan(item, user, now, comment, params) -> None:
+    """A new submission decides again what the lists' 盖章件 says of the unit's latest stamped
+    scan: 一致 only while it is of the version now submitted (a 退回修改 that changed the form
+    leaves a scan of the old version, 已上传 until the new one is stamped and uploaded)."""
+    if item.applicant_scan == Scan.NONE:
+        return
+    latest = (
+        StampedScan.objects.for_model(type(item))
+        .filter(object_id=item.pk, kind=StampedScan.Kind.APPLICANT)
+        .order_by("-uploaded_at", "-id")
+        .values_list("expected_fingerprint", "matches")
+        .first()
+    )
+    of_this_version = latest is not None and latest[0] == fingerprint(item.snapshot())
+    item.applicant_scan = Scan.MATCHING if of_this_version and latest[1] else Scan.UPLOADED
+
+
 def record_outcome(item, user, now, comment, params) -> None:
     """The bureau's 评估意见 and, for 限期整改, the deadline."""
     item.outcome_opinion = comment
@@ -234,7 +252,7 @@ TRANSITIONS: dict[str, Transition] = {
             UNIT,
             kinds=BOTH,
             checks=(deadline_open, form_complete, within_unit_limit),
-            effects=(stamp_submitted,),
+            effects=(stamp_submitted, regrade_scan),
         ),
         Transition(
             "withdraw",

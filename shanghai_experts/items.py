@@ -7,10 +7,20 @@ hold: they use this protocol, and each form's model provides it.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Protocol
 
 from .forms import Problem
 from .models import Call, Organisation
+
+
+def fingerprint(snapshot: dict) -> str:
+    """A short digest of submitted content (WorkflowItem.snapshot), printed on the form and
+    read back from its stamped scan: the same content always gives the same one."""
+    canonical = json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12].upper()
+    return f"{digest[:4]}-{digest[4:8]}-{digest[8:]}"
 
 
 class WorkflowError(Exception):

@@ -160,6 +160,13 @@ class User(AbstractUser):
         return timezone.now() - changed > datetime.timedelta(days=max_age_days)
 
 
+#: Fields that records about an item keep (the bureau's receipt of the paper form, the grade
+#: of the unit's stamped scan), never part of what the unit submitted: the submitted content
+#: (applications.rules.snapshot, bases.rules.snapshot) and so the printed fingerprint leave
+#: them out, or a receipt or an upload would change the fingerprint of a stamped form.
+ITEM_RECORD_FIELDS = frozenset({"paper_received_on", "paper_received_by", "applicant_scan"})
+
+
 class PaperReceipt(models.Model):
     """The bureau's record that an item's stamped paper form (函报) arrived: when, and who.
     Both forms' items carry it (附件1 applications, 附件2 assessments)."""

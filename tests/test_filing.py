@@ -380,3 +380,35 @@ def test_the_queue_says_when_the_contact_is_missing(client, call, district, offi
     RecommenderFiling.objects.filter(organisation=district).update(mobile="")
     page = client.get(reverse("reviews:queue")).content.decode()
     assert 'data-testid="needs-contact"' in page and reverse("reviews:filing") in page
+
+
+def test_a_resubmission_decides_again_whether_the_scan_is_of_it(
+    client, call, district, officer, bureau_user
+):
+    """After 退回修改, resubmitting the same form keeps 一致; changing it leaves the old scan
+    已上传 until the new version's stamped scan is uploaded."""
+    from applications.models import Application
+
+    app = accepted(call, district, officer, name="重报团")
+    unit_user = UserFactory(organisation=app.unit)
+    client.force_login(unit_user)
+    upload(client, app, printing.form_pdf(app))
+
+    def grade():
+        return Application.objects.get(pk=app.pk).applicant_scan
+
+    assert grade() == Application.Scan.MATCHING
+    app = workflow.transition(app, "return", user=officer, comment="请核对")
+    app = workflow.transition(app, "submit", user=unit_user)
+    assert grade() == Application.Scan.MATCHING  # the same content: the stamped form stands
+    app = workflow.transition(app, "return", user=officer, comment="请补充")
+    Application.objects.filter(pk=app.pk).update(service_goal="补充后的服务目标")
+    app = workflow.transition(Application.objects.get(pk=app.pk), "submit", user=unit_user)
+    assert grade() == Application.Scan.UPLOADED
+    client.force_login(bureau_user)
+    page = client.get(reverse("reviews:queue")).content.decode()
+    row = next(r for r in page.split("<tr>") if ">重报团</a>" in r)
+    assert "已上传" in row and ">一致<" not in row
+    client.force_login(unit_user)
+    upload(client, app, printing.form_pdf(Application.objects.get(pk=app.pk)))
+    assert grade() == Application.Scan.MATCHING

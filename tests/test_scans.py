@@ -148,3 +148,22 @@ def test_assessment_scans(client, call):
         follow=True,
     ).content.decode()
     assert "与提交版本一致" in page and 'data-testid="scans"' in page
+
+
+def test_records_about_an_item_leave_its_fingerprint_alone(unit_client, app):
+    """The printed fingerprint is the unit's submitted content: uploading the stamped scan (the
+    list's 盖章件 grade) or the bureau's receipt of the paper form must not change it, or the
+    next PDF printed would no longer match the stamped one."""
+    import datetime
+
+    from applications.models import Application
+
+    before = printing.fingerprint(app.snapshot())
+    upload(unit_client, app, "盖章件.pdf", printing.form_pdf(app))
+    Application.objects.filter(pk=app.pk).update(paper_received_on=datetime.date(2026, 2, 1))
+    app.refresh_from_db()
+    assert app.applicant_scan == app.Scan.MATCHING and app.paper_received_on
+    assert printing.fingerprint(app.snapshot()) == before
+    snapshot = app.snapshot()
+    for kept in ("applicant_scan", "paper_received_on", "paper_received_by", "leader_talents"):
+        assert kept not in snapshot
