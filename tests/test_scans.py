@@ -167,3 +167,26 @@ def test_records_about_an_item_leave_its_fingerprint_alone(unit_client, app):
     snapshot = app.snapshot()
     for kept in ("applicant_scan", "paper_received_on", "paper_received_by", "leader_talents"):
         assert kept not in snapshot
+
+
+def test_stored_submissions_lose_the_record_keys_they_once_took(app):
+    """Migration reviews.0020: a version stored with a paper-receipt key fingerprints as the
+    PDF of the same content now prints."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from reviews.models import SubmittedContent
+
+    stored = SubmittedContent.objects.get(record__object_id=app.pk, record__action="submit")
+    stored.data = {**stored.data, "paper_received_on": None, "paper_received_by": None}
+    stored.save()
+    assert printing.fingerprint(printing.submitted_snapshot(app)) != printing.fingerprint(
+        app.snapshot()
+    )
+    import_module("reviews.migrations.0020_submitted_content_without_records").drop_record_keys(
+        apps, None
+    )
+    assert printing.fingerprint(printing.submitted_snapshot(app)) == printing.fingerprint(
+        app.snapshot()
+    )
