@@ -195,8 +195,7 @@ def store(item, *, user, upload, typed: str = "", client_ip=None) -> StampedScan
         scan.save()
         if scan.kind == StampedScan.Kind.APPLICANT:
             # The latest scan decides what lists show in their 盖章件 column.
-            Scan = StampedScanStatus.Scan
-            grade = Scan.MATCHING if scan.matches else Scan.UPLOADED
+            grade = StampedScanStatus.grade(scan.matches)
             type(item).objects.filter(pk=item.pk).update(applicant_scan=grade)
             item.applicant_scan = grade
         verdict = {True: "校验码一致", False: "校验码不一致", None: "未识别校验码"}[scan.matches]

@@ -38,7 +38,6 @@ from .notifications import queue_transition_mail
 
 UNIT, RECOMMENDER, BUREAU = "unit", "recommender", "bureau"
 APPLICATION, ASSESSMENT = "application", "assessment"
-Scan = StampedScanStatus.Scan
 BOTH = frozenset({APPLICATION, ASSESSMENT})
 KIND_LABELS = {APPLICATION: "服务团申报", ASSESSMENT: "服务基地评估"}
 ROLE_LABELS = {UNIT: "申报单位", RECOMMENDER: "推荐单位", BUREAU: "市人社局"}
@@ -185,17 +184,13 @@ def regrade_scan(item, user, now, comment, params) -> None:
     """A new submission decides again what the lists' 盖章件 says of the unit's latest stamped
     scan: 一致 only while it is of the version now submitted (a 退回修改 that changed the form
     leaves a scan of the old version, 已上传 until the new one is stamped and uploaded)."""
-    if item.applicant_scan == Scan.NONE:
+    if item.applicant_scan == StampedScanStatus.Scan.NONE:
         return
-    latest = (
-        StampedScan.objects.for_model(type(item))
-        .filter(object_id=item.pk, kind=StampedScan.Kind.APPLICANT)
-        .order_by("-uploaded_at", "-id")
-        .values_list("expected_fingerprint", "matches")
-        .first()
-    )
-    of_this_version = latest is not None and latest[0] == fingerprint(item.snapshot())
-    item.applicant_scan = Scan.MATCHING if of_this_version and latest[1] else Scan.UPLOADED
+    latest = _latest_scan(item, StampedScan.Kind.APPLICANT)
+    if latest is None:
+        return
+    of_this_version = latest.expected_fingerprint == fingerprint(item.snapshot())
+    item.applicant_scan = StampedScanStatus.grade(of_this_version and latest.matches)
 
 
 def record_outcome(item, user, now, comment, params) -> None:

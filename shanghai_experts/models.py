@@ -221,6 +221,11 @@ class StampedScanStatus(models.Model):
     class Meta:
         abstract = True
 
+    @classmethod
+    def grade(cls, matches: bool | None) -> int:
+        """The grade of a scan that is the latest: 一致 only if it matches the version."""
+        return cls.Scan.MATCHING if matches else cls.Scan.UPLOADED
+
 
 class CallQuerySet(models.QuerySet):
     def current(self, organisation: "Organisation | None" = None) -> "Call | None":
