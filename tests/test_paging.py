@@ -46,3 +46,26 @@ def test_concatenated_pages_read_across_the_two_parts():
         ["庚"],
     ]
     assert Concatenated([], ["丁"], 0)[0:50] == ["丁"]
+
+
+def test_one_pager_for_plain_and_capped_lists(rf):
+    """上一页 / 下一页 keep the list's filters; a plain list counts 条, a capped one says
+    2000+ and asks to be narrowed."""
+    from django.core.paginator import Paginator
+    from django.template import RequestContext, Template
+
+    from shanghai_experts.paging import CappedPaginator
+
+    template = Template("{% load ui %}{% pager page unit %}")
+    request = rf.get("/", {"state": "submitted", "page": "2"})
+
+    def render(page, unit="条"):
+        return template.render(RequestContext(request, {"page": page, "unit": unit}))
+
+    plain = render(Paginator(list(range(5)), 2).page(2))
+    assert "第 2 / 3 页，共 5 条" in plain and "仅列出" not in plain
+    assert 'href="?state=submitted&amp;page=1">上一页' in plain
+    assert 'href="?state=submitted&amp;page=3">下一页' in plain
+    capped = render(CappedPaginator(list(range(5)), 2, count_of=3, cap=2).page(1), "项")
+    assert "第 1 / 1 页，共 2+ 项（仅列出前 2 项，请用筛选缩小范围）" in capped
+    assert "上一页" not in capped and "下一页" not in capped

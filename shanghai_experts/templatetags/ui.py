@@ -1,5 +1,6 @@
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django import forms, template
+from django.template.defaulttags import querystring
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -127,6 +128,36 @@ def filter_cells(fields, width: str = "col-6 col-md-2", hidden: str = ""):
                 )
             )
     return mark_safe("".join(cells))
+
+
+@register.simple_tag(takes_context=True)
+def pager(context, page, unit: str = "条"):
+    """上一页 / 第 n / m 页，共 N 条 / 下一页 for any list, its filters kept in the links. A
+    capped list (shanghai_experts.paging) says "2000+" and asks to be narrowed."""
+    paginator = page.paginator
+    count = getattr(paginator, "count_label", paginator.count)
+    note = (
+        format_html("（仅列出前 {} {}，请用筛选缩小范围）", paginator.count, unit)
+        if getattr(paginator, "capped", False)
+        else ""
+    )
+    link = '<li class="page-item"><a class="page-link" href="{}">{}</a></li>'
+    return format_html(
+        '<nav aria-label="分页" class="d-flex justify-content-end mb-3">'
+        '<ul class="pagination pagination-sm mb-0">{}<li class="page-item disabled">'
+        '<span class="page-link">第 {} / {} 页，共 {} {}{}</span></li>{}</ul></nav>',
+        format_html(link, querystring(context, page=page.previous_page_number()), "上一页")
+        if page.has_previous()
+        else "",
+        page.number,
+        paginator.num_pages,
+        count,
+        unit,
+        note,
+        format_html(link, querystring(context, page=page.next_page_number()), "下一页")
+        if page.has_next()
+        else "",
+    )
 
 
 @register.filter
