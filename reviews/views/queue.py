@@ -60,14 +60,14 @@ def queue_view(request):
     split = showing == APPLICATION and filters.priority_first
     if split:
         counted["first"] = priority_first(counted[APPLICATION], filters.priority_units)[0]
-    counts = dict(zip(counted, capped_counts(*counted.values()), strict=True))
+    found = dict(zip(counted, capped_counts(*counted.values()), strict=True))
     if showing == APPLICATION:
         shown = filters.apply(queue(request.user, call))
         if split:
-            shown = Concatenated(*priority_first(shown, filters.priority_units), counts["first"])
+            shown = Concatenated(*priority_first(shown, filters.priority_units), found["first"])
     else:
         shown = filters.apply_to_assessments(assessment_queue(request.user, call))
-    paginator = CappedPaginator(shown, PAGE_SIZE, count_of=counts[showing])
+    paginator = CappedPaginator(shown, PAGE_SIZE, count_of=found[showing])
     page = paginator.get_page(request.GET.get("page"))
     complete_rows(
         page,
@@ -75,10 +75,7 @@ def queue_view(request):
         organisations,
         priority_units=filters.priority_units if org.is_bureau and showing == APPLICATION else None,
     )
-    counts = {
-        APPLICATION: count_label(counts.get(APPLICATION, 0)),
-        ASSESSMENT: count_label(counts.get(ASSESSMENT, 0)),
-    }
+    counts = {kind: count_label(found.get(kind, 0)) for kind in (APPLICATION, ASSESSMENT)}
     context = {
         "call": call,
         "filters": filters,
