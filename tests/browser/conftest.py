@@ -43,6 +43,15 @@ def checkpoint(page, tmp_path):
     return take
 
 
+@pytest.fixture
+def page_errors(page) -> list[str]:
+    """What the page writes to the console as an error, and its uncaught script errors."""
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    return problems
+
+
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield

@@ -16,14 +16,11 @@ from tests.factories import (
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_every_chart_renders_without_errors(page, live_server, checkpoint):
+def test_every_chart_renders_without_errors(page, page_errors, live_server, checkpoint):
     CallFactory()
     unit = UnitFactory()
     app = CompleteApplicationFactory(unit=unit)
     workflow.transition(app, "submit", user=UserFactory(organisation=unit))
-    problems = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
     log_in(page, live_server, UserFactory(organisation=BureauFactory()))
     page.get_by_role("link", name="统计").click()
     charts = page.locator("[data-chart]")
@@ -32,10 +29,10 @@ def test_every_chart_renders_without_errors(page, live_server, checkpoint):
     assert count >= 10
     expect(page.locator("[data-chart] svg")).to_have_count(count)
     checkpoint("statistics")
-    assert problems == []
+    assert page_errors == []
 
 
-def test_the_bureau_lists_totals_arrive_after_the_rows(page, live_server, checkpoint):
+def test_the_bureau_lists_totals_arrive_after_the_rows(page, page_errors, live_server, checkpoint):
     """The list shows its rows, then its script fills the totals line with the sums of every
     matching item; a filter's line sums only what it lets through."""
     call = CallFactory(applications_per_unit=5)
@@ -43,9 +40,6 @@ def test_the_bureau_lists_totals_arrive_after_the_rows(page, live_server, checkp
     for amount in (12, 18):
         app = CompleteApplicationFactory(unit=unit, call=call, requested_amount=amount)
         workflow.transition(app, "submit", user=UserFactory(organisation=unit))
-    problems = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
     log_in(page, live_server, UserFactory(organisation=BureauFactory()))
     page.get_by_role("link", name="全市申报").click()
     totals = page.get_by_test_id("totals")
@@ -57,4 +51,4 @@ def test_the_bureau_lists_totals_arrive_after_the_rows(page, live_server, checkp
     page.get_by_role("button", name="筛选").click()
     expect(page.get_by_test_id("totals")).to_contain_text("0 项")
     expect(page.get_by_test_id("totals")).to_contain_text("配套支持 0.00 万元")
-    assert problems == []
+    assert page_errors == []
