@@ -1,18 +1,24 @@
 """附件2: each box's rule, the bureau's outcomes, scoping and the priority flag."""
 
 import datetime
+import io
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from bases import rules
 from bases.choices import HostType
+from bases.forms import RectificationForm
 from bases.models import Assessment, Base
 from reviews import workflow
 from reviews.models import AuditRecord
+from reviews.views import queue as queue_views
+from shanghai_experts.forms import StaleVersion
 from shanghai_experts.models import Call
 from shanghai_experts.states import State
 
@@ -25,6 +31,7 @@ from .factories import (
     UnitFactory,
     UserFactory,
 )
+from .forms_data import form_data as app_form
 
 
 def problems_of(assessment):
@@ -469,7 +476,6 @@ def test_commended_base_gives_priority_in_the_next_call(client, call, assessment
     ordered = client.get(reverse("reviews:queue"), {"sort": "priority"}).content.decode()
     assert ordered.index("优先的服务团") < ordered.index("普通的服务团")
     # 优先支持在前 pages through the favoured items first, then the others, one a page here.
-    from reviews.views import queue as queue_views
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(queue_views, "PAGE_SIZE", 1)
@@ -508,7 +514,6 @@ def test_commended_base_gives_priority_in_the_next_call(client, call, assessment
 
 
 def test_an_application_links_a_registered_base(client, call, assessment, people):
-    from .forms_data import form_data as app_form
 
     app = CompleteApplicationFactory(call=call, unit=assessment.unit)
     client.force_login(people["unit"])
@@ -529,9 +534,6 @@ def test_an_application_links_a_registered_base(client, call, assessment, people
 
 
 def test_demo_data_holds_2022_bases_with_their_assessments(db, settings):
-    import io
-
-    from django.core.management import call_command
 
     settings.DEBUG = True  # `make run`: load_demo refuses with DEBUG off (test_production)
     call_command("load_demo", stdout=io.StringIO())
@@ -554,9 +556,6 @@ def test_an_empty_application_list_still_shows_its_table(client, assessment, peo
 
 def test_the_report_cannot_be_saved_outside_rectification(client, assessment, people):
     """The rule sits with the save, under the row lock, not only in the view."""
-    from bases.forms import RectificationForm
-    from shanghai_experts.forms import StaleVersion
-
     form = RectificationForm(
         {"rectification_report": "提前写的报告", "version": assessment.version},
         instance=assessment,
@@ -569,7 +568,6 @@ def test_the_report_cannot_be_saved_outside_rectification(client, assessment, pe
 
 
 def test_the_list_texts_start_as_items_3_and_5_and_are_never_cut(client, assessment, people):
-    from django.utils.html import escape
 
     Assessment.objects.filter(pk=assessment.pk).update(
         list_summary="", list_goal="", activities="第3项" * 150

@@ -4,14 +4,19 @@ bureau's record of the paper's arrival, stamped scans required per call, and the
 import io
 import subprocess
 import zipfile
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from reviews import printing, workflow
+from applications.models import Application
+from reviews import printing, services, workflow
 from reviews.models import RecommenderFiling
 from shanghai_experts.items import WorkflowError
 
@@ -110,7 +115,6 @@ def test_the_bureau_sees_each_recommenders_contact(client, call, district, offic
 
 
 def test_the_letter_lists_the_recommendations_in_rank_order(client, call, district, officer):
-    from reviews import services
 
     call.recommender_quota = 3
     call.save()
@@ -327,12 +331,6 @@ def test_the_migration_grades_items_from_the_scans_already_uploaded(
 ):
     """Items whose scans were uploaded before the column existed take their latest scan's
     grade (reviews migration 0019); items without a scan stay at 无."""
-    from importlib import import_module
-
-    from django.apps import apps
-
-    from applications.models import Application
-
     matching = recommended(call, district, officer, name="旧一致团")
     bare = accepted(call, district, officer, name="旧无扫描件团")
     client.force_login(UserFactory(organisation=matching.unit))
@@ -345,8 +343,6 @@ def test_the_migration_grades_items_from_the_scans_already_uploaded(
 
 
 def test_zip_queries_do_not_grow_with_items_and_scans(client, call, district, officer, bureau_user):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     call.recommender_quota = 20
     call.save()
@@ -387,8 +383,6 @@ def test_a_resubmission_decides_again_whether_the_scan_is_of_it(
 ):
     """After 退回修改, resubmitting the same form keeps 一致; changing it leaves the old scan
     已上传 until the new version's stamped scan is uploaded."""
-    from applications.models import Application
-
     app = accepted(call, district, officer, name="重报团")
     unit_user = UserFactory(organisation=app.unit)
     client.force_login(unit_user)

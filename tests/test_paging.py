@@ -1,8 +1,11 @@
 """Capped counts (shanghai_experts.paging): the tabs' figures in one statement."""
 
+from django.core.paginator import Paginator
+from django.template import RequestContext, Template
+
 from applications.models import Application
 from bases.models import Assessment
-from shanghai_experts.paging import capped_count, capped_counts
+from shanghai_experts.paging import CappedPaginator, Concatenated, capped_count, capped_counts
 
 from .factories import ApplicationFactory, AssessmentFactory
 
@@ -31,7 +34,6 @@ def test_a_list_that_can_match_nothing_counts_zero_without_asking(call, django_a
 
 
 def test_concatenated_pages_read_across_the_two_parts():
-    from shanghai_experts.paging import CappedPaginator, Concatenated
 
     rows = Concatenated(["甲", "乙", "丙"], ["丁", "戊", "己", "庚"], 3)
     assert rows[0:2] == ["甲", "乙"]
@@ -51,11 +53,6 @@ def test_concatenated_pages_read_across_the_two_parts():
 def test_one_pager_for_plain_and_capped_lists(rf):
     """上一页 / 下一页 keep the list's filters; a plain list counts 条, a capped one says
     2000+ and asks to be narrowed."""
-    from django.core.paginator import Paginator
-    from django.template import RequestContext, Template
-
-    from shanghai_experts.paging import CappedPaginator
-
     template = Template("{% load ui %}{% pager page unit %}")
     request = rf.get("/", {"state": "submitted", "page": "2"})
 

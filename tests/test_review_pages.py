@@ -1,5 +1,6 @@
 """Recommender and bureau pages: scope, actions, queues and their query counts."""
 
+import datetime
 import html
 import threading
 from functools import partial
@@ -9,10 +10,14 @@ from django.db import connection
 from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from applications.models import Application
-from reviews import workflow
+from reviews import services, workflow
 from reviews.models import AuditRecord
+from reviews.queries import _named
+from reviews.views import queue as queue_views
+from shanghai_experts import paging
 from shanghai_experts.models import Organisation
 from shanghai_experts.states import State
 
@@ -271,9 +276,6 @@ def test_every_sort_and_search_costs_the_same_whatever_the_rows(client, call, se
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram indexes are PostgreSQL's")
 def test_the_search_uses_the_trigram_indexes(call, setup):
     """The search condition of the lists (名称或单位) is answered from the trigram indexes."""
-    from applications.models import Application
-    from reviews.queries import _named
-
     unit = UnitFactory(district=setup["district"].organisation, name="上海市内分泌研究医院")
     Application.objects.bulk_create(
         Application(call=call, unit=unit, recommender=unit.district, name=f"第{i}服务团")
@@ -305,8 +307,6 @@ def test_the_pager_links_reach_the_next_page_with_the_filters_kept(
 ):
     """下一页 keeps the list's filters and sort and opens page 2 (a link that doubled its
     '?' once lost them and reopened page 1)."""
-    from reviews.views import queue as queue_views
-
     monkeypatch.setattr(queue_views, "PAGE_SIZE", 1)
     call.applications_per_unit = 5
     call.save()
@@ -329,8 +329,6 @@ def test_long_lists_count_up_to_the_cap_and_say_so(client, call, setup, monkeypa
     """Past COUNT_CAP a list counts no further: its tab and pager say "2+" and ask for a
     filter, its pages stop at the cap, and the bureau's totals line still gives the exact
     figure."""
-    from shanghai_experts import paging
-
     monkeypatch.setattr(paging, "COUNT_CAP", 2)
     call.applications_per_unit = 5
     call.save()
@@ -369,11 +367,6 @@ def test_a_bad_filter_value_is_named_and_the_others_stay_in_force(client, call, 
 def test_the_queue_shows_the_deadline_that_binds_its_reader(client, call, setup):
     """本单位截止 is the recommenders' deadline, or the one the bureau extended for this
     office; another office's extension changes nothing for it."""
-    import datetime
-
-    from django.utils import timezone
-
-    from reviews import services
 
     def shown(user):
         client.force_login(user)

@@ -4,9 +4,11 @@ import subprocess
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from reviews import reviewers, scoring, workflow
+from reviews import publication, reviewer_views, reviewers, scoring, workflow
 from reviews.models import ReviewAssignment, ScoreSheet
 from shanghai_experts.models import Organisation
 
@@ -225,8 +227,6 @@ def test_the_reviewers_list_filters_searches_sorts_and_pages(
 ):
     """Tabs count where the items stand; each tab, the search and the orders list what they
     say; 50 a page."""
-    from reviews import reviewer_views
-
     monkeypatch.setattr(reviewer_views, "PAGE_SIZE", 2)
     call.applications_per_unit = 10
     call.save()
@@ -279,7 +279,6 @@ def test_the_reviewers_list_filters_searches_sorts_and_pages(
 
 
 def test_reviewers_names_never_reach_the_unit_or_recommender(client, call, panel, bureau_user):
-    from reviews import publication
 
     app = recommended(call)
     reviewers.assign([app], panel[:1], user=bureau_user)
@@ -300,8 +299,6 @@ def test_reviewers_names_never_reach_the_unit_or_recommender(client, call, panel
 def test_the_bureaus_review_pages_cost_the_same_whatever_their_rows(
     client, call, panel, bureau_user, url_name
 ):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     call.applications_per_unit = call.recommender_quota = 10
     call.save()

@@ -1,14 +1,18 @@
 """Stamped scans: the type from the content, the size limit, scope, and version matching."""
 
+import datetime
 import io
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from applications.models import Application
 from reviews import printing, workflow
-from reviews.models import AuditRecord, StampedScan
+from reviews.models import AuditRecord, StampedScan, SubmittedContent
 
 from .factories import AssessmentFactory, CompleteApplicationFactory, UnitFactory, UserFactory
 
@@ -154,10 +158,6 @@ def test_records_about_an_item_leave_its_fingerprint_alone(unit_client, app):
     """The printed fingerprint is the unit's submitted content: uploading the stamped scan (the
     list's 盖章件 grade) or the bureau's receipt of the paper form must not change it, or the
     next PDF printed would no longer match the stamped one."""
-    import datetime
-
-    from applications.models import Application
-
     before = printing.fingerprint(app.snapshot())
     upload(unit_client, app, "盖章件.pdf", printing.form_pdf(app))
     Application.objects.filter(pk=app.pk).update(paper_received_on=datetime.date(2026, 2, 1))
@@ -172,12 +172,6 @@ def test_records_about_an_item_leave_its_fingerprint_alone(unit_client, app):
 def test_stored_submissions_lose_the_record_keys_they_once_took(app):
     """Migration reviews.0020: a version stored with a paper-receipt key fingerprints as the
     PDF of the same content now prints."""
-    from importlib import import_module
-
-    from django.apps import apps
-
-    from reviews.models import SubmittedContent
-
     stored = SubmittedContent.objects.get(record__object_id=app.pk, record__action="submit")
     stored.data = {**stored.data, "paper_received_on": None, "paper_received_by": None}
     stored.save()

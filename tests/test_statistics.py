@@ -5,15 +5,17 @@ import datetime
 import html
 import io
 from decimal import Decimal
+from importlib import import_module
 
 import openpyxl
 import pytest
+from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from applications.models import Application
+from applications.models import Application, Expert
 from bases.models import Assessment
 from reviews import statistics, workflow
 from reviews.models import AuditRecord
@@ -324,8 +326,6 @@ def bureau_row(client, name):
 def test_the_bureau_list_shows_the_leader_as_submitted(client, call, world):
     """领衔专家 is the first leader of the submitted version: a change made while the item is
     back with its unit shows once the unit submits again."""
-    from applications.models import Expert
-
     client.force_login(world["bureau"])
     assert "正高级·两院院士" in bureau_row(client, "丙服务团")
     app = Application.objects.get(name="丙服务团")
@@ -343,9 +343,6 @@ def test_the_bureau_list_shows_the_leader_as_submitted(client, call, world):
 
 
 def test_the_migration_copies_each_submitted_items_first_leader(call, world):
-    from importlib import import_module
-
-    from django.apps import apps
 
     Application.objects.update(leader_title_level="", leader_talents=[])
     import_module("applications.migrations.0018_leader_as_submitted").copy_leaders(apps, None)
