@@ -20,9 +20,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from applications.choices import CATEGORY_LIST_LABELS, Talent, TitleLevel
+from applications.choices import CATEGORY_LIST_LABELS, Category, Talent, TitleLevel
 from applications.models import Expert, ServicePlace
+from shanghai_experts import visibility
 from shanghai_experts.models import Call
+from shanghai_experts.states import State
 
 #: The notice's 12 headers, in its order and with its punctuation.
 HEADERS = (
@@ -99,6 +101,26 @@ def experts_text(experts: list[dict]) -> str:
     return f"领衔专家：{'；'.join(leaders)}。{count}" if leaders else count
 
 
+#: The category a bureau decision puts a team in; a 不予入选 keeps the declared one.
+DECIDED_CATEGORY = {
+    State.NATIONAL_CANDIDATE: Category.NATIONAL,
+    State.NATIONAL_TEAM: Category.NATIONAL,
+    State.MUNICIPAL_TEAM: Category.MUNICIPAL,
+}
+
+
+def category_text(app: dict, *, decisions: bool) -> str:
+    """类别 as the list prints it: the decision where there is one (an item declared 市级 that
+    the bureau recommended and the Ministry approved is a 国家级服务团), else the declared
+    category. `decisions` says whether the reader may see the bureau's undisclosed decision;
+    otherwise only the published one counts (shanghai_experts.visibility)."""
+    decided = app["state"] if decisions else app["published_state"]
+    if decided not in visibility.DECISION_STATES:
+        decided = ""
+    category = DECIDED_CATEGORY.get(decided, app["category"])
+    return CATEGORY_LIST_LABELS.get(category, "")
+
+
 def contact_text(name: str, office: str, mobile: str) -> str:
     phones = " / ".join(p for p in (office, mobile) if p)
     return f"{name} {phones}".strip()
@@ -110,6 +132,8 @@ APP_FIELDS = (
     "id",
     "name",
     "category",
+    "state",
+    "published_state",
     "service_count",
     "summary",
     "service_goal",
@@ -218,11 +242,11 @@ def assessment_rows(assessments: QuerySet) -> Iterator[dict]:
     )
 
 
-def cells_of_application(n: int, app: dict) -> tuple:
+def cells_of_application(n: int, app: dict, *, decisions: bool = False) -> tuple:
     return (
         n,
         app["recommender_label"] or app["recommender_name"] or "",
-        CATEGORY_LIST_LABELS.get(app["category"], ""),
+        category_text(app, decisions=decisions),
         app["name"],
         app["unit_name"],
         places_text(app["places"], app),
@@ -253,13 +277,21 @@ def cells_of_assessment(n: int, a: dict) -> tuple:
     )
 
 
-def table_rows(call: Call, apps: QuerySet | None, assessments: QuerySet | None, order=RANK_ORDER):
-    """The 一览表's rows as tuples of 12 values, numbered 1…n: applications, then bases."""
+def table_rows(
+    call: Call,
+    apps: QuerySet | None,
+    assessments: QuerySet | None,
+    order=RANK_ORDER,
+    *,
+    decisions: bool = False,
+):
+    """The 一览表's rows as tuples of 12 values, numbered 1…n: applications, then bases.
+    `decisions`: the reader sees the bureau's decisions before they are published."""
     n = 0
     if apps is not None:
         for app in application_rows(apps, order):
             n += 1
-            yield cells_of_application(n, app)
+            yield cells_of_application(n, app, decisions=decisions)
     if assessments is not None:
         for a in assessment_rows(assessments):
             n += 1
@@ -365,11 +397,16 @@ def export(
     order=RANK_ORDER,
     *,
     national: bool = False,
+    viewer=None,
 ):
-    """The 一览表 in a temporary file (rewound, ready to stream) and its row count."""
+    """The 一览表 in a temporary file (rewound, ready to stream) and its row count.
+
+    类别 shows the decision the reader may see: the bureau (`viewer`, and the national list,
+    which only the bureau exports) the decision as it stands, anyone else the published one.
+    """
+    decisions = national or (viewer is not None and viewer.is_bureau)
     handle = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it)
-    count = write_workbook(
-        call, table_rows(call, apps, assessments, order), handle, national=national
-    )
+    rows = table_rows(call, apps, assessments, order, decisions=decisions)
+    count = write_workbook(call, rows, handle, national=national)
     handle.seek(0)
     return handle, count

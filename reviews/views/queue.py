@@ -190,7 +190,7 @@ def export_list(request):
         )
         order = exports.RANK_ORDER
         filename = f"{call.year}年专家服务基层项目一览表（{org}）.xlsx"
-    handle, count = exports.export(call, apps, assessments, order, national=national)
+    handle, count = exports.export(call, apps, assessments, order, national=national, viewer=org)
     services.audit(
         call,
         action="export",
