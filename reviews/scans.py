@@ -132,6 +132,22 @@ def pdf_text(upload) -> str:
     return result.stdout.decode("utf-8", "replace") if result.returncode == 0 else ""
 
 
+#: The longest original file name kept (the column's length); longer ones lose the middle.
+NAME_MAX_CHARS = 200
+
+
+def short_name(name: str) -> str:
+    """The uploader's file name as shown beside the scan: no control characters, and at most
+    NAME_MAX_CHARS, keeping its extension."""
+    name = "".join(ch for ch in (name or "") if ch.isprintable()).strip() or "扫描件"
+    if len(name) <= NAME_MAX_CHARS:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or len(extension) > 10:
+        return name[: NAME_MAX_CHARS - 1] + "…"
+    return stem[: NAME_MAX_CHARS - len(extension) - 2] + "…." + extension
+
+
 def kind_for(user, item) -> str | None:
     """Which scan this user uploads for this item: the unit its form, the recommender its
     opinion. None when they upload nothing here."""
@@ -166,23 +182,33 @@ def upload_refusal(user, item) -> str | None:
 
 
 def store(item, *, user, upload, typed: str = "", client_ip=None) -> StampedScan:
-    """Keep the scan privately, note whether its fingerprint matches, and audit it."""
-    reason = upload_refusal(user, item)
+    """Keep the scan privately, note whether its fingerprint matches, and audit it.
+
+    The cap on versions is counted under a lock on the item's row (as the workflow's
+    transitions take it): a second upload for the same item waits until the first has
+    committed, so 16 uploads at once keep at most SCAN_MAX_VERSIONS between them."""
+    reason = upload_refusal(user, item)  # early, before any work; decided again under the lock
     if reason:
         raise WorkflowError(reason)
-    expected = printing.fingerprint(printing.submitted_snapshot(item))
-    found = ""
+    seen = set()
     if upload.media_type == "application/pdf":
-        seen = printing.fingerprints_in_text(pdf_text(upload))
-        found = expected if expected in seen else (sorted(seen)[0] if seen else "")
-    if not found and typed:
-        found = typed
+        text = getattr(upload, "text_layer", None)
+        seen = printing.fingerprints_in_text(pdf_text(upload) if text is None else text)
+    model = type(item)
     with transaction.atomic():
+        locked = model.objects.select_for_update().get(pk=item.pk)
+        reason = upload_refusal(user, locked)
+        if reason:
+            raise WorkflowError(reason)
+        expected = printing.fingerprint(printing.submitted_snapshot(locked))
+        found = expected if expected in seen else (sorted(seen)[0] if seen else "")
+        if not found and typed:
+            found = typed
         scan = StampedScan(
-            content_type=ContentType.objects.get_for_model(type(item)),
+            content_type=ContentType.objects.get_for_model(model),
             object_id=item.pk,
             kind=kind_for(user, item),
-            original_name=upload.name[:200],
+            original_name=short_name(upload.name),
             media_type=upload.media_type,
             size=upload.size,
             uploaded_by=user,
@@ -192,11 +218,15 @@ def store(item, *, user, upload, typed: str = "", client_ip=None) -> StampedScan
             matches=(found == expected) if found else None,
         )
         scan.file.save("scan", upload, save=False)
-        scan.save()
+        try:
+            scan.save()
+        except Exception:
+            scan.file.delete(save=False)  # no row, no file
+            raise
         if scan.kind == StampedScan.Kind.APPLICANT:
             # The latest scan decides what lists show in their 盖章件 column.
             grade = StampedScanStatus.grade(scan.matches)
-            type(item).objects.filter(pk=item.pk).update(applicant_scan=grade)
+            model.objects.filter(pk=item.pk).update(applicant_scan=grade)
             item.applicant_scan = grade
         verdict = {True: "校验码一致", False: "校验码不一致", None: "未识别校验码"}[scan.matches]
         audit(
@@ -206,7 +236,7 @@ def store(item, *, user, upload, typed: str = "", client_ip=None) -> StampedScan
             user=user,
             comment=f"{scan.get_kind_display()}：{scan.original_name}（{verdict}）",
             client_ip=client_ip,
-            state=item.state,
+            state=locked.state,
         )
     return scan
 
