@@ -72,26 +72,35 @@ def _org(request):
     return org
 
 
+def form_table(app) -> dict:
+    """What applications/_form_table.html shows of 附件1: the roster, the places and the counts
+    derived from them (覆盖 N 个地市、N 个区县), the budget. Every page that shows the form
+    (the item page, the reviewer's masked copy) takes it from here."""
+    places = list(app.places.all())
+    cities, counties = app.place_counts(places)
+    return {
+        "app": app,
+        "experts": list(app.experts.all()),
+        "places": places,
+        "city_count": cities,
+        "county_count": counties,
+        "budget_items": list(app.budget_items.all()),
+        "funding_sources": list(app.funding_sources.all()),
+        "service_form_choices": ServiceForm.choices,
+    }
+
+
 def application_detail(request, pk):
     """附件1 as submitted, its history, and what the viewer may do with it."""
     app = get_object_or_404(
         Application.objects.visible_to(request.user).for_item_page(),
         pk=pk,
     )
-    experts = list(app.experts.all())
-    places = list(app.places.all())
-    cities, counties = app.place_counts(places)
     return render(
         request,
         "applications/detail.html",
         {
-            "app": app,
-            "experts": experts,
-            "places": places,
-            "city_count": cities,
-            "county_count": counties,
-            "budget_items": list(app.budget_items.all()),
-            "funding_sources": list(app.funding_sources.all()),
+            **form_table(app),
             "history": workflow.history_for(app, request.user.organisation),
             "actions": _actions(app, request.user),
             "next_steps": _next(app, request),
@@ -103,7 +112,6 @@ def application_detail(request, pk):
             "priority": has_priority(app.unit, app.call),
             **scans.context_for(request.user, app),
             "is_owner": app.unit_id == request.user.organisation_id,
-            "service_form_choices": ServiceForm.choices,
         },
     )
 

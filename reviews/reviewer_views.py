@@ -7,13 +7,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from applications.choices import ServiceForm
 from applications.models import Application
 from shanghai_experts.http import client_ip
 from shanghai_experts.paging import CappedPaginator, count_label
 from shanghai_experts.text import parse_id, parse_ids
 
 from . import printing, reviewers, scoring
+from .item_views import form_table
 from .models import ReviewAssignment, ScoreSheet
 from .queries import AssignmentFilter
 from .services import audit
@@ -98,15 +98,10 @@ def review(request, pk):
         "reviews/review.html",
         {
             "assignment": assignment,
-            "app": app,
+            **form_table(app),
             "sheet": sheet,
             "rows": entry.rows,
             "comment": entry.comment,
-            "experts": list(app.experts.all()),
-            "places": list(app.places.all()),
-            "budget_items": list(app.budget_items.all()),
-            "funding_sources": list(app.funding_sources.all()),
-            "service_form_choices": ServiceForm.choices,
             "mask_contacts": True,
             "can_score": not (sheet and sheet.submitted_at)
             and app.state in scoring.SCORABLE_STATES
