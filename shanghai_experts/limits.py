@@ -4,6 +4,8 @@
   (`PUBLIC_FORMS`: login, registration, activation, password reset), and then only up to
   `ANONYMOUS_MAX_BYTES`: nothing else accepts anonymous input, and Django's CSRF check would
   otherwise parse (and spool to disk) whatever was sent before the redirect to the login page.
+  A form sent from a page that keeps its typing in the browser (an edit page whose login has
+  expired) is told so, with a login link back to the page (`error_pages.login_expired`).
 - A body declared larger than `MAX_REQUEST_BYTES` is refused (413) before it is read.
 - A file upload is counted while it streams; past `SCAN_MAX_BYTES` the upload stops and the
   request carries `upload_too_large`, so the form says so instead of receiving it whole.
@@ -14,6 +16,8 @@ from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
+
+from .error_pages import keeps_text, login_expired
 
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -44,6 +48,8 @@ class RequestLimitsMiddleware:
             return _refuse(request, 413, "提交的内容过大或长度无效。")
         if not request.user.is_authenticated and _has_body(request):
             if not _public_form(request.path_info):
+                if keeps_text(request):
+                    return login_expired(request)
                 return _refuse(request, 403, "请先登录，再提交内容。")
             if length is None or length > settings.ANONYMOUS_MAX_BYTES:
                 return _refuse(request, 413, "提交的内容过大或长度无效。")
@@ -59,9 +65,9 @@ def _public_form(path: str) -> bool:
 
 
 def _refuse(request, status: int, message: str) -> HttpResponse:
-    response = render(request, "error.html", {"status": status, "message": message}, status=status)
-    response["Connection"] = "close"  # the unread body is not worth keeping the connection for
-    return response
+    # No `Connection: close` here: a WSGI application may not set a hop-by-hop header (the
+    # development server's wsgiref handler answers it with a bare 500, gunicorn drops it).
+    return render(request, "error.html", {"status": status, "message": message}, status=status)
 
 
 class BoundedUploadHandler(FileUploadHandler):

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: whatever layer could not reach the database, the answer is a 503, not a 500.
+    "shanghai_experts.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -186,6 +188,11 @@ PUBLIC_FORMS = {
     "accounts:password_reset",
     "accounts:password_reset_confirm",
 }
+#: Pages whose typing static/js/autosave.js keeps in the browser: an expired login or page says
+#: so, and leads back to the page (shanghai_experts.error_pages).
+KEPT_TEXT_PAGES = {"applications:edit", "bases:assessment_edit", "bases:rectification"}
+#: A form sent with an expired page token gets a Chinese page, not Django's English one.
+CSRF_FAILURE_VIEW = "shanghai_experts.error_pages.csrf_failure"
 #: The largest body accepted from someone not logged in.
 ANONYMOUS_MAX_BYTES = 64 * 1024
 
