@@ -36,13 +36,37 @@ def check_login_name_free(username: str) -> str:
     return username
 
 
+def district_name(office: Organisation) -> str:
+    """A district office shown as its district: 长宁区人社局 -> 长宁区."""
+    short = (office.short_name or "").removesuffix("人社局")
+    if short:
+        return short
+    name = office.name.removeprefix("上海市")
+    for suffix in ("人力资源和社会保障局", "人社局"):
+        name = name.removesuffix(suffix)
+    return name or office.name
+
+
+class DistrictChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return district_name(obj)
+
+
 class RegistrationForm(forms.Form):
     name = forms.CharField(label="单位名称", max_length=120, help_text="与公章一致的全称。")
-    uscc = HalfWidthCharField(label="统一社会信用代码", max_length=40)
-    district = forms.ModelChoiceField(
+    uscc = HalfWidthCharField(
+        label="统一社会信用代码",
+        max_length=40,
+        help_text=(
+            "18 位，印在营业执照，或事业单位法人证书、社会团体法人登记证书等登记证书的正本和副本上"
+            "（“统一社会信用代码”一栏）；也可在国家企业信用信息公示系统或“信用中国”查询。"
+        ),
+    )
+    district = DistrictChoiceField(
         label="所在区",
         queryset=Organisation.objects.filter(kind=Organisation.Kind.DISTRICT, is_active=True),
-        empty_label="— 请选择所在区人社局 —",
+        empty_label="— 请选择本单位所在的区 —",
+        help_text="注册由该区人社局审核（市级单位也选择所在的区，市人社局同样可以审核）。",
     )
     commission = forms.ModelChoiceField(
         label="行业主管部门",
@@ -60,9 +84,10 @@ class RegistrationForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _bootstrap(self)
-        self.fields[
-            "password1"
-        ].help_text = "至少 8 个字符，包含大写字母、小写字母、数字、符号中的至少 3 类。"
+        #: The password rules, listed on the page before the first attempt (the validators' own
+        #: texts, so the list and the check cannot drift apart).
+        self.password_rules = password_validation.password_validators_help_texts()
+        self.fields["password1"].widget.attrs["aria-describedby"] = "password-rules"
         for name in ("password1", "password2"):
             self.fields[name].widget.attrs["autocomplete"] = "new-password"
 
@@ -111,9 +136,17 @@ class RegistrationForm(forms.Form):
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
-        label="审核结果", choices=[("approve", "通过"), ("reject", "不予通过")]
+        label="审核结果",
+        choices=[("approve", "通过"), ("reject", "不予通过")],
+        widget=forms.RadioSelect,
     )
-    reason = forms.CharField(label="原因", max_length=500, required=False)
+    reason = forms.CharField(
+        label="不予通过的原因",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+        help_text="不予通过时必填；原因会发给该单位。",
+    )
 
     def clean(self):
         data = super().clean()

@@ -5,7 +5,9 @@
 3. approval and activation: a self-registered unit sees only its status page until its
    district office or the bureau approves it and its e-mail address is confirmed.
 
-Logging out and static files are always allowed. The gate reads the user and the session that
+Logging out, static files and the activation link are always allowed: a unit that has just
+registered is logged in and still awaits activation, and the link it was e-mailed must work in
+that same browser (it is a public page, so the gate hides nothing by letting it through). The gate reads the user and the session that
 every request already loads: it costs no query.
 """
 
@@ -32,7 +34,7 @@ class AccountGateMiddleware:
         request.account_gate = target  # the menus stay hidden until it is settled
         if target is not None:
             allowed = {reverse(name) for name in (target, "logout", *ALSO_ALLOWED.get(target, ()))}
-            if request.path not in allowed:
+            if request.path not in allowed and not request.path.startswith(_activation_prefix()):
                 return redirect(target)
         return self.get_response(request)
 
@@ -51,6 +53,11 @@ class AccountGateMiddleware:
         if user.awaiting_activation or (org is not None and not org.is_approved):
             return "accounts:status"
         return None
+
+
+def _activation_prefix() -> str:
+    """The activation links' common path (/accounts/activate/), whatever the user and token."""
+    return reverse("accounts:activate", args=["u", "t"]).removesuffix("u/t/")
 
 
 #: Pages reachable while something is owed, besides the page that settles it.

@@ -127,26 +127,42 @@ def approvals(request):
     )
 
 
-@require_POST
 def decide(request, pk):
+    """注册审核, one unit: the list's 通过 / 不予通过 lead here, where the registration is shown
+    again with the decision and its reason, and nothing changes until 确认 is pressed."""
     org = _approver(request)
-    unit = get_object_or_404(services.pending_for(org), pk=pk)
-    form = DecisionForm(request.POST)
-    if not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}：{errors[0]}" if label else errors[0])
+    unit = get_object_or_404(services.pending_for(org).select_related("district"), pk=pk)
+    if unit.approval != Organisation.Approval.PENDING:
+        messages.info(request, f"「{unit.name}」的注册已经审核过。")
         return redirect("accounts:approvals")
-    approve = form.cleaned_data["decision"] == "approve"
-    try:
-        services.decide_registration(
-            request, unit, approve=approve, reason=form.cleaned_data["reason"]
-        )
-    except services.AccountError as error:
-        messages.error(request, str(error))
+    if request.method == "POST":
+        form = DecisionForm(request.POST)
+        if form.is_valid():
+            approve = form.cleaned_data["decision"] == "approve"
+            try:
+                services.decide_registration(
+                    request, unit, approve=approve, reason=form.cleaned_data["reason"]
+                )
+            except services.AccountError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(
+                    request, f"「{unit.name}」{'已通过审核' if approve else '未通过审核'}。"
+                )
+            return redirect("accounts:approvals")
     else:
-        messages.success(request, f"「{unit.name}」{'已通过审核' if approve else '未通过审核'}。")
-    return redirect("accounts:approvals")
+        decision = request.GET.get("decision")
+        form = DecisionForm(initial={"decision": decision if decision == "reject" else "approve"})
+    return render(
+        request,
+        "accounts/decide.html",
+        {
+            "unit": unit,
+            "form": form,
+            "accounts": User.objects.filter(organisation=unit).order_by("id"),
+            "reject": (form["decision"].value() or "") == "reject",
+        },
+    )
 
 
 # --- activation and passwords -----------------------------------------------------------------

@@ -104,6 +104,34 @@ def test_a_unit_registers_and_until_approved_sees_only_its_status(client, distri
         assert client.get(url).url == reverse("accounts:status")
 
 
+def test_the_activation_link_works_in_the_browser_that_registered(client, district):
+    """Registration logs the unit in; the e-mailed link opened in that same session activates
+    (it used to bounce back to 账号状态, which asked for the link again)."""
+    client.post(reverse("accounts:register"), registration(district))
+    path = activation_path(last_mail_to("wangfang@example.org", "账号激活").body)
+    page = client.get(path)
+    assert page.status_code == 200 and "确认激活" in page.content.decode()
+    response = client.post(path)
+    assert response.status_code == 302
+    account = User.objects.get(username="moumou")
+    assert not account.awaiting_activation
+    status = client.get(reverse("accounts:status"), follow=True).content.decode()
+    assert "已激活" in status and "未激活" not in status and "待审核" in status
+
+
+def test_the_registration_page_says_where_the_code_is_and_lists_the_password_rules(
+    client, district
+):
+    district.short_name = "长宁区人社局"
+    district.save()
+    html = client.get(reverse("accounts:register")).content.decode()
+    assert "营业执照" in html and "登记证书" in html and "18 位" in html
+    assert ">长宁区</option>" in html and "长宁区人社局</option>" not in html
+    rules = re.search(r'data-testid="password-rules">(.*?)</ul>', html, re.S).group(1)
+    assert "至少 8 个字符" in rules and "大写字母、小写字母、数字、符号中的至少 3 类" in rules
+    assert "登录名或单位名称" in rules
+
+
 def test_a_bad_code_is_named_and_nothing_typed_is_lost(client, district):
     response = client.post(
         reverse("accounts:register"), registration(district, uscc="91310000MA1234567X")
@@ -190,6 +218,35 @@ def test_the_district_approves_and_the_activated_unit_starts_a_draft(
     response = client.post(reverse("applications:create"), {"token": str(uuid.uuid4())})
     draft = Application.objects.get(unit=unit)
     assert response.url == reverse("applications:edit", args=[draft.pk])
+
+
+def test_an_approval_is_confirmed_on_its_own_page_before_anything_changes(client, district):
+    """注册审核: 通过 on the list only opens the confirmation (the registration again, the
+    decision preselected); the unit is approved when 确认 is pressed, and a rejection without a
+    reason keeps what was chosen and names the field."""
+    unit = registered(client, district)
+    client.force_login(UserFactory(organisation=district))
+    listing = client.get(reverse("accounts:approvals")).content.decode()
+    confirm_url = reverse("accounts:decide", args=[unit.pk]) + "?decision=approve"
+    assert 'href="' + confirm_url + '"' in listing.replace("&amp;", "&")
+    page = client.get(confirm_url).content.decode()
+    unit.refresh_from_db()
+    assert unit.approval == Organisation.Approval.PENDING  # looking changes nothing
+    assert "确认注册审核" in page and unit.uscc in page and "moumou（未激活）" in page
+    assert re.search(r'value="approve"[^>]*checked', page)
+
+    refused = client.post(reverse("accounts:decide", args=[unit.pk]), {"decision": "reject"})
+    html = refused.content.decode()
+    assert refused.status_code == 200 and "不予通过的原因：不予通过时请填写原因。" in html
+    assert re.search(r'value="reject"[^>]*checked', html)
+    unit.refresh_from_db()
+    assert unit.approval == Organisation.Approval.PENDING
+
+    client.post(reverse("accounts:decide", args=[unit.pk]), {"decision": "approve"})
+    unit.refresh_from_db()
+    assert unit.approval == Organisation.Approval.APPROVED
+    again = client.get(confirm_url, follow=True).content.decode()
+    assert "已经审核过" in again
 
 
 def test_a_district_cannot_decide_on_another_districts_unit(client, district):

@@ -32,7 +32,7 @@ def test_a_unit_registers_is_approved_activates_and_starts_a_draft(page, live_se
     page.get_by_role("link", name="申报单位注册").click()
     page.get_by_label("单位名称").fill("上海市长宁区新华街道社区卫生服务中心")
     page.get_by_label("统一社会信用代码").fill(make_uscc(4242))
-    page.get_by_label("所在区").select_option(label="长宁区人社局")
+    page.get_by_label("所在区").select_option(label="长宁区")
     page.get_by_label("联系人").fill("王芳")
     page.get_by_label("手机").fill("13812345678")
     page.get_by_label("电子邮箱").fill("wangfang@example.org")
@@ -48,7 +48,9 @@ def test_a_unit_registers_is_approved_activates_and_starts_a_draft(page, live_se
     page.get_by_role("button", name="账号").click()
     page.get_by_role("link", name="注册审核").click()
     row = page.get_by_test_id("registration").filter(has_text="新华街道")
-    row.get_by_role("button", name="通过", exact=True).click()
+    row.get_by_test_id("approve").click()
+    expect(page.get_by_test_id("registration-details")).to_contain_text(make_uscc(4242))
+    page.get_by_test_id("confirm").click()
     expect(page.get_by_role("alert").first).to_contain_text("已通过审核")
     checkpoint("approved")
 
@@ -65,6 +67,40 @@ def test_a_unit_registers_is_approved_activates_and_starts_a_draft(page, live_se
     page.get_by_role("button", name="新建服务团申报（附件1）").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("项目申报表")
     checkpoint("draft")
+
+
+def test_the_activation_link_works_in_the_browser_that_registered(page, live_server, checkpoint):
+    """Issue 23: registration logs the unit in, and the e-mailed link, opened in that same
+    browser (no 退出 first), activates the account."""
+    district = DistrictFactory(name="上海市徐汇区人力资源和社会保障局", short_name="徐汇区人社局")
+    page.goto(f"{live_server.url}/accounts/register/")
+    expect(page.get_by_test_id("password-rules")).to_contain_text("至少 8 个字符")
+    expect(page.get_by_text("营业执照", exact=False).first).to_be_visible()
+    page.get_by_label("单位名称").fill("上海市徐汇区枫林街道社区卫生服务中心")
+    page.get_by_label("统一社会信用代码").fill(make_uscc(4343))
+    page.get_by_label("所在区").select_option(label="徐汇区")
+    page.get_by_label("联系人").fill("李静")
+    page.get_by_label("手机").fill("13912345678")
+    page.get_by_label("电子邮箱").fill("lijing@example.org")
+    page.get_by_label("登录名").fill("fenglin")
+    page.locator("#id_password1").fill(NEW_PASSWORD)
+    page.get_by_label("确认密码").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="提交注册").click()
+    expect(page.get_by_test_id("activation")).to_contain_text("未激活")
+    checkpoint("registered")
+
+    mail = OutboundMail.objects.filter(subject__contains="账号激活").latest("id")
+    assert "lijing@example.org" in mail.recipients
+    link = re.search(r"https?://\S+(/accounts/activate/\S+/)", mail.body)[1]
+    page.goto(f"{live_server.url}{link}")  # the same context: still logged in
+    expect(page.get_by_test_id("login-name")).to_have_text("fenglin")
+    page.get_by_role("button", name="确认激活").click()
+    expect(page.get_by_role("alert").first).to_contain_text("账号已激活")
+    expect(page.get_by_test_id("activation")).to_contain_text("已激活")
+    expect(page.get_by_test_id("activation")).not_to_contain_text("未激活")
+    expect(page.get_by_test_id("approval")).to_contain_text("待审核")
+    checkpoint("activated")
+    assert district.pk  # the unit waits for this district's office
 
 
 def test_a_bureau_user_enrols_and_logs_in_with_a_code(page, live_server, settings, checkpoint):
