@@ -24,6 +24,7 @@ from shanghai_experts.forms import (
     chinese_blanks,
     recommender_label,
 )
+from shanghai_experts.formsets import bounded_inlineformset_factory
 from shanghai_experts.states import EDITABLE_STATES
 from shanghai_experts.validators import date_problem
 
@@ -297,17 +298,27 @@ class FundingSourceForm(RowNames, forms.ModelForm):
         self.name_boxes()
 
 
-def _formset(model, form):
-    return forms.inlineformset_factory(
-        Application, model, form=form, extra=0, can_delete=True, max_num=200, validate_max=True
+#: The most rows each list of 附件1 takes. The notice sets no count, so each cap is the paper
+#: form's own scale with room to spare: a 服务团 is one team whose size the 一览表 prints in a
+#: single cell (issue 23 speaks of pasting a roster of 20), its 活动地点 are the 地市 and
+#: 区县 it covers (Shanghai has 16 区; a 帮扶 team adds a few counties elsewhere), and 经费保障
+#: (at most 20 万元) is a budget of a few lines paid from a few sources. A request declaring
+#: more is refused before a row is built (shanghai_experts.formsets), which bounds the cost of a
+#: save to that of a full page.
+ROW_CAPS = {"experts": 50, "places": 50, "budget_items": 30, "funding_sources": 10}
+
+
+def _formset(model, form, section):
+    return bounded_inlineformset_factory(
+        Application, model, form=form, extra=0, can_delete=True, max_num=ROW_CAPS[section]
     )
 
 
 FORMSETS = {
-    "experts": _formset(Expert, ExpertForm),
-    "places": _formset(ServicePlace, PlaceForm),
-    "budget_items": _formset(BudgetItem, BudgetItemForm),
-    "funding_sources": _formset(FundingSource, FundingSourceForm),
+    "experts": _formset(Expert, ExpertForm, "experts"),
+    "places": _formset(ServicePlace, PlaceForm, "places"),
+    "budget_items": _formset(BudgetItem, BudgetItemForm, "budget_items"),
+    "funding_sources": _formset(FundingSource, FundingSourceForm, "funding_sources"),
 }
 
 
@@ -335,7 +346,14 @@ class ApplicationBundle:
         anchors = self.summary_anchors + [""] * (len(self.summary) - len(self.summary_anchors))
         return list(zip(self.summary, anchors, strict=False))
 
+    @property
+    def refused_sections(self) -> list[str]:
+        """The lists whose declared row count was refused (no row of theirs is cleaned)."""
+        return [prefix for prefix, fs in self.formsets.items() if fs.declared_refusal]
+
     def is_valid(self) -> bool:
+        if self.refused_sections:
+            return False  # decided from the row counts alone, before any row is built
         valid = self.form.is_valid()
         for formset in self.formsets.values():
             valid = formset.is_valid() and valid
@@ -416,6 +434,15 @@ class ApplicationBundle:
     def format_summary(self) -> list[str]:  # noqa: C901 - one loop per kind of error
         """Names the fields whose format was refused, for the message at the top."""
         lines, anchors = [], []
+        refused = self.refused_sections
+        if refused:
+            # Only the refusal: the rows of a refused list are not cleaned, and the autosave
+            # that asks for this summary answers without building them.
+            self.summary_anchors = [f"rows-{section}" for section in refused]
+            return [
+                f"{ROW_SECTIONS[section]}：{self.formsets[section].declared_refusal}"
+                for section in refused
+            ]
         for name, errors in self.form.errors.items():
             label = "表单" if name == "__all__" else self.form.fields[name].label
             lines += [f"{label}：{e}" for e in errors]
