@@ -2,19 +2,42 @@
 are small on disk but huge once inflated or decoded. Each case asserts what the uploader reads
 and a bound on the time (or memory) the refusal took."""
 
+import io
+import struct
 import threading
+import time
+import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
+from PIL import Image
 
-from reviews import workflow
+from reviews import printing, workflow
 from reviews.models import StampedScan
+from shanghai_experts import filecheck
 
 from .factories import CompleteApplicationFactory, UnitFactory, UserFactory
 from .test_scans import png
+
+
+@pytest.fixture
+def app(call):
+    unit = UnitFactory()
+    return workflow.transition(
+        CompleteApplicationFactory(call=call, unit=unit),
+        "submit",
+        user=UserFactory(organisation=unit),
+    )
+
+
+@pytest.fixture
+def unit_client(client, app):
+    client.force_login(UserFactory(organisation=app.unit))
+    return client
+
 
 CAP_REFUSAL = "每份材料最多保留 10 个扫描件版本，已达上限"
 
@@ -55,3 +78,162 @@ def test_sixteen_uploads_at_once_keep_at_most_the_cap(call, settings):
     assert StampedScan.objects.filter(object_id=app.pk).count() == 10
     assert sum("已上传" in page for page in pages) == 10
     assert sum(CAP_REFUSAL in page for page in pages) == 6
+
+
+# --- files that are small on disk and huge inside ---------------------------------------------
+
+
+def zlib_of_zeros(size: int) -> bytes:
+    """A valid zlib stream that inflates to `size` zero bytes, built without ever holding
+    them: one deflate block of 1 MiB of zeros (state reset after it) repeated, then the tail.
+    1 GiB takes about 1 MB."""
+    step = 1 << 20
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = deflate.compress(bytes(step)) + deflate.flush(zlib.Z_FULL_FLUSH)
+    full, rest = divmod(size, step)
+    tail = zlib.compressobj(9, zlib.DEFLATED, -15)
+    adler = ((size % 65521) << 16) | 1  # Adler-32 of `size` zeros
+    return (
+        b"\x78\xda"
+        + block * full
+        + tail.compress(bytes(rest))
+        + tail.flush()
+        + struct.pack(">I", adler)
+    )
+
+
+def pdf_with_content(content: bytes) -> bytes:
+    """A one-page PDF whose page content is the FlateDecode stream `content`."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(content)
+        + content
+        + b"\nendstream",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    out.writelines(b"%010d 00000 n \n" % offset for offset in offsets)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\n" % (len(objects) + 1))
+    out.write(b"startxref\n%d\n%%%%EOF\n" % xref)
+    return out.getvalue()
+
+
+def chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png_of(width: int, height: int, idat: bytes | None, color_type: int = 2) -> bytes:
+    """A PNG with a correct header (8-bit; RGB unless told) and the given compressed pixel
+    data (None: no IDAT chunk at all)."""
+    header = chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0))
+    pixels = chunk(b"IDAT", idat) if idat is not None else b""
+    return b"\x89PNG\r\n\x1a\n" + header + pixels + chunk(b"IEND", b"")
+
+
+def timed_upload(client, app, name, content):
+    started = time.monotonic()
+    page = client.post(
+        reverse("reviews:upload_scan", args=[app.pk]),
+        {"file": SimpleUploadedFile(name, content)},
+        follow=True,
+    ).content.decode()
+    return page, time.monotonic() - started
+
+
+#: A refusal takes one child process (~0.2 s alone, ~1 s on a loaded 2-core machine): far
+#: below this, and far below what the file would cost if read (pdftotext took 15-25 s).
+QUICK = 6.0
+#: What a refusing child may reach in memory: nothing near the inflated or decoded size.
+SMALL_MEMORY = 120 * 1024 * 1024
+
+
+def test_a_pdf_inflating_to_a_gibibyte_is_refused_while_inflating(unit_client, app):
+    bomb = pdf_with_content(zlib_of_zeros(1 << 30))
+    assert len(bomb) < 1_100_000
+    page, seconds = timed_upload(unit_client, app, "盖章件.pdf", bomb)
+    assert "未上传：盖章扫描件：PDF 文件解压后超过 64 MB" in page
+    assert not StampedScan.objects.exists()
+    assert seconds < QUICK
+    verdict = filecheck.check(bomb, "pdf")
+    assert verdict.refusal == filecheck.PDF_TOO_LARGE
+    assert verdict.peak_bytes < SMALL_MEMORY  # counted as it inflated, never held
+
+
+def test_inflating_stops_at_the_budget():
+    raw = zlib_of_zeros(1 << 30)
+    started = time.monotonic()
+    assert filecheck._inflated_size(raw, 8 * 1024 * 1024) == 8 * 1024 * 1024 + 1
+    assert time.monotonic() - started < 0.5  # 8 MB inflated, not 1 GiB
+    assert filecheck._inflated_size(zlib_of_zeros(3_000_001), 1 << 30) == 3_000_001
+
+
+def test_a_png_without_pixel_data_is_refused(unit_client, app):
+    empty = png_of(1000, 1000, None)
+    assert len(empty) < 70
+    page, seconds = timed_upload(unit_client, app, "scan.png", empty)
+    assert "未上传：盖章扫描件：图片文件已损坏或不完整，请重新扫描后上传。" in page
+    assert not StampedScan.objects.exists() and seconds < QUICK
+
+
+def test_a_png_decoding_to_330_megabytes_is_refused_undecoded(unit_client, app):
+    width = height = 10_500  # 110 megapixels of RGB: 330 MB decoded
+    bomb = png_of(width, height, zlib_of_zeros(height * (1 + 3 * width)))
+    assert len(bomb) < 400_000
+    page, seconds = timed_upload(unit_client, app, "scan.png", bomb)
+    assert "未上传：盖章扫描件：图片像素过多（超过 5000 万像素）" in page
+    assert not StampedScan.objects.exists() and seconds < QUICK
+    verdict = filecheck.check(bomb, "image")
+    assert verdict.refusal == filecheck.IMAGE_TOO_LARGE and verdict.peak_bytes < SMALL_MEMORY
+
+
+def test_an_image_that_stops_before_its_pixels_is_refused(unit_client, app):
+    width, height = 4000, 3000  # within the limit, so it is decoded: half its rows are missing
+    rows = zlib_of_zeros(height * (1 + width))
+    truncated = png_of(width, height, rows[: len(rows) // 2], color_type=0)
+    page, seconds = timed_upload(unit_client, app, "scan.png", truncated)
+    assert "图片文件已损坏或不完整" in page and seconds < QUICK
+    buffer = io.BytesIO()
+    Image.new("RGB", (1200, 1600), "white").save(buffer, format="JPEG")
+    jpeg = buffer.getvalue()
+    page, seconds = timed_upload(unit_client, app, "scan.jpg", jpeg[: len(jpeg) // 2])
+    assert "图片文件已损坏或不完整" in page and seconds < QUICK
+    assert not StampedScan.objects.exists()
+
+
+def test_a_whole_scan_within_the_limits_is_kept(unit_client, app):
+    width, height = 2480, 3508  # A4 at 300 dpi, greyscale
+    scan = png_of(width, height, zlib_of_zeros(height * (1 + width)), color_type=0)
+    page, seconds = timed_upload(unit_client, app, "scan.png", scan)
+    assert "已上传" in page and StampedScan.objects.count() == 1 and seconds < QUICK
+
+
+def test_the_printed_form_still_gives_its_fingerprint(app):
+    pdf = printing.form_pdf(app)
+    verdict = filecheck.check(pdf, "pdf")
+    assert verdict.refusal is None
+    assert printing.fingerprint(app.snapshot()) in printing.fingerprints_in_text(verdict.text)
+
+
+def test_the_child_runs_under_its_memory_limit(monkeypatch):
+    """The limits are set in the child: at 100 MB of address space, a 40-megapixel RGB image
+    (120 MB decoded) cannot be decoded, and the check says so instead of failing."""
+    width, height = 8000, 5000
+    scan = png_of(width, height, zlib_of_zeros(height * (1 + 3 * width)))
+    assert filecheck.check(scan, "image").refusal is None
+    monkeypatch.setattr(filecheck, "MEMORY_BYTES", 100 * 1024 * 1024)
+    assert filecheck.check(scan, "image").refusal == filecheck.TOO_COSTLY
+
+
+def test_the_child_is_stopped_at_the_wall_clock(monkeypatch):
+    monkeypatch.setattr(filecheck, "WALL_SECONDS", 0.01)
+    started = time.monotonic()
+    verdict = filecheck.check(png(), "image")
+    assert verdict.refusal == filecheck.TOO_COSTLY and time.monotonic() - started < 1
