@@ -62,3 +62,6 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# A file whose name is too long for Django's parser gets a page naming the field.
+handler400 = "shanghai_experts.upload_errors.bad_request"

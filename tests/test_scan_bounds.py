@@ -237,3 +237,52 @@ def test_the_child_is_stopped_at_the_wall_clock(monkeypatch):
     started = time.monotonic()
     verdict = filecheck.check(png(), "image")
     assert verdict.refusal == filecheck.TOO_COSTLY and time.monotonic() - started < 1
+
+
+# --- file names ---------------------------------------------------------------------------
+
+
+def multipart(name: str, content: bytes, token: str = "") -> tuple[bytes, str]:
+    """A form body as a browser sends it: the file's name as UTF-8 in the part's header."""
+    boundary = "----scanboundary"
+    parts = []
+    if token:
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="csrfmiddlewaretoken"'
+            f"\r\n\r\n{token}\r\n".encode()
+        )
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+        "Content-Type: image/png\r\n\r\n".encode()
+        + content
+        + b"\r\n"
+    )
+    return b"".join(
+        parts
+    ) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def test_a_file_name_too_long_to_receive_is_named(app):
+    """As in production, the CSRF check reads the form first: the parser refuses a part whose
+    headers pass 1 KB, and the page says which field and why instead of a bare 400."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(UserFactory(organisation=app.unit))
+    url = reverse("reviews:upload_scan", args=[app.pk])
+    item_page = client.get(app.get_absolute_url())
+    token = item_page.context["csrf_token"] if item_page.context else ""
+    body, content_type = multipart("盖章件" * 170 + ".png", png(), token=str(token))
+    response = client.post(url, body, content_type=content_type)
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "盖章扫描件：文件名过长（超过约 300 个汉字），系统无法接收。" in page
+    assert "请把文件改成较短的名字" in page and not StampedScan.objects.exists()
+
+
+def test_a_long_file_name_that_arrives_is_kept_shortened(unit_client, app):
+    name = "扫" * 280 + ".png"  # 844 bytes: within the parser's limit, past the column's
+    body, content_type = multipart(name, png())
+    url = reverse("reviews:upload_scan", args=[app.pk])
+    page = unit_client.post(url, body, content_type=content_type, follow=True).content.decode()
+    assert "已上传" in page
+    kept = StampedScan.objects.get().original_name
+    assert len(kept) == 200 and kept.endswith("….png") and kept in page

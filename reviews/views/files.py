@@ -167,6 +167,11 @@ def upload_scan(request, pk, kind=workflow.APPLICATION):
     return redirect(item)
 
 
+# Named on the page Django's parser leads to when the file's name is too long to receive
+# (shanghai_experts.upload_errors).
+upload_scan.upload_label = scans.ScanForm.base_fields["file"].label
+
+
 def download_scan(request, pk):
     """A stored scan, for those who may see its item; everyone else gets a 404."""
     scan = get_object_or_404(StampedScan.objects.select_related("content_type"), pk=pk)
