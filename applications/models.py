@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from shanghai_experts import visibility
 from shanghai_experts.models import (
     Call,
     ListedRows,
@@ -168,6 +169,11 @@ class Application(ListedRows, PaperReceipt, StampedScanStatus):
     )
     leader_talents = models.JSONField("领衔专家人才计划", default=list, blank=True, editable=False)
     bureau_support = models.DecimalField("市人社局配套支持（万元）", **MONEY)
+    # 人社部批准: the Ministry's document, recorded by the workflow (record_mohrss_approval).
+    mohrss_document_number = models.CharField(
+        "人社部批准文号", max_length=40, blank=True, editable=False
+    )
+    mohrss_approved_on = models.DateField("人社部批准日期", null=True, blank=True, editable=False)
 
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("最后保存", auto_now=True)
@@ -293,6 +299,18 @@ class Application(ListedRows, PaperReceipt, StampedScanStatus):
 
     def change_label(self, key: str) -> str:
         return rules.section_label(self, key)
+
+    def mohrss_approval_for(self, organisation) -> str:
+        """人社部批准's 文号 and date as `organisation` may read them: the bureau as soon as
+        they are recorded, a unit or recommender once the national result is published."""
+        if not self.mohrss_document_number:
+            return ""
+        if visibility.shown_state(self, organisation) != State.NATIONAL_TEAM:
+            return ""
+        return (
+            f"{self.mohrss_document_number}（{self.mohrss_approved_on.year}年"
+            f"{self.mohrss_approved_on.month}月{self.mohrss_approved_on.day}日批准）"
+        )
 
     # Derived from the list of places: never typed twice.
     def place_counts(self, places=None) -> tuple[int, int]:

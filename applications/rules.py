@@ -315,6 +315,8 @@ def snapshot(app) -> dict:
         # The list's copy of the first 领衔专家: the roster itself is below.
         "leader_title_level",
         "leader_talents",
+        "mohrss_document_number",  # the Ministry's approval, recorded by the bureau
+        "mohrss_approved_on",
         *ITEM_RECORD_FIELDS,
     }
     data = {

@@ -9,7 +9,9 @@ from shanghai_experts.forms import StaleVersion, autosave_answer, section_status
 from shanghai_experts.http import client_ip
 from shanghai_experts.items import WorkflowError
 from shanghai_experts.models import Call
+from shanghai_experts.pledge import PLEDGE, SubmitConfirmForm
 
+from .choices import ServiceForm
 from .forms import ApplicationBundle
 from .models import Application
 from .rules import FORM_SECTIONS
@@ -43,8 +45,9 @@ def create(request):
     return redirect("applications:edit", pk=app.pk)
 
 
-def edit(request, pk, *, transition):
-    """The unit fills 附件1; `transition` (the review engine's, wired in the URLconf) submits it."""
+def edit(request, pk, *, transition, refusal):
+    """The unit fills 附件1. 提交申报 saves what is on the page, then (when the engine's
+    `refusal`, wired in the URLconf, finds nothing missing) opens the confirmation page."""
     unit = _unit_of(request)
     app = get_object_or_404(
         Application.objects.visible_to(request.user).for_item_page().filter(unit=unit), pk=pk
@@ -76,16 +79,86 @@ def edit(request, pk, *, transition):
         messages.success(request, "草稿已保存。")
         return redirect("applications:edit", pk=app.pk)
 
-    try:
-        app = transition(app, "submit", user=request.user, client_ip=client_ip(request))
-    except WorkflowError as exc:
-        app.refresh_from_db()
-        fresh = ApplicationBundle(app)
-        fresh.attach(app.submission_problems())
-        messages.error(request, f"草稿已保存，但未能提交：{exc}")
-        return _render_edit(request, fresh)
-    messages.success(request, f"已提交至{app.recommender}。推荐单位受理前，您可在此查看申报状态。")
-    return redirect(app)
+    reason = refusal(app, "submit", request.user)
+    if reason:
+        return _not_submitted(request, app, reason)
+    return redirect("applications:submit", pk=app.pk)
+
+
+def _not_submitted(request, app, reason: str):
+    """The edit page again, each problem on its box."""
+    app.refresh_from_db()
+    fresh = ApplicationBundle(app)
+    fresh.attach(app.submission_problems())
+    messages.error(request, f"草稿已保存，但未能提交：{reason}")
+    return _render_edit(request, fresh)
+
+
+STALE_PREVIEW = (
+    "未提交：您打开确认页后，申报表又保存过（可能在另一个标签页或浏览器）。"
+    "请核对下方的最新内容，再确认提交。"
+)
+
+
+def submit(request, pk, *, transition, refusal):
+    """提交申报, confirmed: what will be sent and to whom, and the 信用承诺 the unit ticks. The
+    submission carries the version previewed, so a form saved since (another tab) is refused."""
+    unit = _unit_of(request)
+    app = get_object_or_404(
+        Application.objects.visible_to(request.user)
+        .for_item_page()
+        .select_related("recommender")
+        .filter(unit=unit),
+        pk=pk,
+    )
+    if not app.is_editable:
+        messages.info(request, f"当前状态为“{app.get_state_display()}”，不能提交。")
+        return redirect(app)
+    reason = refusal(app, "submit", request.user)
+    if reason:
+        return _not_submitted(request, app, reason)
+    form = SubmitConfirmForm(request.POST or None, initial={"version": app.version})
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["version"] != app.version:
+            messages.error(request, STALE_PREVIEW)
+            return redirect("applications:submit", pk=app.pk)
+        try:
+            app = transition(
+                app,
+                "submit",
+                user=request.user,
+                client_ip=client_ip(request),
+                version=form.cleaned_data["version"],
+                params={"pledge": PLEDGE},
+            )
+        except WorkflowError as exc:
+            messages.error(request, f"未提交：{exc}")
+            return redirect("applications:submit", pk=app.pk)
+        messages.success(
+            request, f"已提交至{app.recommender}。推荐单位受理前，您可在此查看申报状态。"
+        )
+        return redirect(app)
+    if request.method == "POST":
+        messages.error(request, "未提交：" + "；".join(form.problems()))
+    experts = list(app.experts.all())
+    places = list(app.places.all())
+    cities, counties = app.place_counts(places)
+    return render(
+        request,
+        "applications/submit.html",
+        {
+            "app": app,
+            "form": form,
+            "pledge": PLEDGE,
+            "experts": experts,
+            "places": places,
+            "city_count": cities,
+            "county_count": counties,
+            "budget_items": list(app.budget_items.all()),
+            "funding_sources": list(app.funding_sources.all()),
+            "service_form_choices": ServiceForm.choices,
+        },
+    )
 
 
 def _autosave(bundle: ApplicationBundle):

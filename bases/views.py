@@ -6,6 +6,7 @@ from shanghai_experts.forms import StaleVersion, autosave_answer, section_status
 from shanghai_experts.http import client_ip
 from shanghai_experts.items import WorkflowError
 from shanghai_experts.models import Call
+from shanghai_experts.pledge import PLEDGE, SubmitConfirmForm
 from shanghai_experts.text import parse_id
 
 from . import services
@@ -82,8 +83,9 @@ def base_form(request, pk=None):
     return render(request, "bases/base_form.html", {"form": form, "base": base})
 
 
-def assessment_edit(request, pk, *, transition):
-    """The unit fills 附件2; `transition` (the review engine's, wired in the URLconf) submits it."""
+def assessment_edit(request, pk, *, transition, refusal):
+    """The unit fills 附件2. 提交 saves what is on the page, then (when the engine's `refusal`,
+    wired in the URLconf, finds nothing missing) opens the confirmation page."""
     org = _org(request)
     assessment = get_object_or_404(
         Assessment.objects.visible_to(request.user).for_item_page().filter(unit=org), pk=pk
@@ -111,18 +113,70 @@ def assessment_edit(request, pk, *, transition):
     if request.POST.get("action") != "submit":
         messages.success(request, "草稿已保存。")
         return redirect("bases:assessment_edit", pk=assessment.pk)
-    try:
-        assessment = transition(
-            assessment, "submit", user=request.user, client_ip=client_ip(request)
-        )
-    except WorkflowError as exc:
-        assessment.refresh_from_db()
-        fresh = AssessmentForm(instance=assessment)
-        summary = fresh.attach(assessment.submission_problems())
-        messages.error(request, f"草稿已保存，但未能提交：{exc}")
-        return _render_edit(request, fresh, summary)
-    messages.success(request, f"已提交至{assessment.recommender}。")
-    return redirect(assessment)
+    reason = refusal(assessment, "submit", request.user)
+    if reason:
+        return _not_submitted(request, assessment, reason)
+    return redirect("bases:assessment_submit", pk=assessment.pk)
+
+
+def _not_submitted(request, assessment, reason: str):
+    """The edit page again, each problem on its box."""
+    assessment.refresh_from_db()
+    fresh = AssessmentForm(instance=assessment)
+    summary = fresh.attach(assessment.submission_problems())
+    messages.error(request, f"草稿已保存，但未能提交：{reason}")
+    return _render_edit(request, fresh, summary)
+
+
+STALE_PREVIEW = (
+    "未提交：您打开确认页后，本表又保存过（可能在另一个标签页或浏览器）。"
+    "请核对下方的最新内容，再确认提交。"
+)
+
+
+def assessment_submit(request, pk, *, transition, refusal):
+    """附件2 提交, confirmed: what will be sent and to whom, and the 信用承诺 the unit ticks;
+    the version previewed is carried, so a form saved since is refused."""
+    org = _org(request)
+    assessment = get_object_or_404(
+        Assessment.objects.visible_to(request.user)
+        .for_item_page()
+        .select_related("recommender")
+        .filter(unit=org),
+        pk=pk,
+    )
+    if not assessment.is_editable:
+        messages.info(request, f"当前状态为“{assessment.get_state_display()}”，不能提交。")
+        return redirect(assessment)
+    reason = refusal(assessment, "submit", request.user)
+    if reason:
+        return _not_submitted(request, assessment, reason)
+    form = SubmitConfirmForm(request.POST or None, initial={"version": assessment.version})
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["version"] != assessment.version:
+            messages.error(request, STALE_PREVIEW)
+            return redirect("bases:assessment_submit", pk=assessment.pk)
+        try:
+            assessment = transition(
+                assessment,
+                "submit",
+                user=request.user,
+                client_ip=client_ip(request),
+                version=form.cleaned_data["version"],
+                params={"pledge": PLEDGE},
+            )
+        except WorkflowError as exc:
+            messages.error(request, f"未提交：{exc}")
+            return redirect("bases:assessment_submit", pk=assessment.pk)
+        messages.success(request, f"已提交至{assessment.recommender}。")
+        return redirect(assessment)
+    if request.method == "POST":
+        messages.error(request, "未提交：" + "；".join(form.problems()))
+    return render(
+        request,
+        "bases/submit.html",
+        {"assessment": assessment, "form": form, "pledge": PLEDGE},
+    )
 
 
 def autosave(form):

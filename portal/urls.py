@@ -11,7 +11,7 @@ from django.urls import include, path
 from applications import views as application_views
 from bases import views as base_views
 from reviews import item_views
-from reviews.workflow import transition
+from reviews.workflow import refusal, transition
 from shanghai_experts import account_views
 
 from . import views
@@ -20,12 +20,13 @@ admin.site.site_header = "专家服务基层项目 系统管理"
 admin.site.site_title = "专家服务基层项目 系统管理"
 admin.site.index_title = "管理首页"
 
-SUBMITS = {"transition": transition}
+SUBMITS = {"transition": transition, "refusal": refusal}
 
 application_patterns = [
     path("new/", application_views.create, name="create"),
     path("<id:pk>/", item_views.application_detail, name="detail"),
     path("<id:pk>/edit/", application_views.edit, SUBMITS, name="edit"),
+    path("<id:pk>/submit/", application_views.submit, SUBMITS, name="submit"),
 ]
 
 base_patterns = [
@@ -39,6 +40,12 @@ base_patterns = [
         base_views.assessment_edit,
         SUBMITS,
         name="assessment_edit",
+    ),
+    path(
+        "assessments/<id:pk>/submit/",
+        base_views.assessment_submit,
+        SUBMITS,
+        name="assessment_submit",
     ),
     path("assessments/<id:pk>/rectification/", item_views.rectification, name="rectification"),
 ]

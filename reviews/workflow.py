@@ -21,6 +21,7 @@ preconditions, locks the row inside a transaction, writes an audit record and qu
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 
 from django.contrib.contenttypes.models import ContentType
@@ -31,6 +32,7 @@ from django.utils import timezone
 from shanghai_experts import visibility
 from shanghai_experts.items import WorkflowError, fingerprint
 from shanghai_experts.models import Organisation, StampedScanStatus
+from shanghai_experts.pledge import PLEDGE, PLEDGE_RECORD
 from shanghai_experts.states import RECOMMENDED_STATES, State
 
 from .models import AuditRecord, RecommenderFiling, StampedScan, SubmittedContent
@@ -58,6 +60,9 @@ class Transition:
     #: Changes made on the locked item before it is saved.
     effects: tuple[Callable[..., None], ...] = ()
     button_class: str = "btn-primary"
+    #: What the audit record says besides the comment, from the action's params (the
+    #: 信用承诺 of a submission, the 文号 and date of 人社部批准).
+    record_note: Callable[[dict], str] | None = None
 
 
 # --- preconditions -----------------------------------------------------------------------
@@ -160,6 +165,62 @@ def rectification_deadline_given(item, user, now, params) -> str | None:
     return None
 
 
+def pledge_wording(item, user, now, params) -> str | None:
+    """A submission carries the 信用承诺 as worded here, or none (older callers); never a
+    text of the caller's own."""
+    if "pledge" in params and params["pledge"] != PLEDGE:
+        return "信用承诺的文字与系统规定的不一致，请刷新页面后重新提交。"
+    return None
+
+
+def pledge_note(params) -> str:
+    return PLEDGE_RECORD if params.get("pledge") == PLEDGE else ""
+
+
+#: 人社部 document numbers as they are printed: 人社厅函〔2026〕58号.
+MOHRSS_NUMBER = re.compile(r"^\S{2,30}〔(\d{4})〕\d{1,5}号$")
+
+
+def normalise_document_number(text: str) -> str:
+    """The 文号 as typed by an input method or copied from a scan: brackets of any kind become
+    the official 〔〕, spaces go."""
+    text = "".join((text or "").split())
+    for left in "[［【(（":
+        text = text.replace(left, "〔")
+    for right in "]］】)）":
+        text = text.replace(right, "〕")
+    return text
+
+
+def mohrss_approval_given(item, user, now, params) -> str | None:
+    """人社部批准 records the approval's 文号 and date (the bureau copies them from the
+    Ministry's document)."""
+    number = normalise_document_number(params.get("document_number", ""))
+    if not number:
+        return "人社部批准文号：请填写人社部批准文件的文号，例如 人社厅函〔2026〕58号。"
+    match = MOHRSS_NUMBER.match(number)
+    if match is None:
+        return "人社部批准文号：格式应为“发文机关代字〔年份〕序号号”，例如 人社厅函〔2026〕58号。"
+    approved_on = params.get("approved_on")
+    if approved_on is None:
+        return "批准日期：请填写人社部批准文件的日期。"
+    today = timezone.localdate(now)
+    if approved_on > today:
+        return "批准日期：不能晚于今天。"
+    if approved_on.year < item.call.year - 1:
+        return f"批准日期：应在 {item.call.year - 1} 年以后，请核对日期。"
+    if int(match.group(1)) != approved_on.year:
+        return f"人社部批准文号：文号中的年份（{match.group(1)}）与批准日期的年份不一致。"
+    return None
+
+
+def mohrss_note(params) -> str:
+    return (
+        f"人社部批准文号：{normalise_document_number(params['document_number'])}；"
+        f"批准日期：{params['approved_on']:%Y-%m-%d}"
+    )
+
+
 def report_written(item, user, now, params) -> str | None:
     if not (item.rectification_report or "").strip():
         return "请先填写并保存整改报告，再提交。"
@@ -191,6 +252,12 @@ def regrade_scan(item, user, now, comment, params) -> None:
         return
     of_this_version = latest.expected_fingerprint == fingerprint(item.snapshot())
     item.applicant_scan = StampedScanStatus.grade(of_this_version and latest.matches)
+
+
+def record_mohrss_approval(item, user, now, comment, params) -> None:
+    """The 文号 and date of 人社部's approval, kept on the item (its page and the lists)."""
+    item.mohrss_document_number = normalise_document_number(params["document_number"])
+    item.mohrss_approved_on = params["approved_on"]
 
 
 def record_outcome(item, user, now, comment, params) -> None:
@@ -246,8 +313,9 @@ TRANSITIONS: dict[str, Transition] = {
             State.SUBMITTED,
             UNIT,
             kinds=BOTH,
-            checks=(deadline_open, form_complete, within_unit_limit),
+            checks=(deadline_open, form_complete, within_unit_limit, pledge_wording),
             effects=(stamp_submitted, regrade_scan),
+            record_note=pledge_note,
         ),
         Transition(
             "withdraw",
@@ -348,6 +416,9 @@ TRANSITIONS: dict[str, Transition] = {
             _s(State.NATIONAL_CANDIDATE),
             State.NATIONAL_TEAM,
             BUREAU,
+            checks=(mohrss_approval_given,),
+            effects=(record_mohrss_approval,),
+            record_note=mohrss_note,
         ),
         Transition(
             "mohrss_to_municipal",
@@ -409,8 +480,9 @@ TRANSITIONS: dict[str, Transition] = {
             State.RECTIFICATION_SUBMITTED,
             UNIT,
             kinds=frozenset({ASSESSMENT}),
-            checks=(report_written,),
+            checks=(report_written, pledge_wording),
             effects=(stamp_rectification,),
+            record_note=pledge_note,
         ),
         Transition(
             "accept_rectification",
@@ -585,7 +657,9 @@ def _transition(item, action, user, comment, client_ip, params, version=None):
             actor=user,
             username=user.get_username(),
             organisation=user.organisation,
-            comment=comment,
+            comment="\n".join(
+                line for line in (comment, t.record_note and t.record_note(params)) if line
+            ),
             client_ip=client_ip,
         )
         if t.action in SNAPSHOT_ACTIONS:

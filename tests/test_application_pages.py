@@ -24,6 +24,16 @@ def edit_url(app):
     return reverse("applications:edit", args=[app.pk])
 
 
+def submit(client, app, data, **kwargs):
+    """提交申报 as a unit clicks it: the edit page saves and opens the confirmation page,
+    where the 信用承诺 is ticked (tests/test_confirmations.py)."""
+    response = client.post(edit_url(app), data)
+    if response.status_code != 302 or not response["Location"].endswith("/submit/"):
+        return response
+    app.refresh_from_db()
+    return client.post(response["Location"], {"version": app.version, "pledge": "on"}, **kwargs)
+
+
 def test_login_page_is_chinese(client, db):
     page = client.get(reverse("login")).content.decode()
     assert "用户登录" in page and "用户名" in page and "密码" in page
@@ -112,7 +122,7 @@ def test_submit_complete_application(
 ):
     app = CompleteApplicationFactory(call=call, unit=unit)
     with django_capture_on_commit_callbacks(execute=True):
-        response = unit_client.post(edit_url(app), form_data(app, action="submit"), follow=True)
+        response = submit(unit_client, app, form_data(app, action="submit"), follow=True)
     page = response.content.decode()
     assert f"已提交至{unit.district}" in page
     app.refresh_from_db()
@@ -127,7 +137,7 @@ def test_submit_complete_application(
 def test_second_submit_click_changes_nothing(unit_client, call, unit):
     app = CompleteApplicationFactory(call=call, unit=unit)
     data = form_data(app, action="submit")
-    unit_client.post(edit_url(app), data)
+    submit(unit_client, app, data)
     again = unit_client.post(edit_url(app), data, follow=True)
     assert "不能修改" in again.content.decode()
     assert AuditRecord.objects.filter(object_id=app.pk).count() == 1
@@ -150,7 +160,7 @@ def test_deadline_extension_lets_one_unit_submit(unit_client, call, unit, bureau
         organisation=unit, deadline=timezone.now() + datetime.timedelta(days=1), reason="系统故障"
     )
     app = CompleteApplicationFactory(call=call, unit=unit)
-    unit_client.post(edit_url(app), form_data(app, action="submit"))
+    submit(unit_client, app, form_data(app, action="submit"))
     app.refresh_from_db()
     assert app.state == State.SUBMITTED
 

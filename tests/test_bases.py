@@ -159,7 +159,14 @@ def test_unit_saves_a_partial_draft_then_submits(client, assessment, people):
     assert "手机：此项为必填项。" in page
     assessment.refresh_from_db()
     data = form_data(assessment, activities="开展服务活动24次。", mobile="13812345678")
-    page = client.post(url, {**data, "action": "submit"}, follow=True).content.decode()
+    confirm = client.post(url, {**data, "action": "submit"})
+    # Saved, then confirmed on its own page with the 信用承诺 (tests/test_confirmations.py).
+    assert confirm["Location"] == reverse("bases:assessment_submit", args=[assessment.pk])
+    assessment.refresh_from_db()
+    assert assessment.state == State.DRAFT
+    page = client.post(
+        confirm["Location"], {"version": assessment.version, "pledge": "on"}, follow=True
+    ).content.decode()
     assessment.refresh_from_db()
     assert assessment.state == State.SUBMITTED
     assert f"已提交至{assessment.recommender}" in page

@@ -59,6 +59,10 @@ def test_recommender_accepts_returns_and_unit_resubmits(client, call, setup):
     data = form_data(app, name="修改后的服务团", action="submit")
     client.post(reverse("applications:edit", args=[app.pk]), data)
     app.refresh_from_db()
+    client.post(
+        reverse("applications:submit", args=[app.pk]), {"version": app.version, "pledge": "on"}
+    )
+    app.refresh_from_db()
     assert app.state == State.SUBMITTED
     detail = client.get(app.get_absolute_url()).content.decode()
     assert "与上一轮提交相比修改了：服务团名称" in detail

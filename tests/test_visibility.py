@@ -2,6 +2,7 @@
 an item passes at the bureau, each aspect; on the item page, the lists, the .xlsx, the PDF and
 the e-mails. And publication, staged."""
 
+import datetime
 import io
 import subprocess
 from decimal import Decimal
@@ -28,6 +29,11 @@ BUREAU_STATES = [
     State.NATIONAL_TEAM,
 ]
 LABELS = dict(State.choices)
+#: What 人社部批准 records: the Ministry's document number and date.
+MOHRSS_DOCUMENT = {
+    "document_number": "人社厅函〔2026〕58号",
+    "approved_on": datetime.date(2026, 5, 10),
+}
 
 
 @pytest.fixture
@@ -61,7 +67,9 @@ def item_in(call, people, state, published=False):
     for action in path:
         if action == "mohrss_approve" and published:
             publication.publish(call=call, stage="selection", user=people["bureau"])
-        app = workflow.transition(app, action, user=people["bureau"], comment="评审意见")
+        app = workflow.transition(
+            app, action, user=people["bureau"], comment="评审意见", params=MOHRSS_DOCUMENT
+        )
     if published and state in visibility.DECISION_STATES:
         stage = "national" if state == State.NATIONAL_TEAM else "selection"
         publication.publish(call=call, stage=stage, user=people["bureau"])
@@ -191,7 +199,7 @@ def test_publication_in_stages(client, call, people, django_capture_on_commit_ca
     assert "公布结果" in history and "王评审" not in history
 
     # The Ministry approves; the unit does not see it until the national stage is published.
-    workflow.transition(national, "mohrss_approve", user=bureau)
+    workflow.transition(national, "mohrss_approve", user=bureau, params=MOHRSS_DOCUMENT)
     assert 'data-testid="state">拟推荐国家级<' in client.get(reverse("home")).content.decode()
     client.force_login(bureau)
     mail.outbox.clear()

@@ -114,7 +114,13 @@ def test_transition(call, actors, kind, state, role, action):
     item = make_item(kind, call, actors["unit"].organisation, state)
     allowed = state in ALLOWED[kind].get((action, role), set())
     comment = "意见"
-    params = {"deadline": timezone.localdate() + datetime.timedelta(days=30)}
+    today = timezone.localdate()
+    params = {
+        "deadline": today + datetime.timedelta(days=30),
+        # 人社部批准 records the Ministry's document.
+        "document_number": f"人社厅函〔{today.year}〕58号",
+        "approved_on": today,
+    }
     if allowed:
         result = workflow.transition(
             item, action, user=actors[role], comment=comment, params=params

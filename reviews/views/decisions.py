@@ -37,6 +37,13 @@ class ActionForm(forms.Form):
         required=False,
         error_messages={"invalid": "请选择日期，例如 2026-06-30。"},
     )
+    #: 人社部批准: the Ministry's document (checked by the workflow: mohrss_approval_given).
+    document_number = forms.CharField(label="人社部批准文号", required=False, max_length=40)
+    approved_on = forms.DateField(
+        label="批准日期",
+        required=False,
+        error_messages={"invalid": "批准日期：请选择日期，例如 2026-05-10。"},
+    )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=0)
 
     def __init__(self, *args, transition, **kwargs):
@@ -52,6 +59,23 @@ class ActionForm(forms.Form):
         )
         self.fields["deadline"].required = transition.action == "require_rectification"
         self.fields["deadline"].error_messages["required"] = "限期整改须填写整改期限。"
+        approval = transition.action == "mohrss_approve"
+        self.fields["document_number"].required = approval
+        self.fields["document_number"].error_messages.update(
+            required="人社部批准文号：请填写人社部批准文件的文号，例如 人社厅函〔2026〕58号。",
+            max_length="人社部批准文号：不超过 40 个字符。",
+        )
+        self.fields["approved_on"].required = approval
+        self.fields["approved_on"].error_messages["required"] = (
+            "批准日期：请填写人社部批准文件的日期。"
+        )
+
+    def params(self) -> dict:
+        """What the workflow's checks and effects read besides the comment."""
+        data = self.cleaned_data
+        if self.transition.action == "mohrss_approve":
+            return {"document_number": data["document_number"], "approved_on": data["approved_on"]}
+        return {"deadline": data["deadline"]} if data["deadline"] else {}
 
 
 #: What the comment box is called for each action (the unit reads most of them).
@@ -81,6 +105,8 @@ CONSEQUENCES = {
     "select_municipal": "列入市级服务团。结果公布前，申报单位和推荐单位看不到本决定。",
     "decline": "不予入选。结果公布前，申报单位和推荐单位看不到本决定。",
     "revoke_decision": "撤销后回到“已推荐至市人社局”，可重新决定；如结果已公布，将通知申报单位重新评审。",
+    "mohrss_approve": "登记人社部批准：列入国家级服务团。请按人社部批准文件填写文号和日期，"
+    "二者记入流转记录；公布国家级结果前，申报单位和推荐单位看不到本结果。",
 }
 
 
@@ -119,9 +145,6 @@ def act(request, pk, action, kind=workflow.APPLICATION):
         problems = [e for errors in form.errors.values() for e in errors]
         messages.error(request, f"未能{t.label}：" + "；".join(problems))
         return _act_page(request, item, t, form)
-    params = {}
-    if form.cleaned_data["deadline"]:
-        params["deadline"] = form.cleaned_data["deadline"]
     try:
         item = workflow.transition(
             item,
@@ -129,7 +152,7 @@ def act(request, pk, action, kind=workflow.APPLICATION):
             user=request.user,
             comment=form.cleaned_data["comment"],
             client_ip=client_ip(request),
-            params=params,
+            params=form.params(),
             version=form.cleaned_data["version"],
         )
     except workflow.WorkflowError as exc:

@@ -87,6 +87,10 @@ def test_unit_fills_and_submits_application(page, live_server):
     log_in(page, live_server, user)
     fill_application(page, unit)
     page.get_by_test_id("submit").dblclick()
+    # The confirmation page: what will be sent, and the 信用承诺 to tick.
+    expect(page.get_by_test_id("destination")).to_have_text(str(unit.district))
+    page.get_by_test_id("pledge").check()
+    page.get_by_test_id("confirm").dblclick()
     expect(page.get_by_test_id("state")).to_have_text("已提交，待推荐单位受理")
     expect(page.get_by_test_id("places")).to_contain_text("覆盖 1 个地市、2 个区县")
     expect(page.get_by_text("王卫庆")).to_be_visible()

@@ -28,6 +28,9 @@ def test_the_whole_process(page, live_server, checkpoint):
     fill_application(page, unit, name="全流程服务团")
     checkpoint("unit-form")
     page.get_by_test_id("submit").click()
+    checkpoint("unit-confirm-submit")
+    page.get_by_test_id("pledge").check()
+    page.get_by_test_id("confirm").click()
     expect(page.get_by_test_id("state")).to_have_text("已提交，待推荐单位受理")
     checkpoint("unit-submitted")
 
@@ -46,6 +49,8 @@ def test_the_whole_process(page, live_server, checkpoint):
     page.get_by_role("link", name="继续填写").first.click()
     page.get_by_label("服务次数").fill("3")
     page.get_by_test_id("submit").click()
+    page.get_by_test_id("pledge").check()
+    page.get_by_test_id("confirm").click()
     expect(page.get_by_test_id("history")).to_contain_text("与上一轮提交相比修改了：服务次数")
     checkpoint("unit-resubmitted")
 

@@ -39,6 +39,8 @@ def test_return_resubmit_and_recommend(page, live_server):
     page.get_by_role("link", name="继续填写").first.click()
     page.get_by_label("服务团名称").fill("修改后的服务团")
     page.get_by_test_id("submit").click()
+    page.get_by_test_id("pledge").check()  # the confirmation page's 信用承诺
+    page.get_by_test_id("confirm").click()
     expect(page.get_by_test_id("state")).to_have_text("已提交，待推荐单位受理")
     expect(page.get_by_test_id("history")).to_contain_text("与上一轮提交相比修改了：服务团名称")
 

@@ -1,0 +1,271 @@
+"""Every consequential click is confirmed on a page of its own (issue 23): 提交申报 with a
+preview and the 信用承诺, and what the confirmed submission records."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from applications.models import Application
+from bases.models import Assessment
+from reviews import publication, workflow
+from reviews.models import AuditRecord
+from shanghai_experts.pledge import PLEDGE
+from shanghai_experts.states import State
+
+from .factories import (
+    AssessmentFactory,
+    BaseFactory,
+    BureauFactory,
+    CompleteApplicationFactory,
+    UserFactory,
+)
+from .forms_data import form_data
+from .test_bases import form_data as assessment_form
+
+
+@pytest.fixture
+def unit_client(login, unit_user):
+    return login(unit_user)
+
+
+def text_of(response) -> str:
+    """The page as a reader sees it: tags gone, whitespace collapsed."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+
+
+def records(item, action="submit"):
+    return AuditRecord.objects.filter(object_id=item.pk, action=action, outcome="success")
+
+
+# --- 提交申报 (附件1) -------------------------------------------------------------------------
+
+
+def test_submit_from_the_edit_page_saves_the_edits_then_shows_the_preview(unit_client, call, unit):
+    app = CompleteApplicationFactory(call=call, unit=unit)
+    edit = reverse("applications:edit", args=[app.pk])
+    data = form_data(app, name="改过名称的服务团", action="submit")
+    response = unit_client.post(edit, data)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("applications:submit", args=[app.pk])
+    app.refresh_from_db()
+    # The edits typed before the click are saved; nothing is submitted yet.
+    assert (app.name, app.state) == ("改过名称的服务团", State.DRAFT)
+    assert not records(app).exists()
+
+    page = text_of(unit_client.get(response["Location"]))
+    assert "确认提交申报" in page
+    assert f"提交至 {unit.district}" in page
+    assert "服务团名称 改过名称的服务团" in page
+    assert "服务专家 2 人；领衔专家 宁光（主任医师）" in page
+    assert f"预算 {app.budget_total}，申请资助 {app.requested_amount}" in page
+    assert PLEDGE in page
+    assert f"确认后，本申报表将提交至 {unit.district}" in page
+
+
+def test_confirmed_submission_records_the_pledge_with_the_audit_record(
+    unit_client, unit_user, call, unit, mailoutbox, django_capture_on_commit_callbacks
+):
+    app = CompleteApplicationFactory(call=call, unit=unit)
+    url = reverse("applications:submit", args=[app.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = unit_client.post(url, {"version": app.version, "pledge": "on"}, follow=True)
+    assert f"已提交至{unit.district}" in text_of(response)
+    app.refresh_from_db()
+    assert app.state == State.SUBMITTED
+    record = records(app).get()
+    assert (record.actor, record.organisation, record.from_state) == (unit_user, unit, "draft")
+    assert record.comment == f"已勾选信用承诺：“{PLEDGE}”"
+    assert record.snapshot["name"] == app.name
+    # The history on the item's page shows who accepted it, when, and the wording.
+    history = text_of(unit_client.get(app.get_absolute_url())).split("流转记录")[1]
+    assert f"已勾选信用承诺：“{PLEDGE}”" in history
+    # The recommender's notice is about the submission, not the pledge.
+    assert len(mailoutbox) == 1 and "信用承诺" not in mailoutbox[0].body
+
+
+def test_the_pledge_must_be_ticked(unit_client, call, unit):
+    app = CompleteApplicationFactory(call=call, unit=unit)
+    url = reverse("applications:submit", args=[app.pk])
+    page = text_of(unit_client.post(url, {"version": app.version}))
+    assert "未提交：信用承诺：请阅读并勾选信用承诺后再提交。" in page
+    assert "确认提交申报" in page and PLEDGE in page  # the preview is still there
+    app.refresh_from_db()
+    assert app.state == State.DRAFT and not records(app).exists()
+
+
+def test_the_pledge_box_error_is_on_the_box(unit_client, call, unit):
+    app = CompleteApplicationFactory(call=call, unit=unit)
+    url = reverse("applications:submit", args=[app.pk])
+    html = unit_client.post(url, {"version": app.version}).content.decode()
+    box = re.search(r"<input[^>]+id=\"pledge\"[^>]*>", html).group(0)
+    assert 'aria-invalid="true"' in box and "is-invalid" in box
+    assert '<div class="invalid-feedback" id="pledge-error">信用承诺：请阅读并勾选' in html
+
+
+def test_a_preview_of_an_older_version_is_refused(unit_client, call, unit):
+    app = CompleteApplicationFactory(call=call, unit=unit)
+    url = reverse("applications:submit", args=[app.pk])
+    seen = app.version
+    # Saved again in another tab after the preview was opened.
+    edit = reverse("applications:edit", args=[app.pk])
+    unit_client.post(edit, form_data(app, name="另一个标签页的名称", action="save"))
+    response = unit_client.post(url, {"version": seen, "pledge": "on"}, follow=True)
+    page = text_of(response)
+    assert "未提交：您打开确认页后，申报表又保存过" in page
+    assert "服务团名称 另一个标签页的名称" in page  # the preview shows what would now be sent
+    app.refresh_from_db()
+    assert app.state == State.DRAFT and not records(app).exists()
+
+
+def test_an_incomplete_form_never_reaches_the_confirmation(unit_client, call, unit):
+    app = CompleteApplicationFactory(call=call, unit=unit, mobile="1234")
+    page = text_of(unit_client.get(reverse("applications:submit", args=[app.pk])))
+    assert "草稿已保存，但未能提交：申报表还有 1 处需要完善" in page
+    assert "手机：手机号码应为 11 位数字" in page
+    assert "确认提交申报" not in page
+
+
+def test_another_units_confirmation_page_is_not_found(login, call, unit):
+    app = CompleteApplicationFactory(call=call)
+    client = login(UserFactory(organisation=unit))
+    assert client.get(reverse("applications:submit", args=[app.pk])).status_code == 404
+    assert client.post(reverse("applications:submit", args=[app.pk])).status_code == 404
+
+
+def test_the_workflow_refuses_a_pledge_of_other_words(call, unit, unit_user):
+    app = CompleteApplicationFactory(call=call, unit=unit)
+    with pytest.raises(workflow.WorkflowError, match="信用承诺的文字与系统规定的不一致"):
+        workflow.transition(app, "submit", user=unit_user, params={"pledge": "我承诺"})
+    assert Application.objects.get(pk=app.pk).state == State.DRAFT
+
+
+# --- 附件2 ------------------------------------------------------------------------------------
+
+
+def test_assessment_submission_is_confirmed_with_the_pledge(unit_client, unit_user, call, unit):
+    assessment = AssessmentFactory(call=call, base=BaseFactory(host_unit=unit))
+    edit = reverse("bases:assessment_edit", args=[assessment.pk])
+    response = unit_client.post(edit, assessment_form(assessment, region="崇明区", action="submit"))
+    url = reverse("bases:assessment_submit", args=[assessment.pk])
+    assert response.status_code == 302 and response["Location"] == url
+    assessment.refresh_from_db()
+    assert (assessment.region, assessment.state) == ("崇明区", State.DRAFT)
+
+    page = text_of(unit_client.get(url))
+    assert "确认提交专家服务基地动态管理表" in page
+    assert f"提交至 {assessment.recommender}" in page and "服务的区域 崇明区" in page
+    assert PLEDGE in page
+
+    page = text_of(unit_client.post(url, {"version": assessment.version}))
+    assert "未提交：信用承诺：请阅读并勾选信用承诺后再提交。" in page
+    assert Assessment.objects.get(pk=assessment.pk).state == State.DRAFT
+
+    unit_client.post(url, {"version": assessment.version, "pledge": "on"})
+    assessment.refresh_from_db()
+    assert assessment.state == State.SUBMITTED
+    assert records(assessment).get().comment == f"已勾选信用承诺：“{PLEDGE}”"
+
+
+def test_assessment_preview_of_an_older_version_is_refused(unit_client, call, unit):
+    assessment = AssessmentFactory(call=call, base=BaseFactory(host_unit=unit))
+    url = reverse("bases:assessment_submit", args=[assessment.pk])
+    page = text_of(
+        unit_client.post(url, {"version": assessment.version - 1, "pledge": "on"}, follow=True)
+    )
+    assert "未提交：您打开确认页后，本表又保存过" in page
+    assert Assessment.objects.get(pk=assessment.pk).state == State.DRAFT
+
+
+# --- 人社部批准: the 文号 and date ---------------------------------------------------------------
+
+
+@pytest.fixture
+def bureau_user(db):
+    return UserFactory(organisation=BureauFactory())
+
+
+def national_candidate(call, bureau_user):
+    app = CompleteApplicationFactory(call=call)
+    unit_user = UserFactory(organisation=app.unit)
+    district = UserFactory(organisation=app.recommender)
+    workflow.transition(app, "submit", user=unit_user)
+    workflow.transition(app, "accept", user=district)
+    workflow.transition(app, "recommend", user=district, comment="同意")
+    return workflow.transition(app, "select_national", user=bureau_user)
+
+
+def test_mohrss_approval_asks_for_the_document(client, call, bureau_user):
+    app = national_candidate(call, bureau_user)
+    client.force_login(bureau_user)
+    url = reverse("reviews:act", args=[app.pk, "mohrss_approve"])
+    page = text_of(client.get(url))
+    assert "人社部批准文号（必填）" in page and "批准日期（必填）" in page
+    assert Application.objects.get(pk=app.pk).state == State.NATIONAL_CANDIDATE
+
+    page = text_of(client.post(url, {"version": app.version}))
+    assert "人社部批准文号：请填写人社部批准文件的文号，例如 人社厅函〔2026〕58号。" in page
+    assert "批准日期：请填写人社部批准文件的日期。" in page
+    assert Application.objects.get(pk=app.pk).state == State.NATIONAL_CANDIDATE
+
+
+@pytest.mark.parametrize(
+    ("number", "date", "message"),
+    [
+        ("58号", "2026-05-10", "人社部批准文号：格式应为“发文机关代字〔年份〕序号号”"),
+        ("人社厅函〔2025〕58号", "2026-05-10", "文号中的年份（2025）与批准日期的年份不一致"),
+        ("人社厅函〔2099〕58号", "2099-05-10", "批准日期：不能晚于今天。"),
+        ("人社厅函〔2020〕58号", "2020-05-10", "批准日期：应在 2025 年以后，请核对日期。"),
+    ],
+)
+def test_a_wrong_document_is_refused_and_kept(client, call, bureau_user, number, date, message):
+    app = national_candidate(call, bureau_user)
+    client.force_login(bureau_user)
+    url = reverse("reviews:act", args=[app.pk, "mohrss_approve"])
+    html = client.post(
+        url, {"version": app.version, "document_number": number, "approved_on": date}
+    ).content.decode()
+    assert message in text_of_html(html)
+    assert f'value="{number}"' in html and f'value="{date}"' in html  # kept as typed
+    app.refresh_from_db()
+    assert (app.state, app.mohrss_document_number) == (State.NATIONAL_CANDIDATE, "")
+
+
+def text_of_html(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_approval_is_recorded_on_the_item_and_in_the_history(client, call, bureau_user):
+    app = national_candidate(call, bureau_user)
+    publication.publish(call=call, stage="selection", user=bureau_user)
+    app.refresh_from_db()
+    client.force_login(bureau_user)
+    url = reverse("reviews:act", args=[app.pk, "mohrss_approve"])
+    # Typed with an input method's brackets: stored with the official 〔〕.
+    client.post(
+        url,
+        {
+            "version": app.version,
+            "document_number": "人社厅函[2026]58号",
+            "approved_on": "2026-05-10",
+        },
+    )
+    app.refresh_from_db()
+    assert app.state == State.NATIONAL_TEAM
+    assert (app.mohrss_document_number, str(app.mohrss_approved_on)) == (
+        "人社厅函〔2026〕58号",
+        "2026-05-10",
+    )
+    record = records(app, "mohrss_approve").get()
+    assert record.comment == "人社部批准文号：人社厅函〔2026〕58号；批准日期：2026-05-10"
+    page = text_of(client.get(app.get_absolute_url()))
+    assert "人社部批准文号：人社厅函〔2026〕58号（2026年5月10日批准）" in page
+    assert "人社部批准文号：人社厅函〔2026〕58号；批准日期：2026-05-10" in page.split("流转记录")[1]
+
+    # The unit reads it only once the national result is published.
+    client.force_login(UserFactory(organisation=app.unit))
+    assert "人社厅函〔2026〕58号" not in text_of(client.get(app.get_absolute_url()))
+    publication.publish(call=call, stage="national", user=bureau_user)
+    assert "人社部批准文号：人社厅函〔2026〕58号（2026年5月10日批准）" in text_of(
+        client.get(app.get_absolute_url())
+    )
