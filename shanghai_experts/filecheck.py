@@ -20,6 +20,8 @@ of JSON.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import io
 import json
 import os
@@ -27,6 +29,7 @@ import resource
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
 import zlib
@@ -42,6 +45,12 @@ CPU_SECONDS = 5
 MEMORY_BYTES = 768 * 1024 * 1024
 #: The parent waits this long for the whole check, then kills it.
 WALL_SECONDS = 2 * CPU_SECONDS + 2
+#: At most this many checks run at once on the host, whatever the number of workers and
+#: threads (so at most SLOTS × MEMORY_BYTES between them); a check waits up to QUEUE_SECONDS
+#: for a slot, then the upload is refused as busy.
+SLOTS = int(os.environ.get("FILECHECK_SLOTS", "2"))
+QUEUE_SECONDS = 20.0
+LOCK_DIR = tempfile.gettempdir()
 #: An A4 page scanned at 600 dpi is 35 megapixels; an A3 page at 400 dpi 31.
 MAX_PIXELS = 50_000_000
 #: All of a PDF's streams except its images, inflated: the 附件1 form this system prints
@@ -67,6 +76,7 @@ PDF_IMAGE_TOO_LARGE = (
     f"PDF 中的图片像素过多（超过 {MAX_PIXELS // 10_000} 万像素），请以 300–400 dpi 重新扫描后上传。"
 )
 TOO_COSTLY = "文件无法在限定的时间和内存内读取，请重新扫描（如降低分辨率）后上传。"
+BUSY = "系统正在检查其他用户上传的文件，请稍等一分钟后重新上传。"
 
 
 @dataclass
@@ -81,7 +91,39 @@ class Verdict:
 
 
 def check(data: bytes, kind: str) -> Verdict:
-    """Check `data` ("pdf" or "image") in a child process under the limits above."""
+    """Check `data` ("pdf" or "image") in a child process under the limits above, in one of
+    the host's SLOTS."""
+    started = time.monotonic()
+    slot = _take_slot()
+    if slot is None:
+        return Verdict(BUSY, seconds=time.monotonic() - started)
+    try:
+        verdict = _run_child(data, kind)
+    finally:
+        os.close(slot)  # and with it the lock
+    verdict.seconds = time.monotonic() - started
+    return verdict
+
+
+def _take_slot() -> int | None:
+    """An open, locked slot file (flock: released when closed, or when the process dies), or
+    None when all SLOTS stayed taken for QUEUE_SECONDS."""
+    deadline = time.monotonic() + QUEUE_SECONDS
+    while True:
+        for number in range(SLOTS):
+            path = os.path.join(LOCK_DIR, f"filecheck-{os.getuid()}-{number}.lock")
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return fd
+            except BlockingIOError:
+                os.close(fd)
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.05)
+
+
+def _run_child(data: bytes, kind: str) -> Verdict:
     started = time.monotonic()
     process = subprocess.Popen(
         [
@@ -101,12 +143,12 @@ def check(data: bytes, kind: str) -> Verdict:
     try:
         out, _ = process.communicate(data, timeout=WALL_SECONDS)
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+        _kill(process)
         process.communicate()
         return Verdict(TOO_COSTLY, seconds=time.monotonic() - started)
     finally:
         if process.poll() is None:  # an error above: leave nothing running
-            os.killpg(process.pid, signal.SIGKILL)
+            _kill(process)
             process.wait()
     seconds = time.monotonic() - started
     try:
@@ -114,6 +156,12 @@ def check(data: bytes, kind: str) -> Verdict:
     except ValueError:  # killed at a limit (SIGXCPU, out of memory) before it could answer
         return Verdict(TOO_COSTLY, seconds=seconds)
     return Verdict(answer["refusal"], answer.get("text", ""), seconds, answer.get("peak_bytes", 0))
+
+
+def _kill(process) -> None:
+    """Kill the child and whatever it started (its own process group)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 # --- the child ------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ are small on disk but huge once inflated or decoded. Each case asserts what the 
 and a bound on the time (or memory) the refusal took."""
 
 import io
+import os
 import struct
 import threading
 import time
@@ -286,3 +287,23 @@ def test_a_long_file_name_that_arrives_is_kept_shortened(unit_client, app):
     assert "已上传" in page
     kept = StampedScan.objects.get().original_name
     assert len(kept) == 200 and kept.endswith("….png") and kept in page
+
+
+def test_checks_beyond_the_hosts_slots_wait_then_are_refused_as_busy(
+    unit_client, app, monkeypatch, tmp_path
+):
+    """However many workers and threads, at most SLOTS checks (children) run at once."""
+    monkeypatch.setattr(filecheck, "SLOTS", 1)
+    monkeypatch.setattr(filecheck, "LOCK_DIR", str(tmp_path))
+    monkeypatch.setattr(filecheck, "QUEUE_SECONDS", 0.5)
+    held = filecheck._take_slot()  # another upload's check, still running
+    try:
+        page, seconds = timed_upload(unit_client, app, "scan.png", png())
+        assert (
+            "未上传：盖章扫描件：系统正在检查其他用户上传的文件，请稍等一分钟后重新上传。" in page
+        )
+        assert 0.5 <= seconds < QUICK and not StampedScan.objects.exists()
+    finally:
+        os.close(held)
+    page, _ = timed_upload(unit_client, app, "scan.png", png())
+    assert "已上传" in page and StampedScan.objects.count() == 1

@@ -136,6 +136,10 @@ def upload_scan(request, pk, kind=workflow.APPLICATION):
         limit = scans.human_size(settings.SCAN_MAX_BYTES)
         messages.error(request, f"未上传：盖章扫描件：文件过大，扫描件不超过 {limit}。")
         return redirect(item)
+    refusal = scans.upload_refusal(request.user, item)
+    if refusal:  # before the file is read: no check is spent on an upload refused anyway
+        messages.error(request, f"未上传：{refusal}")
+        return redirect(item)
     if not form.is_valid():
         for name, errors in form.errors.items():
             label = form.fields[name].label if name in form.fields else "上传"
