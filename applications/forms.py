@@ -30,7 +30,7 @@ from shanghai_experts.validators import date_problem
 
 from .choices import ServiceForm, Talent
 from .models import Application, BudgetItem, Expert, FundingSource, ServicePlace
-from .rules import ROW_SECTIONS, allowed_recommenders
+from .rules import REQUIRED_FIELDS, ROW_SECTIONS, allowed_recommenders
 
 YES_NO = [("yes", "是"), ("no", "否")]
 
@@ -62,6 +62,8 @@ class ApplicationForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
+    #: Blank is allowed in a draft; these are marked * (ui.bs_field) as submission needs them.
+    required_on_submit = frozenset((*REQUIRED_FIELDS, "relies_on_base_choice", "recommender"))
 
     class Meta:
         model = Application

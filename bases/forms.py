@@ -19,7 +19,7 @@ from shanghai_experts.states import EDITABLE_STATES, State
 
 from .choices import HostType
 from .models import Assessment, Base
-from .rules import allowed_recommenders
+from .rules import REQUIRED_FIELDS, allowed_recommenders
 
 CONTACT_WIDGETS = {
     "office_phone": forms.TextInput(attrs={"placeholder": "021-63588888"}),
@@ -86,6 +86,8 @@ class VersionChecked:
 class AssessmentForm(VersionChecked, forms.ModelForm):
     host_types = host_types_field()
     version = forms.IntegerField(widget=forms.HiddenInput)
+    #: Blank is allowed in a draft; these are marked * (ui.bs_field) as submission needs them.
+    required_on_submit = frozenset((*REQUIRED_FIELDS, "recommender"))
 
     class Meta:
         model = Assessment

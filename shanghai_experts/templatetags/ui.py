@@ -200,31 +200,86 @@ WIDGET_CLASSES = {
 }
 
 
+#: The visible marker of a box that must be filled, explained above the form
+#: (includes/form_sections.html). A screen reader hears aria-required instead; a group of tick
+#: boxes, which cannot carry it, says 必填 in its legend.
+REQUIRED_MARK = mark_safe(' <span class="required-mark" aria-hidden="true">*</span>')
+REQUIRED_GROUP_MARK = mark_safe(f'{REQUIRED_MARK}<span class="visually-hidden">（必填）</span>')
+
+
+def is_required(bound_field) -> bool:
+    """A box the user must fill: required by the form itself, or (a draft form accepts blanks)
+    named in the form's `required_on_submit`, the fields its submission rules require."""
+    return bound_field.field.required or bound_field.name in getattr(
+        bound_field.form, "required_on_submit", ()
+    )
+
+
+def _choice_boxes(bound_field, input_type: str, invalid: str, described: str) -> str:
+    """The boxes of a multiple-choice or single-choice field, each with its own label. In a
+    row, each box names its row and list (服务专家名单第 2 行·人才计划与荣誉·两院院士)."""
+    group = bound_field.field.widget.attrs.get("aria-label", "")
+    return format_html_join(
+        "",
+        '<div class="form-check"><input type="{}" class="form-check-input{}" '
+        'name="{}" value="{}" id="{}"{}{}{}><label for="{}" class="form-check-label">{}</label>'
+        "</div>",
+        (
+            (
+                input_type,
+                invalid,
+                box.data["name"],
+                box.data["value"],
+                box.id_for_label,
+                " checked" if box.data["selected"] else "",
+                format_html(' aria-label="{}·{}"', group, box.choice_label) if group else "",
+                described,
+                box.id_for_label,
+                box.choice_label,
+            )
+            for box in bound_field.subwidgets
+        ),
+    )
+
+
 @register.simple_tag
 def bs_field(bound_field):
     """One form field in Bootstrap 5 markup, rendered in one pass.
 
     The markup is crispy-forms' own (the same ids, classes, labels and error blocks); the 附件1
     page holds some 80 fields with its list rows, and crispy's nested templates made them its
-    costliest part. Widgets not handled here (radio buttons) fall back to crispy.
+    costliest part. A box the user must fill (is_required) carries a visible * and
+    aria-required; its hint and errors are tied to it by aria-describedby. Widgets not handled
+    here fall back to crispy.
     """
     widget = bound_field.field.widget
     kind = widget.__class__.__name__
     field_id = bound_field.auto_id
     errors = list(bound_field.errors)
     invalid = " is-invalid" if errors else ""
+    required = is_required(bound_field)
+    mark = REQUIRED_MARK if required else ""
     feedback = format_html_join(
         "",
         '<span id="error_{}_{}" class="invalid-feedback d-block"><strong>{}</strong></span>',
         ((i, field_id, e) for i, e in enumerate(errors, start=1)),
     )
+    hint_id = f"{field_id}_helptext"  # the id Django's widgets point aria-describedby at
     hint = (
-        format_html('<div id="hint_{}" class="form-text">{}</div>', field_id, bound_field.help_text)
+        format_html('<div id="{}" class="form-text">{}</div>', hint_id, bound_field.help_text)
         if bound_field.help_text
         else ""
     )
+    described_ids = [f"error_{i}_{field_id}" for i in range(1, len(errors) + 1)]
+    if bound_field.help_text:
+        described_ids.append(hint_id)
+    attrs = {"class": WIDGET_CLASSES.get(kind, "") + invalid}
+    if described_ids:
+        attrs["aria-describedby"] = " ".join(described_ids)
+    if errors:
+        attrs["aria-invalid"] = "true"
     if kind == "CheckboxInput":
-        control = bound_field.as_widget(attrs={"class": WIDGET_CLASSES[kind] + invalid})
+        control = bound_field.as_widget(attrs=attrs)
         return format_html(
             '<div class="mb-3"><div id="div_{}" class="form-check">{}'
             '<label for="{}" class="form-check-label">{}</label>{}</div>{}</div>',
@@ -235,45 +290,41 @@ def bs_field(bound_field):
             feedback,
             hint,
         )
-    if kind == "CheckboxSelectMultiple":
-        # In a row, each box names its row and list (服务专家名单第 2 行·人才计划与荣誉·两院院士).
-        group = widget.attrs.get("aria-label", "")
-        boxes = format_html_join(
-            "",
-            '<div class="form-check"><input type="checkbox" class="form-check-input{}" '
-            'name="{}" value="{}" id="{}"{}{}><label for="{}" class="form-check-label">{}</label>'
-            "</div>",
-            (
-                (
-                    invalid,
-                    box.data["name"],
-                    box.data["value"],
-                    box.id_for_label,
-                    " checked" if box.data["selected"] else "",
-                    format_html(' aria-label="{}·{}"', group, box.choice_label) if group else "",
-                    box.id_for_label,
-                    box.choice_label,
-                )
-                for box in bound_field.subwidgets
-            ),
+    if kind in ("CheckboxSelectMultiple", "RadioSelect"):
+        described = (
+            format_html(' aria-describedby="{}"', attrs["aria-describedby"])
+            if described_ids
+            else ""
         )
+        radio = kind == "RadioSelect"
+        boxes = _choice_boxes(bound_field, "radio" if radio else "checkbox", invalid, described)
+        # A group of radio buttons may say it is required (role radiogroup); a group of tick
+        # boxes says so in its legend's hidden text.
+        group_attrs = ' role="radiogroup" aria-required="true"' if radio and required else ""
+        if required and not radio:
+            mark = REQUIRED_GROUP_MARK
         return format_html(
-            '<div id="div_{}" class="mb-3"><fieldset><legend class="form-label fs-6">{}</legend>'
-            "<div>{}</div>{}{}</fieldset></div>",
+            '<div id="div_{}" class="mb-3"><fieldset{}><legend class="form-label fs-6">{}{}'
+            "</legend><div>{}</div>{}{}</fieldset></div>",
             field_id,
+            mark_safe(group_attrs),
             bound_field.label,
+            mark,
             boxes,
             feedback,
             hint,
         )
     if kind not in WIDGET_CLASSES:
         return as_crispy_field(bound_field)
-    control = bound_field.as_widget(attrs={"class": WIDGET_CLASSES[kind] + invalid})
+    if required:
+        attrs["aria-required"] = "true"
+    control = bound_field.as_widget(attrs=attrs)
     return format_html(
-        '<div id="div_{}" class="mb-3"><label for="{}" class="form-label">{}</label>{}{}{}</div>',
+        '<div id="div_{}" class="mb-3"><label for="{}" class="form-label">{}{}</label>{}{}{}</div>',
         field_id,
         field_id,
         bound_field.label,
+        mark,
         control,
         feedback,
         hint,
