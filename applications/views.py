@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from shanghai_experts.forms import StaleVersion, autosave_answer, section_status
-from shanghai_experts.http import client_ip
+from shanghai_experts.http import client_ip, kept_copy_saved
 from shanghai_experts.items import WorkflowError
 from shanghai_experts.models import Call
 from shanghai_experts.pledge import PLEDGE, SubmitConfirmForm
@@ -69,12 +69,8 @@ def edit(request, pk, *, transition, refusal):
     try:
         app = bundle.save()
     except StaleVersion:
-        messages.error(
-            request,
-            "未保存：在您编辑期间，本申报已被他人保存或状态已变化。您填写的内容仍在下方，"
-            "请复制需要保留的内容后刷新页面再修改。",
-        )
-        return _render_edit(request, bundle)
+        return _render_edit(request, bundle, stale=True)
+    kept_copy_saved(request)  # the browser's copy of what was sent need not be offered back
     if not submitting:
         messages.success(request, "草稿已保存。")
         return redirect("applications:edit", pk=app.pk)
@@ -176,7 +172,9 @@ def _autosave(bundle: ApplicationBundle):
     return autosave_answer(saved=app.updated_at, version=app.version, rows=rows)
 
 
-def _render_edit(request, bundle: ApplicationBundle, status: int = 200):
+def _render_edit(request, bundle: ApplicationBundle, status: int = 200, *, stale=False):
+    """`stale`: the save was refused because the form was saved elsewhere since the page was
+    opened; the page offers the latest version, beside which the typing can be restored."""
     app = bundle.application
     return render(
         request,
@@ -186,6 +184,7 @@ def _render_edit(request, bundle: ApplicationBundle, status: int = 200):
             "bundle": bundle,
             "form": bundle.form,
             "sections": section_status(app.submission_problems(), FORM_SECTIONS),
+            "stale": stale,
             **bundle.formsets,
         },
         status=status,

@@ -3,7 +3,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from shanghai_experts.forms import StaleVersion, autosave_answer, section_status
-from shanghai_experts.http import client_ip
+from shanghai_experts.http import client_ip, kept_copy_saved
 from shanghai_experts.items import WorkflowError
 from shanghai_experts.models import Call
 from shanghai_experts.pledge import PLEDGE, SubmitConfirmForm
@@ -104,12 +104,8 @@ def assessment_edit(request, pk, *, transition, refusal):
     try:
         assessment = form.save_checked()
     except StaleVersion:
-        messages.error(
-            request,
-            "未保存：在您编辑期间，本表已被他人保存或状态已变化。您填写的内容仍在下方，"
-            "请复制需要保留的内容后刷新页面再修改。",
-        )
-        return _render_edit(request, form)
+        return _render_edit(request, form, stale=True)
+    kept_copy_saved(request)  # the browser's copy of what was sent need not be offered back
     if request.POST.get("action") != "submit":
         messages.success(request, "草稿已保存。")
         return redirect("bases:assessment_edit", pk=assessment.pk)
@@ -195,7 +191,8 @@ def autosave(form):
     return autosave_answer(saved=assessment.updated_at, version=assessment.version)
 
 
-def _render_edit(request, form, summary=None):
+def _render_edit(request, form, summary=None, *, stale=False):
+    """`stale`: as in applications.views._render_edit."""
     summary = summary or []
     anchors = getattr(form, "summary_anchors", [])
     anchors = anchors + [""] * (len(summary) - len(anchors))
@@ -208,5 +205,6 @@ def _render_edit(request, form, summary=None):
             "summary": summary,
             "summary_items": list(zip(summary, anchors, strict=False)),
             "sections": section_status(form.instance.submission_problems(), FORM_SECTIONS),
+            "stale": stale,
         },
     )

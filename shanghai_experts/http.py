@@ -14,6 +14,7 @@ hop, so the walk over the trusted set is done here.)
 """
 
 import ipaddress
+import re
 from functools import lru_cache
 
 from django.conf import settings
@@ -47,3 +48,35 @@ def client_ip(request) -> str | None:
         if not _trusted(ip):
             return str(ip)
     return remote
+
+
+#: The cookie that tells static/js/session.js which of the browser's kept copies (autosave.js,
+#: sent with each save as the form field `kept_copy`) the server has now saved.
+SAVED_COPIES_COOKIE = "kept_copy_saved"
+_TOKEN = re.compile(r"[0-9a-z]{8,32}")
+
+
+def kept_copy_saved(request) -> None:
+    """Called by a view once a form's save succeeded: the copy the browser kept of the form as
+    it was sent is saved, and must not be offered back as unsaved (the server may have
+    normalised what it stored: `8` shown as `8.0`, a trailing space stripped, so the page no
+    longer reads the same). KeptCopyMiddleware tells the browser with the response."""
+    request.kept_copy_saved = True
+
+
+def confirm_kept_copy(request, response):
+    """Sets the cookie after a view called `kept_copy_saved`, whatever the response is (a
+    redirect to the form or to the next page, or the form again)."""
+    token = request.POST.get("kept_copy", "")
+    if getattr(request, "kept_copy_saved", False) and _TOKEN.fullmatch(token):
+        earlier = request.COOKIES.get(SAVED_COPIES_COOKIE, "").split(".")
+        tokens = [t for t in earlier if _TOKEN.fullmatch(t)][-4:] + [token]
+        response.set_cookie(
+            SAVED_COPIES_COOKIE,
+            ".".join(tokens),
+            max_age=600,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=False,  # read and cleared by the page's script; it holds no secret
+        )
+    return response

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from .error_pages import database_unavailable, login_expired
+from .http import confirm_kept_copy
 
 TOUCH_EVERY = 60  # seconds
 
@@ -80,4 +81,18 @@ class DatabaseUnavailableMiddleware:
         response = self.get_response(request)
         if getattr(request, "database_unavailable", False):
             return database_unavailable(request)
+        return response
+
+
+class KeptCopyMiddleware:
+    """After a save a view marked with `http.kept_copy_saved`: the response carries the token of
+    the browser's copy that is now saved (static/js/session.js drops that copy)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(request, "kept_copy_saved", False):
+            confirm_kept_copy(request, response)
         return response

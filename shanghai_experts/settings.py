@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "shanghai_experts.limits.RequestLimitsMiddleware",
     "shanghai_experts.limits.NoStoreMiddleware",
     "shanghai_experts.middleware.IdleTimeoutMiddleware",
+    "shanghai_experts.middleware.KeptCopyMiddleware",
     "accounts.middleware.AccountGateMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

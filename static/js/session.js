@@ -1,5 +1,6 @@
 // The idle timeout, told in advance: a warning before the session ends, with 继续 to extend it.
-// Typed work is kept by autosave.js; a logout clears this user's kept copies.
+// Typed work is kept by autosave.js; a logout clears this user's kept copies, and a save the
+// server confirmed (cookie kept_copy_saved) clears the copy it saved.
 (function () {
   "use strict";
   var body = document.body;
@@ -60,6 +61,22 @@
 
   // Any request the page makes on its own (autosave) counts as activity on the server too.
   document.addEventListener("session:activity", restart);
+
+  // Copies autosave.js kept of forms sent by a button, which the server has since saved
+  // (shanghai_experts.http.confirm_kept_copy): nothing of them is unsaved any more.
+  var saved = document.cookie.split("; ").filter(function (c) { return c.indexOf("kept_copy_saved=") === 0; });
+  if (saved.length) {
+    var tokens = saved[0].slice("kept_copy_saved=".length).split(".");
+    var mine = "autosave:" + body.dataset.user + ":";
+    Object.keys(localStorage).forEach(function (key) {
+      if (key.indexOf(mine) !== 0) return;
+      var copy;
+      try { copy = JSON.parse(localStorage.getItem(key)); } catch (e) { return; }
+      if (copy && copy.token && tokens.indexOf(copy.token) >= 0) localStorage.removeItem(key);
+    });
+    document.cookie = "kept_copy_saved=; Max-Age=0; path=/; SameSite=Lax" +
+      (location.protocol === "https:" ? "; Secure" : "");
+  }
 
   document.querySelectorAll("form[action$='/logout/']").forEach(function (form) {
     form.addEventListener("submit", function () {
