@@ -1,6 +1,7 @@
 """Storage for private files (stamped scans): on disk under PRIVATE_MEDIA_ROOT, with no URL.
 
 Files here are served only by views that check the user's scope, never by the web server.
+On disk they are the service user's alone: files 0600, folders 0700, whatever the umask.
 """
 
 from django.conf import settings
@@ -9,6 +10,15 @@ from django.utils.functional import cached_property
 
 
 class PrivateStorage(FileSystemStorage):
+    def __init__(
+        self, location=None, file_permissions_mode=0o600, directory_permissions_mode=0o700
+    ):
+        super().__init__(
+            location=location,
+            file_permissions_mode=file_permissions_mode,
+            directory_permissions_mode=directory_permissions_mode,
+        )
+
     @cached_property
     def base_location(self):
         return self._value_or_setting(self._location, settings.PRIVATE_MEDIA_ROOT)

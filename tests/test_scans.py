@@ -184,3 +184,11 @@ def test_stored_submissions_lose_the_record_keys_they_once_took(app):
     assert printing.fingerprint(printing.submitted_snapshot(app)) == printing.fingerprint(
         app.snapshot()
     )
+
+
+def test_stored_scans_are_the_service_users_alone(unit_client, app, private_root):
+    upload(unit_client, app, "盖章件.pdf", printing.form_pdf(app))
+    stored = private_root / StampedScan.objects.get().file.name
+    assert stored.stat().st_mode & 0o777 == 0o600
+    for folder in (stored.parent, stored.parent.parent, stored.parent.parent.parent):
+        assert folder.stat().st_mode & 0o777 == 0o700, folder
