@@ -9,7 +9,7 @@ from applications.models import Application
 from applications.services import creation_refusal
 from bases.models import Assessment
 from bases.services import has_priority
-from reviews import exports, printing
+from reviews import exports, guidance, printing
 from shanghai_experts.models import Call
 from shanghai_experts.states import State
 
@@ -37,6 +37,15 @@ def home(request):
         context["priority"] = has_priority(org, call)
         context["new_token"] = uuid.uuid4()
         context["can_create"] = creation_refusal(org, call) is None
+        # What the unit has been told of its items, at the top of its home page.
+        items = list(items)
+        context["assessments"] = list(context["assessments"])
+        found = guidance.results_for([*items, *context["assessments"]], org)
+        context["results"] = [
+            (item, found[id(item)])
+            for item in (*items, *context["assessments"])
+            if id(item) in found
+        ]
     else:
         items = items.exclude(state=State.DRAFT).order_by("-submitted_at")[:50]
     context["items"] = items

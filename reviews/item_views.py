@@ -2,8 +2,9 @@
 actions the viewer may take on it; and the bureau's opening of the base assessments."""
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from applications.choices import ServiceForm
@@ -16,7 +17,7 @@ from bases.views import autosave
 from shanghai_experts import visibility
 from shanghai_experts.forms import StaleVersion
 from shanghai_experts.http import client_ip
-from shanghai_experts.models import Call
+from shanghai_experts.models import Call, Organisation
 
 from . import guidance, notes, printing, scans, services, workflow
 from .scoring import SCORABLE_STATES
@@ -38,12 +39,18 @@ def _changed_since_return(item) -> list[str]:
     return [item.change_label(key) for key in now if now.get(key) != before.get(key)]
 
 
-def _next(item, request) -> list[str]:
-    return guidance.next_steps(
-        item,
-        request.user.organisation,
-        scans=list(scans.scans_of(item).select_related(None).only("kind")),
+def _outcome(item, request) -> dict:
+    """The item's stamped scans graded as the lists grade them, what the viewer was told of the
+    result (guidance.result_for), and the next step that follows from both."""
+    organisation = request.user.organisation
+    context = scans.context_for(request.user, item)
+    context["current_fingerprint"] = guidance.grade_scans(item, context["scans"])
+    result = guidance.result_for(item, organisation)
+    context["result"] = result
+    context["next_steps"] = guidance.next_steps(
+        item, organisation, scans=context["scans"], result=result
     )
+    return context
 
 
 def _notes(request, item) -> dict:
@@ -103,17 +110,46 @@ def application_detail(request, pk):
             **form_table(app),
             "history": workflow.history_for(app, request.user.organisation),
             "actions": _actions(app, request.user),
-            "next_steps": _next(app, request),
             "changed_since_return": _changed_since_return(app),
             **_notes(request, app),
             **_quota(app, request.user),
             "funding_form": request.user.organisation.is_bureau and app.state in FUNDED_STATES,
             "can_score": request.user.organisation.is_bureau and app.state in SCORABLE_STATES,
             "priority": has_priority(app.unit, app.call),
-            **scans.context_for(request.user, app),
+            **_outcome(app, request),
             "is_owner": app.unit_id == request.user.organisation_id,
         },
     )
+
+
+def project_notice(request, pk):
+    """The 立项通知 of a selected team, for whoever may read its published result (the unit,
+    its recommender, the bureau); a 404 for anything else, and before publication."""
+    app = get_object_or_404(
+        Application.objects.visible_to(request.user).select_related("call", "unit", "recommender"),
+        pk=pk,
+    )
+    result = guidance.result_for(app, request.user.organisation)
+    if result is None or not result.notice:
+        raise Http404
+    bureau = Organisation.objects.filter(kind=Organisation.Kind.MUNICIPAL).order_by("pk").first()
+    pdf = printing.project_notice_pdf(
+        app, result, bureau.name if bureau is not None else printing.BUREAU_NAME
+    )
+    services.audit(
+        app,
+        action="download_pdf",
+        label="下载立项通知",
+        user=request.user,
+        comment=printing.project_notice_filename(app),
+        client_ip=client_ip(request),
+        state=app.state,
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        False, printing.project_notice_filename(app)
+    )
+    return response
 
 
 @require_POST
@@ -159,13 +195,12 @@ def _render_detail(request, assessment, rectification_form=None):
             "assessment": assessment,
             "history": workflow.history_for(assessment, request.user.organisation),
             "actions": _actions(assessment, request.user),
-            "next_steps": _next(assessment, request),
             "changed_since_return": _changed_since_return(assessment),
             **_notes(request, assessment),
             "is_owner": assessment.unit_id == request.user.organisation.pk,
             "rectification_form": rectification_form,
             "host_types": HostType.choices,
-            **scans.context_for(request.user, assessment),
+            **_outcome(assessment, request),
         },
     )
 

@@ -121,6 +121,36 @@ def form_pdf(item) -> bytes:
     return pdf
 
 
+#: Who issues a 立项通知 when no bureau organisation is recorded (a fresh database).
+BUREAU_NAME = "上海市人力资源和社会保障局"
+
+
+def project_notice_pdf(app, result, bureau_name: str = BUREAU_NAME) -> bytes:
+    """The stamp-ready 立项通知 of a selected team: the decision and its date, the final
+    category, the funding, the notice's service rules (累计服务时长不少于N天，每次应解决1-2个
+    具体问题, the 服务次数 and period promised), the bureau's name and room for its seal.
+    `result` is what the unit was told (reviews.guidance.result_for), with `notice` set."""
+    places = list(app.places.all())
+    leaders = [e.name for e in app.experts.all() if e.is_leader]
+    html = render_to_string(
+        "pdf/project_notice.html",
+        {
+            "item": app,
+            "call": app.call,
+            "result": result,
+            "places": places,
+            "leaders": leaders,
+            "bureau_name": bureau_name,
+            "mohrss_number": getattr(app, "mohrss_document_number", ""),
+        },
+    )
+    return render_html(html)
+
+
+def project_notice_filename(app) -> str:
+    return f"{app.reference}-立项通知-{app}.pdf".replace("/", "／")
+
+
 def filename_for(item) -> str:
     form = "附件1" if item.workflow_kind == "application" else "附件2"
     return f"{item.reference}-{form}-{item}.pdf".replace("/", "／")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import reviewer_views, views
+from . import item_views, reviewer_views, views
 
 app_name = "reviews"
 
@@ -26,6 +26,7 @@ urlpatterns = [
     path("mail/", views.failing_mail, name="failing_mail"),
     path("<id:pk>/funding/", views.funding, name="funding"),
     path("<id:pk>/pdf/", views.item_pdf, name="pdf"),
+    path("<id:pk>/project-notice/", item_views.project_notice, name="project_notice"),
     path("assessment/<id:pk>/pdf/", views.item_pdf, {"kind": "assessment"}, name="assessment_pdf"),
     path("pdfs.zip", views.zip_pdfs, name="zip"),
     path("filing/", views.filing_page, name="filing"),
