@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime
 import io
-import zipfile
+from contextlib import closing
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -25,7 +25,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -35,6 +35,7 @@ from shanghai_experts.http import client_ip
 from shanghai_experts.models import Organisation, User
 from shanghai_experts.text import half_width, normalise_uscc
 from shanghai_experts.validators import validate_mobile, validate_uscc
+from shanghai_experts.xlsx_limits import XlsxLimits, XlsxRefused, read_sheet
 
 from . import services
 from .models import OnboardingBatch
@@ -116,37 +117,40 @@ def _text(value) -> str:
     return " ".join(half_width(str(value)).split())
 
 
+#: What an upload may cost: rows read (the header, the data and empty rows: the template's
+#: formatted blank rows go down to row 1001), the longest cell (the longest box is an e-mail
+#: address, 254), and the zip's sizes (shanghai_experts.xlsx_limits).
+LIMITS = XlsxLimits(rows=MAX_ROWS + 1001, cell_chars=300)
+
+
 def read_rows(upload) -> list[tuple[int, dict]]:
     """(sheet row number, {key: text}) for each non-empty data row; refuses what is not a
-    单位名单."""
+    单位名单, and stops reading at the first row or cell beyond `LIMITS`."""
     name = getattr(upload, "name", "") or ""
     if not name.lower().endswith(".xlsx"):
         raise FileRefused("请上传 .xlsx 格式的 Excel 文件（可先下载模板）。")
+    found = []
     try:
-        wb = load_workbook(upload, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
-        raise FileRefused("文件无法作为 .xlsx 读取，请用模板重新填写后上传。") from error
-    try:
-        ws = wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
-        header = [_text(v) for v in next(rows, ())]
-        while header and not header[-1]:
-            header.pop()
-        if header != HEADERS:
-            raise FileRefused(
-                "第 1 行的列名应为：" + "、".join(HEADERS) + "。请使用下载的模板，不要修改列名。"
-            )
-        found = []
-        for number, values in enumerate(rows, start=2):
-            cells = [_text(v) for v in (values or ())[: len(HEADERS)]]
-            cells += [""] * (len(HEADERS) - len(cells))
-            if not any(cells):
-                continue
-            if len(found) >= MAX_ROWS:
-                raise FileRefused(f"一次最多导入 {MAX_ROWS} 行，请分成几个文件。")
-            found.append((number, dict(zip(LABEL, cells, strict=True))))
-    finally:
-        wb.close()
+        with closing(read_sheet(upload, LIMITS, columns=len(HEADERS), labels=HEADERS)) as rows:
+            header = [_text(v) for v in next(rows, (1, ()))[1]]
+            while header and not header[-1]:
+                header.pop()
+            if header != HEADERS:
+                raise FileRefused(
+                    "第 1 行的列名应为："
+                    + "、".join(HEADERS)
+                    + "。请使用下载的模板，不要修改列名。"
+                )
+            for number, values in rows:
+                cells = [_text(v) for v in values]
+                cells += [""] * (len(HEADERS) - len(cells))
+                if not any(cells):
+                    continue
+                if len(found) >= MAX_ROWS:
+                    raise FileRefused(f"一次最多导入 {MAX_ROWS} 行，请分成几个文件。")
+                found.append((number, dict(zip(LABEL, cells, strict=True))))
+    except XlsxRefused as error:
+        raise FileRefused(str(error)) from error
     if not found:
         raise FileRefused("文件中没有单位：请从第 2 行起，每行填写一个单位。")
     return found
