@@ -225,4 +225,5 @@ def context_for(user, item) -> dict:
         "scans": list(scans_of(item)),
         "scan_form": ScanForm() if upload_refusal(user, item) is None else None,
         "scan_kind": kind_for(user, item),
+        "scan_max_pixels": f"{filecheck.MAX_PIXELS // 10_000} 万",
     }
