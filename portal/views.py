@@ -1,9 +1,11 @@
 import uuid
 
+from django.contrib.auth.decorators import login_not_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_safe
 
 from applications.models import Application
 from applications.services import creation_refusal
@@ -12,6 +14,8 @@ from bases.services import has_priority
 from reviews import exports, guidance, printing
 from shanghai_experts.models import Call
 from shanghai_experts.states import State
+
+from .notice import blocks as notice_blocks
 
 
 def home(request):
@@ -52,15 +56,20 @@ def home(request):
     return render(request, "home.html", context)
 
 
+@login_not_required
+@require_safe
 def notice(request):
-    """The call's notice, as the bureau published it, with its three forms as blank samples."""
+    """The call's notice, as the bureau published it, with its three forms as blank samples.
+    Public (此件主动公开): read before registering; it shows the call and nothing of anyone's
+    items."""
     call = Call.objects.current()
     if call is None:
         raise Http404
-    paragraphs = [p.strip() for p in call.notice_text.split("\n") if p.strip()]
-    return render(request, "notice.html", {"call": call, "paragraphs": paragraphs})
+    return render(request, "notice.html", {"call": call, "blocks": notice_blocks(call.notice_text)})
 
 
+@login_not_required
+@require_safe
 def blank_form(request, form):
     """空白表样: 附件1 or 附件2 as a PDF, 附件3 as the .xlsx, with every box empty."""
     call = Call.objects.current()
@@ -76,7 +85,8 @@ def blank_form(request, form):
     kind = {"1": "application", "2": "assessment"}.get(form)
     if kind is None:
         raise Http404
-    pdf = printing.render_html(printing.blank_form_html(kind, call))
+    # Rendered once and kept (printing.stored_pdf): an anonymous visitor costs a file read.
+    pdf = printing.stored_pdf(printing.blank_form_html(kind, call))
     name = "专家服务基层示范团项目申报表" if form == "1" else "专家服务基地动态管理表"
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(

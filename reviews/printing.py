@@ -105,6 +105,12 @@ def form_pdf(item) -> bytes:
     html = form_html(item)
     if item.state in EDITABLE_STATES:
         return render_html(html)
+    return stored_pdf(html)
+
+
+def stored_pdf(html: str) -> bytes:
+    """The PDF of `html`, rendered once and then read from storage (RenderedPdf, keyed by the
+    SHA-256 of the HTML): the blank forms anyone may download cost a file read, not a render."""
     key = hashlib.sha256(html.encode("utf-8")).hexdigest()
     stored = RenderedPdf.objects.filter(key=key).first()
     if stored is not None:
