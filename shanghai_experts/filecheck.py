@@ -194,16 +194,44 @@ def _check_image(data: bytes) -> dict:
 
 def _inflated_size(raw: bytes, budget: int) -> int:
     """How many bytes a FlateDecode stream inflates to, counting no further than `budget`
-    (then budget + 1). At most INFLATE_STEP bytes are held at a time."""
+    (then budget + 1). At most INFLATE_STEP bytes are held at a time. A damaged stream counts
+    what inflated before the damage (as far as a reader gets too)."""
     inflater = zlib.decompressobj()
     total = 0
     pending = raw
-    while pending and total <= budget:
-        total += len(inflater.decompress(pending, INFLATE_STEP))
-        pending = inflater.unconsumed_tail
-        if inflater.eof:
-            break
+    try:
+        while pending and total <= budget and not inflater.eof:
+            total += len(inflater.decompress(pending, INFLATE_STEP))
+            pending = inflater.unconsumed_tail
+    except zlib.error:
+        pass
     return min(total, budget + 1)
+
+
+def _inflated(raw: bytes, budget: int) -> bytes:
+    """A FlateDecode stream inflated, but no more than budget + 1 bytes of it."""
+    try:
+        return zlib.decompressobj().decompress(raw, budget + 1)
+    except zlib.error:
+        return b""
+
+
+def _decoded_size(stream, budget: int) -> int:
+    """How many bytes `stream` decodes to, counting no further than `budget` for Flate."""
+    filters = _filters(stream)
+    if not filters:
+        return len(stream.read_raw_bytes())
+    if all(name == "/FlateDecode" for name in filters):
+        data = stream.read_raw_bytes()
+        for _ in filters[:-1]:  # Flate over Flate: each stage held, at most budget + 1 bytes
+            data = _inflated(data, budget)
+            if len(data) > budget:
+                return len(data)
+        return _inflated_size(data, budget)
+    try:  # LZW, run-length, ASCII: rare outside images; decoded whole, under the limits
+        return len(stream.read_bytes())
+    except pikepdf.PdfError:
+        return 0  # a filter qpdf cannot decode: pdftotext cannot either
 
 
 def _filters(stream) -> list[str]:
@@ -232,16 +260,7 @@ def _check_pdf(data: bytes) -> dict:
                 if width * height > MAX_PIXELS:
                     return {"refusal": PDF_IMAGE_TOO_LARGE}
                 continue
-            filters = _filters(obj)
-            if not filters:
-                budget -= len(obj.read_raw_bytes())
-            elif filters[0] == "/FlateDecode":
-                budget -= _inflated_size(obj.read_raw_bytes(), budget)
-            else:  # LZW, run-length, ASCII: rare outside images; decoded whole, under the limits
-                try:
-                    budget -= len(obj.read_bytes())
-                except pikepdf.PdfError:
-                    continue  # a filter qpdf cannot decode: pdftotext cannot either
+            budget -= _decoded_size(obj, budget)
             if budget < 0:
                 return {"refusal": PDF_TOO_LARGE}
     except (pikepdf.PdfError, ValueError, TypeError):

@@ -103,13 +103,13 @@ def zlib_of_zeros(size: int) -> bytes:
     )
 
 
-def pdf_with_content(content: bytes) -> bytes:
-    """A one-page PDF whose page content is the FlateDecode stream `content`."""
+def pdf_with_content(content: bytes, filters: bytes = b"/FlateDecode") -> bytes:
+    """A one-page PDF whose page content is the stream `content` (FlateDecode unless told)."""
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(content)
+        b"<< /Length %d /Filter %s >>\nstream\n" % (len(content), filters)
         + content
         + b"\nendstream",
     ]
@@ -166,6 +166,15 @@ def test_a_pdf_inflating_to_a_gibibyte_is_refused_while_inflating(unit_client, a
     verdict = filecheck.check(bomb, "pdf")
     assert verdict.refusal == filecheck.PDF_TOO_LARGE
     assert verdict.peak_bytes < SMALL_MEMORY  # counted as it inflated, never held
+
+
+def test_a_pdf_compressed_twice_is_counted_through_both_stages(unit_client, app):
+    bomb = pdf_with_content(
+        zlib.compress(zlib_of_zeros(1 << 30), 9), b"[/FlateDecode /FlateDecode]"
+    )
+    assert len(bomb) < 100_000
+    page, seconds = timed_upload(unit_client, app, "盖章件.pdf", bomb)
+    assert "未上传：盖章扫描件：PDF 文件解压后超过 64 MB" in page and seconds < QUICK
 
 
 def test_inflating_stops_at_the_budget():
