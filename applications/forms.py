@@ -23,6 +23,7 @@ from shanghai_experts.forms import (
     bound_long_texts,
     chinese_blanks,
     recommender_label,
+    summary_label,
 )
 from shanghai_experts.formsets import bounded_inlineformset_factory
 from shanghai_experts.states import EDITABLE_STATES
@@ -410,7 +411,7 @@ class ApplicationBundle:
             if problem.section:
                 index, row_form = by_pk[problem.section][problem.row_pk]
                 row_form.add_error(problem.field, problem.message)
-                label = row_form.fields[problem.field].label
+                label = summary_label(row_form, problem.field, row=True)
                 who = _row_name(row_form)
                 where = f"{ROW_SECTIONS[problem.section]}第 {index + 1} 行{who}·{label}"
                 anchor = f"id_{problem.section}-{index}-{problem.field}"
@@ -424,7 +425,7 @@ class ApplicationBundle:
                 anchor = "id_relies_on_base_choice_0"
             elif problem.field in self.form.fields:
                 self.form.add_error(problem.field, problem.message)
-                where = str(self.form.fields[problem.field].label)
+                where = summary_label(self.form, problem.field)
                 anchor = f"id_{problem.field}"
             else:
                 self.form.add_error(None, problem.message)
@@ -446,13 +447,13 @@ class ApplicationBundle:
                 for section in refused
             ]
         for name, errors in self.form.errors.items():
-            label = "表单" if name == "__all__" else self.form.fields[name].label
+            label = "表单" if name == "__all__" else summary_label(self.form, name)
             lines += [f"{label}：{e}" for e in errors]
             anchors += ["" if name == "__all__" else f"id_{name}"] * len(errors)
         for section, formset in self.formsets.items():
             for index, row_form in enumerate(formset.forms):
                 for name, errors in row_form.errors.items():
-                    label = row_form.fields[name].label if name in row_form.fields else ""
+                    label = summary_label(row_form, name, row=True)
                     who = _row_name(row_form)
                     lines += [
                         f"{ROW_SECTIONS[section]}第 {index + 1} 行{who}·{label}：{e}"

@@ -14,6 +14,7 @@ from shanghai_experts.forms import (
     StaleVersion,
     bound_long_texts,
     chinese_blanks,
+    summary_label,
 )
 from shanghai_experts.states import EDITABLE_STATES, State
 
@@ -151,7 +152,7 @@ class AssessmentForm(VersionChecked, forms.ModelForm):
         for problem in problems:
             if problem.field in self.fields:
                 self.add_error(problem.field, problem.message)
-                where = str(self.fields[problem.field].label)
+                where = summary_label(self, problem.field)
                 self.summary_anchors.append(f"id_{problem.field}")
             else:
                 self.add_error(None, problem.message)
@@ -163,7 +164,7 @@ class AssessmentForm(VersionChecked, forms.ModelForm):
     def format_summary(self) -> list[str]:
         lines, self.summary_anchors = [], []
         for name, errors in self.errors.items():
-            label = "表单" if name == "__all__" else self.fields[name].label
+            label = "表单" if name == "__all__" else summary_label(self, name)
             for e in errors:
                 lines.append(f"{label}：{e}")
                 self.summary_anchors.append("" if name == "__all__" else f"id_{name}")

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from shanghai_experts.forms import StaleVersion, autosave_answer, section_status
+from shanghai_experts.forms import StaleVersion, autosave_answer, section_status, summary_label
 from shanghai_experts.http import client_ip, kept_copy_saved
 from shanghai_experts.items import WorkflowError
 from shanghai_experts.models import Call
@@ -179,7 +179,7 @@ def autosave(form):
     """The same versioned save as 保存草稿, answered in JSON; it never submits."""
     if not form.is_valid():
         errors = [
-            f"{form.fields[n].label if n in form.fields else '表单'}：{e}"
+            f"{'表单' if n == '__all__' else summary_label(form, n)}：{e}"
             for n, es in form.errors.items()
             for e in es
         ]

@@ -146,6 +146,26 @@ def chinese_blanks(form: forms.Form) -> None:
                 field.choices = [("", BLANK_LABEL), *choices[1:]]
 
 
+#: What a summary line calls a box the page does not label: the hidden version and row id fail
+#: only when the page is stale (another tab deleted the row, a page kept from an old visit).
+UNLABELLED = {
+    "version": "页面版本（请重新打开本页）",
+    "id": "本行（可能已在别处删除，请重新打开本页）",
+}
+
+
+def summary_label(form: forms.Form, name: str, *, row: bool = False) -> str:
+    """The name of box `name` in an error summary: the distinguishing name a screen reader
+    hears for boxes labelled alike (县名称 ×4 → 跨省帮扶·重点帮扶县名称), never "None". A row's
+    boxes name their row in the summary line itself, so they keep their short label."""
+    field = form.fields.get(name)
+    if field is None:
+        return UNLABELLED.get(name, "表单")
+    if not row and field.widget.attrs.get("aria-label"):
+        return str(field.widget.attrs["aria-label"])
+    return str(field.label) if field.label else UNLABELLED.get(name, name)
+
+
 def autosave_answer(*, saved=None, version=None, rows=None, errors=None, stale=False):
     """The JSON an edit page's autosave reads (static/js/autosave.js): saved, refused as
     stale (someone else saved: never overwritten), or not saved because a box is malformed."""

@@ -140,6 +140,25 @@
   });
   refreshDirectRoute();
 
+  // The error summary lists its lines in the order of the boxes on the page (the server groups
+  // them by kind: the main boxes, then each list of rows); a line about no box stays last.
+  document.querySelectorAll("[data-testid=error-summary] ul").forEach(function (list) {
+    var items = Array.from(list.children);
+    function box(item) {
+      var link = item.querySelector("[data-focus]");
+      return link ? document.getElementById(link.dataset.focus) : null;
+    }
+    items.map(function (item, index) { return { item: item, box: box(item), index: index }; })
+      .sort(function (a, b) {
+        if (a.box && b.box && a.box !== b.box) {
+          return a.box.compareDocumentPosition(b.box) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1;
+        }
+        if (!a.box !== !b.box) return a.box ? -1 : 1;
+        return a.index - b.index;
+      })
+      .forEach(function (entry) { list.appendChild(entry.item); });
+  });
+
   // The error summary's links put the cursor in the box they name.
   document.querySelectorAll("[data-focus]").forEach(function (link) {
     link.addEventListener("click", function (event) {
