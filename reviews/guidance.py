@@ -72,6 +72,11 @@ class Result:
     #: 附件2 限期整改: the date the report is due.
     deadline: datetime.date | None = None
 
+    @property
+    def reason_label(self) -> str:
+        """理由 for a negative outcome or a revocation; 意见 for the bureau's assessment."""
+        return "理由" if self.tone in (DANGER, WARNING) and not self.deadline else "意见"
+
 
 def _records(items) -> dict[tuple[int, int], list[AuditRecord]]:
     """The result-bearing audit records of `items`, oldest first: one query per kind."""
