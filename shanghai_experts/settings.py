@@ -145,11 +145,19 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 
-# Login throttling: 5 failures lock the account, and separately the source address, for 30
-# minutes; the bureau unlocks on its 登录锁定 page.
-AXES_FAILURE_LIMIT = 5
+# Login throttling (shanghai_experts.lockout): within 30 minutes, 5 failures lock one login name
+# from one address, 10 failures of any names lock the address for every name, and only 20
+# failures from any addresses lock the name everywhere (a second factor still passes that one).
+# An attempt refused by a lock is never a failure of its name (one refused by the pair or name
+# lock still counts for its address). The bureau lifts each lock on its own on 登录锁定.
+LOGIN_LOCK_PAIR_LIMIT = 5
+LOGIN_LOCK_ADDRESS_LIMIT = 10
+LOGIN_LOCK_NAME_LIMIT = 20
+AXES_HANDLER = "shanghai_experts.lockout.LockoutHandler"
+AXES_FAILURE_LIMIT = LOGIN_LOCK_PAIR_LIMIT
 AXES_COOLOFF_TIME = timedelta(minutes=30)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # A success clears only its own (login name, address) pair (shanghai_experts.lockout), never
 # every failure of the address: axes' reset would let one good login unlock other accounts.
 AXES_RESET_ON_SUCCESS = False
@@ -299,9 +307,10 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", False)
     if not SECURE_HSTS_PRELOAD:
         SILENCED_SYSTEM_CHECKS = ["security.W021"]  # not preloading is the decision above
-    if TRUSTED_PROXIES:
-        # Only a configured proxy may say the original request was HTTPS.
-        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Whether a request came over HTTPS is the WSGI scheme: gunicorn sets it from
+    # X-Forwarded-Proto only when the connection comes from TRUSTED_PROXIES
+    # (forwarded_allow_ips, gunicorn.conf.py). SECURE_PROXY_SSL_HEADER is deliberately unset:
+    # Django would believe that header from any client.
 
 LOGGING = {
     "version": 1,

@@ -3,7 +3,6 @@
 import tempfile
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
@@ -250,34 +249,58 @@ def _name_items(records) -> None:
 
 
 def lockouts(request):
-    """Every locked login name and address, however the failures were spread; the bureau
-    unlocks each after checking who is asking."""
+    """Every lock that holds (a login name from one address, an address, a login name), however
+    the failures were spread; the bureau lifts each one on its own after checking who asks."""
     org = bureau_org(request)
     if request.method == "POST":
         kind = request.POST.get("kind", "")
-        value = request.POST.get("value", "")
-        if kind not in lockout.KINDS or not value or "\x00" in value:
-            messages.error(request, "未解除：请在列表中选择要解除的登录名或来源地址。")
+        username = request.POST.get("username", "")
+        address = request.POST.get("address", "")
+        if kind == lockout.USERNAME:
+            username = request.POST.get("value", username)
+        elif kind == lockout.ADDRESS:
+            address = request.POST.get("value", address)
+        problem = _unlock_problem(kind, username, address)
+        if problem:
+            messages.error(request, f"未解除：{problem}")
             return redirect("reviews:lockouts")
-        if lockout.unlock(kind, value):
+        parsed = lockout.parse_address(address) if kind != lockout.USERNAME else None
+        what = {
+            lockout.USERNAME: f"登录名 {username}",
+            lockout.ADDRESS: f"来源地址 {parsed}",
+            lockout.PAIR: f"登录名 {username} 在来源地址 {parsed}",
+        }[kind]
+        released = lockout.unlock(kind, username, parsed)
+        if released:
             AuditRecord.objects.create(
                 action="unlock",
                 action_label="解除锁定",
                 actor=request.user,
                 username=request.user.get_username(),
                 organisation=org,
-                comment=f"解除{lockout.KINDS[kind]} {value[:200]} 的登录锁定",
+                comment=f"解除{what[:220]}的登录锁定（{released} 次失败不再计入）",
                 client_ip=client_ip(request),
             )
-            messages.success(request, f"已解除{lockout.KINDS[kind]} {value} 的登录锁定。")
+            messages.success(request, f"已解除{what}的登录锁定；其他锁定不受影响。")
         else:
-            messages.info(request, f"{lockout.KINDS[kind]} {value} 当前没有登录失败记录。")
+            messages.info(request, f"{what}当前没有被锁定。")
         return redirect("reviews:lockouts")
     return render(
         request,
         "reviews/lockouts.html",
-        {"locks": lockout.locks(), "limit": settings.AXES_FAILURE_LIMIT},
+        {"locks": lockout.locks(), "limits": lockout.limits()},
     )
+
+
+def _unlock_problem(kind: str, username: str, address: str) -> str:
+    """Why an unlock request cannot be acted on (in Chinese, naming the field), or ""."""
+    if kind not in lockout.KINDS:
+        return "请在列表中选择要解除的锁定。"
+    if kind != lockout.ADDRESS and (not username or "\x00" in username or len(username) > 150):
+        return "登录名为空或含无效字符，请在列表中选择要解除的锁定。"
+    if kind != lockout.USERNAME and lockout.parse_address(address) is None:
+        return f"来源地址“{address[:60]}”不是有效的 IP 地址，请在列表中选择要解除的锁定。"
+    return ""
 
 
 def failing_mail(request):
