@@ -14,6 +14,7 @@ the unit. The bureau previews who is told what before it confirms.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections import defaultdict
 
 from django.conf import settings
@@ -25,6 +26,7 @@ from shanghai_experts.items import WorkflowError
 from shanghai_experts.models import Call, User
 from shanghai_experts.states import State
 
+from .cautions import with_cautions
 from .models import OutboundMail, Publication
 from .notifications import send_after_commit
 from .services import audit
@@ -37,10 +39,36 @@ NATIONAL_OUTCOMES = (State.NATIONAL_TEAM, State.MUNICIPAL_TEAM, State.NOT_SELECT
 @dataclasses.dataclass
 class Preview:
     stage: str
-    items: list  # the applications to be announced, with .to_publish
+    items: list  # the applications to be announced, each with its .cautions
     blocking: str | None  # why it cannot be published yet
     units: int
     recommenders: int
+    #: Stage 2: the national candidates still waiting for 人社部's result.
+    waiting: list = dataclasses.field(default_factory=list)
+    #: What the bureau saw: publishing refuses when the items due have changed since.
+    token: str = ""
+
+    @property
+    def flagged(self) -> list:
+        """The items about to be announced whose scores deserve a second look."""
+        return [item for item in self.items if item.cautions]
+
+
+def preview_token(items) -> str:
+    """A short digest of the items due and their versions, carried by the confirmation."""
+    seen = ",".join(f"{i.pk}:{i.state}:{i.version}" for i in sorted(items, key=lambda i: i.pk))
+    return hashlib.sha256(seen.encode()).hexdigest()[:16]
+
+
+def waiting_for_mohrss(call: Call):
+    """National candidates announced at stage 1 whose 人社部 result is not yet recorded."""
+    return (
+        Application.objects.filter(
+            call=call, state=State.NATIONAL_CANDIDATE, published_state=State.NATIONAL_CANDIDATE
+        )
+        .select_related("unit", "recommender")
+        .order_by("bureau_rank", "id")
+    )
 
 
 def due(call: Call, stage: str):
@@ -59,9 +87,7 @@ def blocking(call: Call, stage: str) -> str | None:
     else:
         if not call.publications.filter(stage=Stage.SELECTION).exists():
             return "请先公布市级评审结果。"
-        waiting = Application.objects.filter(
-            call=call, state=State.NATIONAL_CANDIDATE, published_state=State.NATIONAL_CANDIDATE
-        ).count()
+        waiting = waiting_for_mohrss(call).count()
         if waiting:
             return f"还有 {waiting} 个拟推荐国家级的项目尚未登记人社部结果。"
     return None
@@ -69,6 +95,13 @@ def blocking(call: Call, stage: str) -> str | None:
 
 def preview(call: Call, stage: str) -> Preview:
     items = list(due(call, stage).order_by("state", "recommender_id", "recommender_rank", "id"))
+    # The bureau's own decisions are announced at stage 1: that is when a disputed or thin
+    # score deserves a second look. Stage 2 announces the Ministry's outcome.
+    if stage == Stage.SELECTION:
+        with_cautions(items)
+    else:
+        for item in items:
+            item.cautions = []
     reason = blocking(call, stage)
     if not items and reason is None:
         reason = "没有需要公布的结果。"
@@ -78,6 +111,8 @@ def preview(call: Call, stage: str) -> Preview:
         blocking=reason,
         units=len({i.unit_id for i in items}),
         recommenders=len({i.recommender_id for i in items}),
+        waiting=list(waiting_for_mohrss(call)) if stage == Stage.NATIONAL else [],
+        token=preview_token(items),
     )
 
 
@@ -121,7 +156,12 @@ def _queue_notices(items) -> int:
     return len(queued)
 
 
-def publish(*, call: Call, stage: str, user: User, client_ip=None) -> Publication:
+def publish(
+    *, call: Call, stage: str, user: User, client_ip=None, seen: str | None = None
+) -> Publication:
+    """Announce a stage. `seen` is the token of the preview the bureau confirmed: when the
+    items due have changed since (a decision taken or revoked meanwhile), nothing is
+    published."""
     if user.organisation is None or not user.organisation.is_bureau:
         raise WorkflowError("只有市人社局可以公布结果。")
     if stage not in Stage.values:
@@ -134,6 +174,11 @@ def publish(*, call: Call, stage: str, user: User, client_ip=None) -> Publicatio
         items = list(due(call, stage).select_for_update(of=("self",)))
         if not items:
             raise WorkflowError("没有需要公布的结果。")
+        if seen is not None and seen != preview_token(items):
+            raise WorkflowError(
+                "您预览之后，待公布的结果有变化（有项目的决定被更改），"
+                "请核对下方最新的名单后再确认公布。"
+            )
         for item in items:
             item.published_state = item.state
             item.save(update_fields=["published_state", "updated_at"])

@@ -352,7 +352,12 @@ def test_queue_shows_assessments_beside_applications(client, call, assessment, p
     assert 'text-bg-secondary ms-1">0<' in none
     client.post(
         reverse("reviews:queue"),
-        {"bulk_action": "accept", "selected_assessment": [assessment.pk]},
+        {
+            "bulk_action": "accept",
+            "selected_assessment": [assessment.pk],
+            "confirmed": "1",
+            f"version-assessment-{assessment.pk}": Assessment.objects.get(pk=assessment.pk).version,
+        },
     )
     assessment.refresh_from_db()
     assert assessment.state == State.UNDER_REVIEW

@@ -1,15 +1,17 @@
 """Every consequential click is confirmed on a page of its own (issue 23): 提交申报 with a
 preview and the 信用承诺, and what the confirmed submission records."""
 
+import datetime
 import re
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
 from applications.models import Application
 from bases.models import Assessment
-from reviews import publication, workflow
-from reviews.models import AuditRecord
+from reviews import publication, scoring, workflow
+from reviews.models import AuditRecord, Publication
 from shanghai_experts.pledge import PLEDGE
 from shanghai_experts.states import State
 
@@ -31,7 +33,7 @@ def unit_client(login, unit_user):
 
 def text_of(response) -> str:
     """The page as a reader sees it: tags gone, whitespace collapsed."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+    return text_of_html(response.content.decode())
 
 
 def records(item, action="submit"):
@@ -185,8 +187,8 @@ def bureau_user(db):
     return UserFactory(organisation=BureauFactory())
 
 
-def national_candidate(call, bureau_user):
-    app = CompleteApplicationFactory(call=call)
+def national_candidate(call, bureau_user, name="国家级候选服务团"):
+    app = CompleteApplicationFactory(call=call, name=name)
     unit_user = UserFactory(organisation=app.unit)
     district = UserFactory(organisation=app.recommender)
     workflow.transition(app, "submit", user=unit_user)
@@ -232,7 +234,8 @@ def test_a_wrong_document_is_refused_and_kept(client, call, bureau_user, number,
 
 
 def text_of_html(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    return re.sub(r" ?([：，。；（）]) ?", r"\1", text)  # no space around Chinese punctuation
 
 
 def test_the_approval_is_recorded_on_the_item_and_in_the_history(client, call, bureau_user):
@@ -269,3 +272,179 @@ def test_the_approval_is_recorded_on_the_item_and_in_the_history(client, call, b
     assert "人社部批准文号：人社厅函〔2026〕58号（2026年5月10日批准）" in text_of(
         client.get(app.get_absolute_url())
     )
+
+
+# --- bulk decisions -----------------------------------------------------------------------------
+
+
+def recommended(call, name):
+    app = CompleteApplicationFactory(call=call, name=name)
+    district = UserFactory(organisation=app.recommender)
+    workflow.transition(app, "submit", user=UserFactory(organisation=app.unit))
+    workflow.transition(app, "accept", user=district)
+    return workflow.transition(app, "recommend", user=district, comment="同意")
+
+
+def score(app, *marks):
+    """Each mark a reviewer of the bureau: every criterion at that share of its maximum."""
+    criteria = list(app.call.criteria.all())
+    for share in marks:
+        scoring.record_scores(
+            app,
+            reviewer=UserFactory(organisation=BureauFactory()),
+            points={c.pk: Decimal(c.max_points) * Decimal(share) for c in criteria},
+        )
+    app.refresh_from_db()
+    return app
+
+
+@pytest.fixture
+def scored(call):
+    call.applications_per_unit = call.recommender_quota = 5
+    call.save()
+    return {
+        "agreed": score(recommended(call, "意见一致服务团"), "0.8", "0.75"),
+        "disputed": score(recommended(call, "分歧服务团"), "0.9", "0.3"),  # spread 60 > 20
+        "alone": score(recommended(call, "一人评分服务团"), "0.8"),
+    }
+
+
+def test_bulk_decision_is_confirmed_with_warnings_first(client, call, bureau_user, scored):
+    client.force_login(bureau_user)
+    apps = list(scored.values())
+    chosen = {"bulk_action": "select_municipal", "selected": [a.pk for a in apps]}
+    page = text_of(client.post(reverse("reviews:queue"), chosen))
+    assert "确认：对 3 个项目列入市级服务团" in page
+    assert "以下 2 个项目的评分建议先复核，再列入市级服务团：" in page
+    assert f"{scored['disputed']}：评分分歧大（极差 60，超过 20）" in page
+    assert f"{scored['alone']}：仅 1 位评审人评分" in page
+    assert f"{scored['agreed']}：" not in page
+    # The first POST changes nothing.
+    assert set(Application.objects.values_list("state", flat=True)) == {State.RECOMMENDED}
+    assert not AuditRecord.objects.filter(action="select_municipal").exists()
+
+    versions = {f"version-application-{a.pk}": a.version for a in apps}
+    page = text_of(
+        client.post(reverse("reviews:queue"), {**chosen, **versions, "confirmed": "1"}, follow=True)
+    )
+    assert "已列入市级服务团 3 个项目。" in page
+    assert set(Application.objects.values_list("state", flat=True)) == {State.MUNICIPAL_TEAM}
+    assert AuditRecord.objects.filter(action="select_municipal", outcome="success").count() == 3
+
+
+def test_bulk_decision_refuses_an_item_changed_since_the_confirmation(
+    client, call, bureau_user, scored
+):
+    client.force_login(bureau_user)
+    agreed, disputed = scored["agreed"], scored["disputed"]
+    versions = {f"version-application-{a.pk}": a.version for a in (agreed, disputed)}
+    # Someone else decides one of them after the confirmation page was opened.
+    workflow.transition(disputed, "select_national", user=bureau_user)
+    workflow.transition(
+        Application.objects.get(pk=disputed.pk), "revoke_decision", user=bureau_user, comment="重议"
+    )
+    page = text_of(
+        client.post(
+            reverse("reviews:queue"),
+            {
+                "bulk_action": "select_municipal",
+                "selected": [agreed.pk, disputed.pk],
+                "confirmed": "1",
+                **versions,
+            },
+            follow=True,
+        )
+    )
+    assert "已列入市级服务团 1 个项目。" in page
+    assert f"未能列入市级服务团：{disputed}：您打开页面后，本项目已被他人处理" in page
+    assert Application.objects.get(pk=disputed.pk).state == State.RECOMMENDED
+
+
+def test_bulk_decline_asks_the_reason_on_the_confirmation_and_keeps_it(
+    client, call, bureau_user, scored
+):
+    client.force_login(bureau_user)
+    app = scored["agreed"]
+    chosen = {
+        "bulk_action": "decline",
+        "selected": [app.pk],
+        f"version-application-{app.pk}": app.version,
+        "confirmed": "1",
+    }
+    html = client.post(reverse("reviews:queue"), {**chosen, "bulk_comment": "  "}).content.decode()
+    assert "“不予入选”须填写意见（理由，各项共用）。" in html
+    assert Application.objects.get(pk=app.pk).state == State.RECOMMENDED
+    client.post(reverse("reviews:queue"), {**chosen, "bulk_comment": "名额有限"})
+    assert Application.objects.get(pk=app.pk).state == State.NOT_SELECTED
+    assert records(app, "decline").get().comment == "名额有限"
+
+
+def test_bulk_accept_is_confirmed(client, call):
+    apps = []
+    for _ in range(2):
+        app = CompleteApplicationFactory(call=call)
+        apps.append(workflow.transition(app, "submit", user=UserFactory(organisation=app.unit)))
+    district = apps[0].recommender
+    Application.objects.filter(pk=apps[1].pk).update(recommender=district)
+    client.force_login(UserFactory(organisation=district))
+    chosen = {"bulk_action": "accept", "selected": [a.pk for a in apps]}
+    page = text_of(client.post(reverse("reviews:queue"), chosen))
+    assert "确认：对 2 个项目受理" in page and "受理后申报单位不能再撤回" in page
+    assert set(Application.objects.values_list("state", flat=True)) == {State.SUBMITTED}
+    versions = {f"version-application-{a.pk}": a.version for a in apps}
+    client.post(reverse("reviews:queue"), {**chosen, **versions, "confirmed": "1"})
+    assert set(Application.objects.values_list("state", flat=True)) == {State.UNDER_REVIEW}
+
+
+# --- 公布结果 -----------------------------------------------------------------------------------
+
+
+def test_publication_preview_warns_about_scores_and_refuses_a_stale_preview(
+    client, call, bureau_user, scored
+):
+    for app in scored.values():
+        workflow.transition(app, "select_municipal", user=bureau_user)
+    client.force_login(bureau_user)
+    page = text_of(client.get(reverse("reviews:publish")))
+    assert "以下 2 个项目的评分建议公布前复核：" in page
+    assert f"{scored['disputed']}（列入市级服务团）：评分分歧大（极差 60，超过 20）" in page
+    assert f"{scored['alone']}（列入市级服务团）：仅 1 位评审人评分" in page
+    assert "确认公布以上 3 个结果（含 2 个待复核）" in page
+    token = publication.preview(call, "selection").token
+
+    # A decision changed after the preview: the confirmation is refused.
+    workflow.transition(scored["alone"], "revoke_decision", user=bureau_user, comment="复核")
+    workflow.transition(
+        Application.objects.get(pk=scored["alone"].pk), "decline", user=bureau_user, comment="复核"
+    )
+    page = text_of(
+        client.post(reverse("reviews:publish"), {"stage": "selection", "seen": token}, follow=True)
+    )
+    assert "未公布：您预览之后，待公布的结果有变化" in page
+    assert not Publication.objects.exists()
+    fresh = publication.preview(call, "selection").token
+    client.post(reverse("reviews:publish"), {"stage": "selection", "seen": fresh})
+    assert Publication.objects.get().items == 3
+
+
+def test_national_stage_lists_the_items_waiting_for_the_ministry(client, call, bureau_user):
+    call.applications_per_unit = call.recommender_quota = 5
+    call.save()
+    waiting = national_candidate(call, bureau_user, "待人社部结果服务团")
+    approved = national_candidate(call, bureau_user, "人社部已批准服务团")
+    publication.publish(call=call, stage="selection", user=bureau_user)
+    workflow.transition(
+        Application.objects.get(pk=approved.pk),
+        "mohrss_approve",
+        user=bureau_user,
+        params={
+            "document_number": "人社厅函〔2026〕58号",
+            "approved_on": datetime.date(2026, 5, 10),
+        },
+    )
+    client.force_login(bureau_user)
+    page = text_of(client.get(reverse("reviews:publish"), {"stage": "national"}))
+    assert "还有 1 个拟推荐国家级的项目尚未登记人社部结果。" in page
+    waiting_list = page.split("尚未登记人社部结果的项目（1 个）")[1].split("将公布")[0]
+    assert str(waiting) in waiting_list and waiting.reference in waiting_list
+    assert str(approved) not in waiting_list

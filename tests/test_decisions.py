@@ -107,13 +107,16 @@ def test_bulk_decisions_report_each_item(client, call, bureau):
     client.force_login(bureau)
     listing = client.get(reverse("reviews:queue")).content.decode()
     assert f'value="{ready[0].pk}"' in listing and f'value="{decided.pk}"' not in listing
+    chosen = {"bulk_action": "select_municipal", "selected": [a.pk for a in [*ready, decided]]}
+    # The confirmation page (tests/test_confirmations.py) names what cannot be done.
+    page = client.post(reverse("reviews:queue"), chosen).content.decode()
+    assert f"{decided}：当前状态为“拟推荐国家级”，不能执行“列入市级服务团”。" in page
+    versions = {f"version-application-{a.pk}": a.version for a in [*ready, decided]}
     page = client.post(
-        reverse("reviews:queue"),
-        {"bulk_action": "select_municipal", "selected": [a.pk for a in [*ready, decided]]},
-        follow=True,
+        reverse("reviews:queue"), {**chosen, **versions, "confirmed": "1"}, follow=True
     ).content.decode()
-    assert "已列入市级服务团 2 个项目。" in page
-    assert f"未能列入市级服务团：{decided}：当前状态为“拟推荐国家级”" in page
+    assert "已列入市级服务团 3 个项目。" not in page and "已列入市级服务团 2 个项目。" in page
+    assert f"未能列入市级服务团：{decided}：" in page
     assert {a.state for a in Application.objects.filter(pk__in=[a.pk for a in ready])} == {
         State.MUNICIPAL_TEAM
     }
@@ -128,7 +131,13 @@ def test_bulk_decline_needs_the_shared_reason(client, call, bureau):
     assert "须填写意见" in page
     client.post(
         reverse("reviews:queue"),
-        {"bulk_action": "decline", "selected": [app.pk], "bulk_comment": "名额有限"},
+        {
+            "bulk_action": "decline",
+            "selected": [app.pk],
+            "bulk_comment": "名额有限",
+            f"version-application-{app.pk}": app.version,
+            "confirmed": "1",
+        },
     )
     assert Application.objects.get(pk=app.pk).state == State.NOT_SELECTED
 

@@ -101,7 +101,12 @@ def test_bulk_accept(client, call, setup):
     client.force_login(setup["district"])
     page = client.post(
         reverse("reviews:queue"),
-        {"bulk_action": "accept", "selected": [a.pk for a in apps]},
+        {
+            "bulk_action": "accept",
+            "selected": [a.pk for a in apps],
+            "confirmed": "1",  # the confirmation page's form (tests/test_confirmations.py)
+            **{f"version-application-{a.pk}": a.version for a in apps},
+        },
         follow=True,
     ).content.decode()
     assert "已受理 2 个项目。" in page

@@ -182,7 +182,11 @@ def test_publication_in_stages(client, call, people, django_capture_on_commit_ca
 
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("reviews:publish"), {"stage": "selection"}, follow=True)
+        response = client.post(
+            reverse("reviews:publish"),
+            {"stage": "selection", "seen": publication.preview(call, "selection").token},
+            follow=True,
+        )
     assert "已公布市级评审结果" in response.content.decode()
     # One notice for the unit and one for the recommender, each listing both results.
     assert len(mail.outbox) == 2
@@ -204,7 +208,10 @@ def test_publication_in_stages(client, call, people, django_capture_on_commit_ca
     client.force_login(bureau)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("reviews:publish"), {"stage": "national"})
+        client.post(
+            reverse("reviews:publish"),
+            {"stage": "national", "seen": publication.preview(call, "national").token},
+        )
     assert len(mail.outbox) == 2 and "列入国家级服务团" in mail.outbox[0].body
     client.force_login(people["unit"])
     assert 'data-testid="state">列入国家级服务团<' in client.get(reverse("home")).content.decode()

@@ -270,7 +270,11 @@ def publish(request):
     if request.method == "POST":
         try:
             done = publication.publish(
-                call=call, stage=stage, user=request.user, client_ip=client_ip(request)
+                call=call,
+                stage=stage,
+                user=request.user,
+                client_ip=client_ip(request),
+                seen=request.POST.get("seen", ""),
             )
         except workflow.WorkflowError as exc:
             messages.error(request, f"未公布：{exc}")

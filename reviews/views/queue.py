@@ -1,15 +1,11 @@
 """The queues: the recommender's and the bureau's lists, bulk actions, the summary, the 一览表."""
 
-from django.contrib import messages
 from django.http import FileResponse, Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 
-from applications.models import Application
-from bases.models import Assessment
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Call
 from shanghai_experts.paging import CappedPaginator, Concatenated, capped_counts, count_label
-from shanghai_experts.text import parse_ids
 
 from .. import (
     exports,
@@ -32,6 +28,7 @@ from ..queries import (
     totals,
 )
 from ..workflow import APPLICATION, ASSESSMENT
+from .bulk import bulk
 from .common import PAGE_SIZE, bureau_org, current_call, reviewer_org
 
 
@@ -41,7 +38,7 @@ def queue_view(request):
     if call is None:
         raise Http404
     if request.method == "POST":
-        return _bulk(request)
+        return bulk(request)  # a confirmation page first (views/bulk.py)
     organisations = recommenders() if org.is_bureau else None
     filters = QueueFilter(request.GET or None, recommenders=organisations, call=call)
     # One table a page, 50 rows: service-team applications, or (category 服务基地评估) the
@@ -112,45 +109,6 @@ def queue_totals(request):
     if request.GET.get("fragment"):
         return render(request, "reviews/_totals_row.html", context)
     return render(request, "reviews/totals.html", context)
-
-
-#: What each kind of viewer may do to several items at once, and how it is reported.
-def _bulk(request):
-    """One action on several items: each goes through the workflow on its own, and the page
-    says which succeeded and why the others did not."""
-    org = request.user.organisation
-    allowed = {
-        action: workflow.TRANSITIONS[action].label
-        for action in workflow.BULK_ACTIONS[workflow.bulk_role(org)]
-    }
-    action = request.POST.get("bulk_action", "")
-    apps = parse_ids(request.POST.getlist("selected"))
-    assessments = parse_ids(request.POST.getlist("selected_assessment"))
-    if action not in allowed:
-        messages.error(request, "请选择要执行的操作。")
-        return redirect("reviews:queue")
-    if not (apps or assessments):
-        messages.error(request, f"请勾选要{allowed[action]}的项目。")
-        return redirect("reviews:queue")
-    comment = request.POST.get("bulk_comment", "").replace("\x00", "")[:2000]
-    items = [
-        *Application.objects.visible_to(request.user).filter(pk__in=apps),
-        *Assessment.objects.visible_to(request.user).filter(pk__in=assessments),
-    ]
-    done, refused = 0, []
-    for item in items:
-        try:
-            workflow.transition(
-                item, action, user=request.user, comment=comment, client_ip=client_ip(request)
-            )
-            done += 1
-        except workflow.WorkflowError as exc:
-            refused.append(f"{item}：{exc}")
-    if done:
-        messages.success(request, f"已{allowed[action]} {done} 个项目。")
-    for line in refused:
-        messages.error(request, f"未能{allowed[action]}：{line}")
-    return redirect("reviews:queue")
 
 
 def summary(request):
