@@ -320,4 +320,4 @@ def test_checks_beyond_the_hosts_slots_wait_then_are_refused_as_busy(
 
 def test_the_upload_form_states_the_limits(unit_client, app):
     page = unit_client.get(app.get_absolute_url()).content.decode()
-    assert "PDF、JPEG 或 PNG，不超过 20 MB；图片不超过 5000 万像素" in page
+    assert "PDF、JPEG 或 PNG，不超过 20 MB、5000 万像素。" in page
