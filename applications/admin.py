@@ -1,26 +1,33 @@
 from django.contrib import admin
 
+from shanghai_experts.formsets import BoundedInlineFormSet
+
+from .forms import ROW_CAPS
 from .models import Application, BudgetItem, Expert, FundingSource, ServicePlace
 
 
 class ExpertInline(admin.TabularInline):
     model = Expert
     extra = 0
+    formset, max_num = BoundedInlineFormSet, ROW_CAPS["experts"]
 
 
 class PlaceInline(admin.TabularInline):
     model = ServicePlace
     extra = 0
+    formset, max_num = BoundedInlineFormSet, ROW_CAPS["places"]
 
 
 class BudgetInline(admin.TabularInline):
     model = BudgetItem
     extra = 0
+    formset, max_num = BoundedInlineFormSet, ROW_CAPS["budget_items"]
 
 
 class SourceInline(admin.TabularInline):
     model = FundingSource
     extra = 0
+    formset, max_num = BoundedInlineFormSet, ROW_CAPS["funding_sources"]
 
 
 @admin.register(Application)

@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
 from shanghai_experts.admin import CallAdmin
+from shanghai_experts.formsets import BoundedInlineFormSet
 from shanghai_experts.models import Call
 
 from .models import AuditRecord, RecommenderFiling, ScoringCriterion, StampedScan
@@ -9,6 +12,7 @@ from .models import AuditRecord, RecommenderFiling, ScoringCriterion, StampedSca
 class ScoringCriterionInline(admin.TabularInline):
     model = ScoringCriterion
     extra = 0
+    formset, max_num = BoundedInlineFormSet, 30  # a score sheet of a few criteria
     fields = ["position", "name", "description", "weight", "max_points"]
 
 
@@ -48,6 +52,16 @@ class StampedScanAdmin(admin.ModelAdmin):
     list_display = ["uploaded_at", "kind", "original_name", "organisation", "matches"]
     list_filter = ["kind", "matches"]
     list_select_related = ["organisation"]
+    # The file lives in private storage, which has no public address: the page links to the
+    # download view, which checks who may read it, instead of the storage's URL.
+    exclude = ["file"]
+    readonly_fields = ["download"]
+
+    @admin.display(description="文件")
+    def download(self, scan):
+        return format_html(
+            '<a href="{}">下载 {}</a>', reverse("reviews:scan", args=[scan.pk]), scan.original_name
+        )
 
     def has_add_permission(self, request):
         return False

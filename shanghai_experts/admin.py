@@ -1,11 +1,42 @@
 from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
 
+from .formsets import BoundedInlineFormSet
 from .models import Call, DeadlineExtension, Organisation, RecommenderQuota, User
 
 
+class TolerantAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete box, which looks the posted value up to show it again: a value that
+    is not an id ("abc" for a number) is left out of the lookup instead of failing it, and the
+    form says the choice is invalid."""
+
+    def optgroups(self, name, value, attr=None):
+        target = self.field.target_field
+        valid = []
+        for choice in value:
+            try:
+                target.to_python(choice)
+            except (ValidationError, TypeError, ValueError):
+                continue
+            valid.append(choice)
+        return super().optgroups(name, valid, attr)
+
+
+class TolerantForeignKeys:
+    """For a ModelAdmin or inline: its autocomplete boxes tolerate any posted value."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = TolerantAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(TolerantForeignKeys, admin.ModelAdmin):
     list_display = [
         "name",
         "short_name",
@@ -23,7 +54,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(TolerantForeignKeys, BaseUserAdmin):
     list_display = ["username", "first_name", "organisation", "email", "is_active", "is_staff"]
     list_filter = ["is_active", "is_staff", "organisation__kind"]
     list_select_related = ["organisation"]
@@ -57,21 +88,24 @@ class UserAdmin(BaseUserAdmin):
         return response
 
 
-class DeadlineExtensionInline(admin.TabularInline):
+class DeadlineExtensionInline(TolerantForeignKeys, admin.TabularInline):
     model = DeadlineExtension
     extra = 0
+    #: Bounds what one save builds; a call with more extensions still shows them all.
+    formset, max_num = BoundedInlineFormSet, 100
     autocomplete_fields = ["organisation"]
     readonly_fields = ["granted_by", "created_at"]
 
 
-class RecommenderQuotaInline(admin.TabularInline):
+class RecommenderQuotaInline(TolerantForeignKeys, admin.TabularInline):
     model = RecommenderQuota
     extra = 0
+    formset, max_num = BoundedInlineFormSet, 100  # one per recommender: about 45
     autocomplete_fields = ["organisation"]
 
 
 @admin.register(Call)
-class CallAdmin(admin.ModelAdmin):
+class CallAdmin(TolerantForeignKeys, admin.ModelAdmin):
     list_display = ["year", "document_number", "opens_on", "unit_deadline", "recommender_deadline"]
     inlines = [RecommenderQuotaInline, DeadlineExtensionInline]
     fieldsets = (

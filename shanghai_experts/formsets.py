@@ -35,11 +35,19 @@ class BoundedRows:
         "missing_management_form": "行数信息缺失或无效（%(field_names)s），请刷新页面后重新填写。",
     }
 
-    @property
+    @cached_property
     def row_limit(self) -> int:
-        """The most rows a request may declare: the cap plus `SLACK`, whatever absolute_max a
-        factory that does not know this mixin (the admin's inlines) has set."""
-        return min(self.absolute_max, self.max_num + SLACK)
+        """The most rows a request may declare: the cap plus `SLACK`.
+
+        Rows saved before a cap was lowered all show on the page, so a list that already has
+        more may declare them all: Django's own ``validate_max`` then asks for rows to be
+        deleted, and the page still shows every row to delete. What is saved cannot grow past
+        the cap, so the database bounds this, not the request."""
+        allowed = self.max_num
+        queryset = getattr(self, "get_queryset", None)
+        if queryset is not None and getattr(self, "instance", True) is not None:
+            allowed = max(allowed, queryset().count())
+        return allowed + SLACK
 
     @cached_property
     def declared_refusal(self) -> str:
@@ -50,6 +58,9 @@ class BoundedRows:
         no row at all and says so in the list's errors."""
         if not self.is_bound or not self.management_form.is_valid():
             return ""
+        # Django builds up to absolute_max rows; the admin's factory leaves it at max_num +
+        # 1000, and a list saved under a higher cap needs it raised to show its rows.
+        self.absolute_max = self.row_limit
         total = self.management_form.cleaned_data[TOTAL_FORM_COUNT]
         initial = self.management_form.cleaned_data[INITIAL_FORM_COUNT]
         if total > self.row_limit:
@@ -111,15 +122,23 @@ class BoundedRows:
         return super().is_valid()
 
 
+class BoundedInlineFormSet(BoundedRows, forms.BaseInlineFormSet):
+    """The formset of an admin inline (`formset = BoundedInlineFormSet` with a `max_num`)."""
+
+
 def _checked_caps(max_num: int) -> dict:
     if not isinstance(max_num, int) or max_num < 1:
         raise ValueError("A bounded formset needs a positive max_num.")
     return {"max_num": max_num, "absolute_max": max_num + SLACK, "validate_max": True}
 
 
+def _bounded(formset):
+    return type(f"Bounded{formset.__name__}", (BoundedRows, formset), {})
+
+
 def bounded_formset_factory(form, *, max_num: int, formset=forms.BaseFormSet, **kwargs):
     """`django.forms.formset_factory` with the caps above; `max_num` is required."""
-    base = type(f"Bounded{formset.__name__}", (BoundedRows, formset), {})
+    base = formset if issubclass(formset, BoundedRows) else _bounded(formset)
     return forms.formset_factory(form, formset=base, **_checked_caps(max_num), **kwargs)
 
 
@@ -127,7 +146,7 @@ def bounded_inlineformset_factory(
     parent_model, model, *, max_num: int, formset=forms.BaseInlineFormSet, **kwargs
 ):
     """`django.forms.inlineformset_factory` with the caps above; `max_num` is required."""
-    base = type(f"Bounded{formset.__name__}", (BoundedRows, formset), {})
+    base = formset if issubclass(formset, BoundedRows) else _bounded(formset)
     return forms.inlineformset_factory(
         parent_model, model, formset=base, **_checked_caps(max_num), **kwargs
     )
