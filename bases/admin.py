@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from shanghai_experts.admin import TolerantForeignKeys
+
 from .models import Assessment, Base
 
 
 @admin.register(Base)
-class BaseAdmin(admin.ModelAdmin):
+class BaseAdmin(TolerantForeignKeys, admin.ModelAdmin):
     list_display = ["name", "host_unit", "level", "year_selected", "industry", "is_active"]
     list_filter = ["level", "year_selected", "is_active"]
     search_fields = ["name", "host_unit__name"]
@@ -13,7 +15,7 @@ class BaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(admin.ModelAdmin):
+class AssessmentAdmin(TolerantForeignKeys, admin.ModelAdmin):
     """The state and the outcome move only through the workflow, never here."""
 
     list_display = ["base", "call", "unit", "recommender", "state", "rectify_deadline"]

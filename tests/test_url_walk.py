@@ -8,8 +8,11 @@ project uses. The Hypothesis tests go deep on single forms; this one goes wide.
 
 import itertools
 import re
+from html import unescape
+from urllib.parse import unquote
 
 import pytest
+from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLResolver, get_resolver, reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -242,3 +245,76 @@ def test_no_url_answers_with_a_server_error(client, world, role):
                         if response.status_code >= 500:
                             failures.append(("POST", url, f"action={action}", repr(value)[:40]))
     assert failures == []
+
+
+# --- the admin site, crawled as the administrator ---------------------------------------------
+
+#: Ids an address bar can carry in place of an object's: none may be a server error.
+HOSTILE_IDS = ["zz", "a%00b", "-1", str(10**18 - 1), "1e30", "%EF%BC%91%EF%BC%92", "%2527"]
+
+#: Query parameters every change list reads, beside its filters' own (read from its links).
+ADMIN_QUERY = ["q", "o", "p", "all", "e", "_popup", "_to_field", "_changelist_filters"]
+
+HREF_RE = re.compile(r'href="(/admin/[^"#]*)"')
+
+
+def admin_urls():
+    """Every page of every registered model (list, add, change, history, delete and its extra
+    views, such as a TOTP device's key and QR code) for its first objects and hostile ids; the
+    pages that delete come last, so the others see the world whole."""
+    urls = {"/admin/", "/admin/password_change/"}
+    for model, model_admin in admin.site._registry.items():
+        pks = list(model._default_manager.order_by("pk").values_list("pk", flat=True)[:2])
+        for pattern in model_admin.get_urls():
+            name = getattr(pattern, "name", None)
+            if not name:
+                continue  # the catch-all redirect of an old address
+            if not pattern.pattern.regex.groups:
+                urls.add(reverse(f"admin:{name}"))
+                continue
+            sample = reverse(f"admin:{name}", args=["1"])
+            for value in [str(pk) for pk in pks] + HOSTILE_IDS:
+                urls.add(sample.replace("/1/", f"/{value}/", 1))
+    return sorted(urls, key=lambda url: ("/delete/" in url, url))
+
+
+@pytest.mark.django_db
+def test_no_admin_page_answers_with_a_server_error(client, world, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    administrator = UserFactory(is_staff=True, is_superuser=True)
+    client.raise_request_exception = False
+    client.force_login(administrator)
+    failures = []
+
+    def check(method, url, data=None, note=""):
+        response = getattr(client, method)(url, data or {})
+        if response.status_code >= 500:
+            failures.append((method.upper(), unquote(url)[:80], note, response.status_code))
+        return response
+
+    for url in admin_urls():
+        first = check("get", url)
+        if first.status_code != 200 or not first.get("Content-Type", "").startswith("text/html"):
+            continue
+        html = first.content.decode()
+        fields = set(NAME_RE.findall(html)) - {"csrfmiddlewaretoken"}
+        # The list filters' own parameters, from the filter links (state__exact, call__id__exact…).
+        params = set(ADMIN_QUERY)
+        for href in HREF_RE.findall(html):
+            if "?" in href:
+                params |= {p.split("=")[0] for p in unescape(href.split("?", 1)[1]).split("&")}
+        for value in ADMIN_HOSTILE:
+            check("get", url, {name: value for name in sorted(params)}, repr(value)[:30])
+            if first.context and "cl" in first.context:
+                # A change list: each filter on its own, or the first refused hides the others.
+                for name in sorted(params):
+                    check("get", url, {name: value}, f"{name}={value!r}"[:40])
+            if fields:
+                check("post", url, {name: value for name in sorted(fields)}, repr(value)[:30])
+        if not client.session.get("_auth_user_id"):
+            client.force_login(administrator)
+    assert failures == []
+
+
+#: The hostile values of the admin walk: fewer than the site's, each a kind of its own.
+ADMIN_HOSTILE = ["", "zz", "a\x00b", "-1", "1e30", str(10**18), "0001-01-01", ["1", "zz"]]
