@@ -102,7 +102,8 @@ def pdf_text(upload) -> str:
     return verdict.text if verdict.refusal is None else ""
 
 
-#: The longest original file name kept (the column's length); longer ones lose the end of their stem.
+#: The longest original file name kept (the column's length); a longer one loses the end of
+#: its stem.
 NAME_MAX_CHARS = 200
 
 
