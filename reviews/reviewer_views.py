@@ -70,6 +70,9 @@ def review(request, pk):
     entry = SheetEntry.of(criteria, sheet)
     if request.method == "POST":
         action = request.POST.get("action", "")
+        confirmed = request.POST.get("confirmed") == "1"
+        if action == "recuse" and not confirmed:
+            return _confirm(request, app, "recuse")
         if action in ("declare", "recuse"):
             try:
                 reviewers.declare(
@@ -87,7 +90,12 @@ def review(request, pk):
                 )
             return redirect("reviews:review", pk=app.pk)
         entry = SheetEntry.typed_in(criteria, request.POST)
-        if entry.save(request, app, submit=action == "submit"):
+        if action == "submit" and not confirmed and not entry.errors:
+            # What will be submitted, with its total, before it becomes final.
+            return _confirm(request, app, "submit", entry=entry, criteria=criteria)
+        if action == "back":
+            pass  # back from the confirmation: the sheet again, as typed, nothing saved
+        elif entry.save(request, app, submit=action == "submit"):
             messages.success(
                 request,
                 "评分已提交。" if action == "submit" else "评分草稿已保存，提交前可修改。",
@@ -108,6 +116,19 @@ def review(request, pk):
             and scoring.scoring_refusal(app, request.user) is None,
         },
     )
+
+
+def _confirm(request, app, action, *, entry=None, criteria=None):
+    """The confirmation of 提交评分 (each criterion's points, the weighted total, the comment)
+    or of 申请回避 (what follows from it); the typed sheet travels in hidden fields."""
+    context = {"app": app, "action": action, "version": request.POST.get("version", "")}
+    if entry is not None:
+        context.update(
+            rows=entry.rows,
+            comment=entry.comment,
+            total=scoring.weighted_total(criteria, entry.points),
+        )
+    return render(request, "reviews/review_confirm.html", context)
 
 
 def review_pdf(request, pk):

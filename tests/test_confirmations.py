@@ -10,8 +10,9 @@ from django.urls import reverse
 
 from applications.models import Application
 from bases.models import Assessment
-from reviews import publication, scoring, workflow
-from reviews.models import AuditRecord, Publication
+from reviews import publication, reviewers, scoring, workflow
+from reviews.models import AuditRecord, Publication, ReviewAssignment, ScoreSheet
+from shanghai_experts.models import Organisation
 from shanghai_experts.pledge import PLEDGE
 from shanghai_experts.states import State
 
@@ -448,3 +449,97 @@ def test_national_stage_lists_the_items_waiting_for_the_ministry(client, call, b
     waiting_list = page.split("尚未登记人社部结果的项目（1 个）")[1].split("将公布")[0]
     assert str(waiting) in waiting_list and waiting.reference in waiting_list
     assert str(approved) not in waiting_list
+
+
+# --- 评审专家: 提交评分 and 申请回避 ------------------------------------------------------------
+
+
+@pytest.fixture
+def expert(db):
+    org = Organisation.objects.create(kind=Organisation.Kind.REVIEWERS, name="市人社局评审专家组")
+    return UserFactory(organisation=org, username="expert-confirm", first_name="评审甲")
+
+
+@pytest.fixture
+def assigned(call, expert, bureau_user):
+    app = recommended(call, "待评审服务团")
+    reviewers.assign([app], [expert], user=bureau_user)
+    return app
+
+
+def sheet(call, marks: list[str], **extra):
+    criteria = list(call.criteria.all())
+    return {**{f"criterion-{c.pk}": m for c, m in zip(criteria, marks, strict=True)}, **extra}
+
+
+def test_submitting_a_score_sheet_is_confirmed_with_its_total(client, call, expert, assigned):
+    client.force_login(expert)
+    url = reverse("reviews:review", args=[assigned.pk])
+    client.post(url, {"action": "declare"})
+    marks = ["8", "9", "7.5", "10", "6"]  # weights 20, 25, 25, 20, 10
+    typed = sheet(call, marks, action="submit", version="0", comment="方案扎实\n经费略高")
+    page = text_of(client.post(url, typed))
+    assert "确认：提交评分" in page and "提交后评分不能再修改" in page
+    assert "需求精准度 20% 10 8" in page and "经费合理性 10% 10 6" in page
+    # (8×20 + 9×25 + 7.5×25 + 10×20 + 6×10) / 10 = 83.25
+    assert "加权得分（百分制）83.25" in page
+    assert "评审意见：方案扎实 经费略高" in page
+    assert not ScoreSheet.objects.exists()  # the first POST saves nothing
+
+    # 返回修改: the sheet again with what was typed, still nothing saved.
+    back = client.post(url, {**typed, "action": "back", "confirmed": "1"}).content.decode()
+    assert 'value="7.5"' in back and "方案扎实\n经费略高</textarea>" in back
+    assert not ScoreSheet.objects.exists()
+
+    page = text_of(client.post(url, {**typed, "confirmed": "1"}, follow=True))
+    assert "评分已提交。" in page
+    saved = ScoreSheet.objects.get()
+    assert (saved.total, saved.submitted_at is not None) == (Decimal("83.25"), True)
+    assert saved.comment == "方案扎实\n经费略高"
+    assert records(assigned, "score").get().comment == "加权得分 83.25"
+
+
+def test_a_sheet_saved_elsewhere_after_the_confirmation_is_refused(client, call, expert, assigned):
+    client.force_login(expert)
+    url = reverse("reviews:review", args=[assigned.pk])
+    client.post(url, {"action": "declare"})
+    confirm = sheet(call, ["8"] * 5, action="submit", version="0", confirmed="1")
+    client.post(url, sheet(call, ["5"] * 5, action="save", version="0"))  # another tab
+    page = text_of(client.post(url, confirm, follow=True))
+    assert "评分未保存：评分表在您打开页面后已在别处保存过" in page
+    saved = ScoreSheet.objects.get()
+    assert saved.submitted_at is None and saved.total == Decimal("50.00")
+
+
+def test_a_sheet_with_errors_never_reaches_the_confirmation(client, call, expert, assigned):
+    client.force_login(expert)
+    url = reverse("reviews:review", args=[assigned.pk])
+    client.post(url, {"action": "declare"})
+    page = text_of(client.post(url, sheet(call, ["8", "", "7", "7", "7"], action="submit")))
+    assert "确认：提交评分" not in page and "方案可行性：请填写得分。" in page
+
+
+def test_recusal_is_confirmed_with_its_consequence(client, call, expert, assigned):
+    client.force_login(expert)
+    url = reverse("reviews:review", args=[assigned.pk])
+    page = text_of(client.post(url, {"action": "recuse"}))
+    assert "确认：申请回避" in page and "回避不能撤销" in page
+    assignment = ReviewAssignment.objects.get()
+    assert assignment.declaration == ""  # nothing changed yet
+    client.post(url, {"action": "recuse", "confirmed": "1"})
+    assignment.refresh_from_db()
+    assert assignment.declaration == ReviewAssignment.Declaration.RECUSED
+    recusals = records(assigned, "assign_reviewer").filter(action_label="评审专家申请回避")
+    assert recusals.get().actor == expert
+
+
+def test_a_recusal_confirmed_after_a_declaration_elsewhere_is_refused(
+    client, call, expert, assigned
+):
+    client.force_login(expert)
+    url = reverse("reviews:review", args=[assigned.pk])
+    client.post(url, {"action": "recuse"})  # the confirmation page opens …
+    client.post(url, {"action": "declare"})  # … while another tab declares no conflict
+    page = text_of(client.post(url, {"action": "recuse", "confirmed": "1"}, follow=True))
+    assert "已作出声明，不能更改" in page
+    assert ReviewAssignment.objects.get().declaration == ReviewAssignment.Declaration.NONE

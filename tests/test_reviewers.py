@@ -41,6 +41,8 @@ def recommended(call, **fields):
 def sheet_data(call, value, action="submit", version=None):
     data = {f"criterion-{c.pk}": value for c in call.criteria.all()}
     data["action"] = action
+    if action == "submit":
+        data["confirmed"] = "1"  # the confirmation page's post (tests/test_confirmations.py)
     if version is not None:
         data["version"] = str(version)
     return data
@@ -109,7 +111,7 @@ def test_the_sheet_opens_only_after_a_declaration_and_recusal_closes_it(
     client.force_login(panel[0])
     page = client.get(reverse("reviews:review", args=[app.pk])).content.decode()
     assert "利益冲突声明" in page and 'data-testid="my-sheet"' not in page
-    client.post(reverse("reviews:review", args=[app.pk]), {"action": "recuse"})
+    client.post(reverse("reviews:review", args=[app.pk]), {"action": "recuse", "confirmed": "1"})
     page = client.get(reverse("reviews:review", args=[app.pk])).content.decode()
     assert "您已申请回避本项目" in page and app.service_content not in page
     assert client.get(reverse("reviews:review_pdf", args=[app.pk])).status_code == 404

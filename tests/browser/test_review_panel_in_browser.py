@@ -51,6 +51,8 @@ def test_panel_scores_then_the_bureau_publishes(page, live_server, checkpoint):
         for criterion in call.criteria.all():
             page.locator(f"[name=criterion-{criterion.pk}]").fill(str(8 + n))
         page.get_by_test_id("submit-sheet").click()
+        expect(page.get_by_test_id("total")).to_have_text(f"{(8 + n) * 10}.00")
+        page.get_by_test_id("confirm").click()
         expect(page.get_by_text("评分已提交。")).to_be_visible()
         checkpoint(f"expert{n + 1}-submitted")
 
