@@ -6,12 +6,14 @@ outbox (reviews.notifications), so a notice exists if and only if the change doe
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import zlib
 
 from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -52,6 +54,32 @@ def audit(request, action: str, label: str, *, target=None, comment: str = "", u
         comment=comment,
         client_ip=client_ip(request) if request is not None else None,
     )
+
+
+#: The first key of this module's PostgreSQL advisory locks (the second is the limited key).
+ADVISORY_NAMESPACE = 24_024
+
+
+def _serialise(key: str) -> None:
+    """Hold a transaction-scoped lock on `key`: a second request for the same key waits here
+    until the first commits, so what it counts includes what the first wrote. On PostgreSQL an
+    advisory lock (no row needed); SQLite (development) serialises every writer anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)",
+                [ADVISORY_NAMESPACE, zlib.crc32(key.encode()) - 2**31],
+            )
+
+
+@contextlib.contextmanager
+def limited(request, action: str, limit: int):
+    """A transaction in which this client address is alone with `action`: yields whether it
+    is still under `limit` an hour. Everything done inside, and its audit record, is counted
+    by the next request from the address, however many arrive together."""
+    with transaction.atomic():
+        _serialise(f"{action}:{client_ip(request)}")
+        yield recent_attempts(request, action) < limit
 
 
 def recent_attempts(request, action: str, hours: int = 1) -> int:
@@ -264,15 +292,50 @@ def set_colleague_active(request, colleague: User, active: bool) -> None:
     )
 
 
-@transaction.atomic
+def resends_for(user: User) -> int:
+    """Activation mails re-sent to this account in the last hour (by anyone)."""
+    since = timezone.now() - datetime.timedelta(hours=1)
+    return AuditRecord.objects.filter(
+        action="resend_activation",
+        outcome=AuditRecord.Outcome.SUCCESS,
+        content_type=ContentType.objects.get_for_model(Organisation),
+        object_id=user.organisation_id,
+        comment=user.username,
+        created_at__gte=since,
+    ).count()
+
+
 def resend_activation(request, user: User) -> None:
+    """重发激活邮件: at most ACTIVATION_RESENDS_PER_HOUR to one account and
+    ACTIVATION_RESENDS_PER_ADDRESS_PER_HOUR from one client address, also under concurrency
+    (both counts are read under a lock on the account and on the address). A refusal is
+    audited too, and counts towards the address's limit."""
     if not (user.awaiting_activation or not user.has_usable_password()):
         raise AccountError("该账号已经激活。")
-    audit(
-        request,
-        "resend_activation",
-        "重发激活邮件",
-        target=user.organisation,
-        comment=user.username,
-    )
-    activation_mail(user, reason="应您的要求，重新发送激活链接。")
+    with transaction.atomic():
+        _serialise(f"resend_activation:{client_ip(request)}")
+        _serialise(f"resend_activation:user:{user.pk}")
+        if resends_for(user) >= settings.ACTIVATION_RESENDS_PER_HOUR:
+            refused = (
+                f"激活邮件一小时内已重发 {settings.ACTIVATION_RESENDS_PER_HOUR} 次，请先查看邮箱"
+                "（包括垃圾邮件箱），稍后再试；邮箱填写有误的，请联系所在区人社局。"
+            )
+        elif (
+            recent_attempts(request, "resend_activation")
+            >= settings.ACTIVATION_RESENDS_PER_ADDRESS_PER_HOUR
+        ):
+            refused = "从当前网络地址重发激活邮件的次数过多，请一小时后再试。"
+        else:
+            refused = ""
+        audit(
+            request,
+            "resend_activation",
+            "重发激活邮件",
+            target=user.organisation,
+            comment=f"{user.username}（超过频率限制）" if refused else user.username,
+            ok=not refused,
+        )
+        if not refused:
+            activation_mail(user, reason="应您的要求，重新发送激活链接。")
+    if refused:
+        raise AccountError(refused)

@@ -189,6 +189,9 @@ OTP_TOTP_ISSUER = "上海专家服务基层"
 #: Public forms, per client address and hour: 单位注册 and 忘记密码.
 REGISTRATIONS_PER_HOUR = int(os.environ.get("REGISTRATIONS_PER_HOUR", "5"))
 PASSWORD_RESETS_PER_HOUR = int(os.environ.get("PASSWORD_RESETS_PER_HOUR", "5"))
+#: 重发激活邮件: per account, and per client address (accounts.services.resend_activation).
+ACTIVATION_RESENDS_PER_HOUR = 3
+ACTIVATION_RESENDS_PER_ADDRESS_PER_HOUR = 10
 #: Pages that accept a form from someone not logged in (shanghai_experts.limits), by URL name.
 PUBLIC_FORMS = {
     "login",
