@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from applications import roster_views
 from applications import views as application_views
 from bases import views as base_views
 from reviews import item_views
@@ -27,6 +28,9 @@ application_patterns = [
     path("<id:pk>/", item_views.application_detail, name="detail"),
     path("<id:pk>/edit/", application_views.edit, SUBMITS, name="edit"),
     path("<id:pk>/submit/", application_views.submit, SUBMITS, name="submit"),
+    path("<id:pk>/roster/", roster_views.roster_import, name="roster_import"),
+    path("<id:pk>/roster/confirm/", roster_views.roster_confirm, name="roster_confirm"),
+    path("<id:pk>/roster/template.xlsx", roster_views.roster_template, name="roster_template"),
 ]
 
 base_patterns = [
