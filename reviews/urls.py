@@ -1,12 +1,14 @@
 from django.urls import path
 
 from . import item_views, reviewer_views, views
+from .views.columns import list_columns
 
 app_name = "reviews"
 
 urlpatterns = [
     path("", views.queue_view, name="queue"),
     path("totals/", views.queue_totals, name="totals"),
+    path("columns/", list_columns, name="columns"),
     path("ranking/", views.ranking, name="ranking"),
     path("summary/", views.summary, name="summary"),
     path("statistics/", views.statistics_page, name="statistics"),

@@ -143,6 +143,9 @@ class User(AbstractUser):
     #: A self-registered account until its e-mail address is confirmed by the activation link.
     awaiting_activation = models.BooleanField("待激活", default=False)
     password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+    #: The optional columns of the project lists (reviews.columns) this user chose to see;
+    #: None until they choose, when the list shows its default columns.
+    list_columns = models.JSONField("项目列表显示的列", null=True, blank=True, default=None)
 
     class Meta:
         verbose_name = "用户"

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from applications.models import Application, Expert
 from bases.models import Assessment
-from reviews import statistics, workflow
+from reviews import columns, statistics, workflow
 from reviews.models import AuditRecord
 from reviews.queries import recommenders
 from shanghai_experts.states import State
@@ -229,6 +229,7 @@ def _totals_line(client, query):
 
 
 def test_the_bureau_list_shows_money_and_totals(client, call, world):
+    every_column(world["bureau"])
     client.force_login(world["bureau"])
     page, line, totals = _totals_line(client, {})
     # 4 teams past submission: 申请 55 万, 资助 18 万, 配套 2 万.
@@ -318,6 +319,11 @@ def test_days_are_shanghai_days_and_fields_rank_by_count(call, world):
     assert sum(days.values()) == 9  # 6 of the world (teams and bases) and these 3
 
 
+def every_column(user):
+    """The list with all its columns shown (its default set leaves some out, reviews.columns)."""
+    columns.choose(user, user.organisation, [c.key for c in columns.COLUMNS])
+
+
 def bureau_row(client, name):
     page = client.get(reverse("reviews:queue")).content.decode()
     return next(r for r in page.split("<tr>") if f">{name}</a>" in r)
@@ -326,6 +332,7 @@ def bureau_row(client, name):
 def test_the_bureau_list_shows_the_leader_as_submitted(client, call, world):
     """领衔专家 is the first leader of the submitted version: a change made while the item is
     back with its unit shows once the unit submits again."""
+    every_column(world["bureau"])
     client.force_login(world["bureau"])
     assert "正高级·两院院士" in bureau_row(client, "丙服务团")
     app = Application.objects.get(name="丙服务团")

@@ -16,6 +16,7 @@ from shanghai_experts.links import pk_url
 from shanghai_experts.templatetags.ui import STATE_COLOURS, STATE_LABELS, minute
 from shanghai_experts.visibility import shown_state
 
+from .. import columns
 from ..workflow import bulk_applies
 
 register = template.Library()
@@ -48,29 +49,24 @@ def leader_label(item) -> str:
     return "·".join(x for x in (level, *talents) if x)
 
 
-def _row(item, organisation, bureau: bool, url) -> str:
+def _cells(item, organisation, bureau: bool, url) -> dict[str, str]:
+    """Every cell of the row by column key (reviews.columns); the list keeps those shown."""
     state = shown_state(item, organisation)
     name = escape(str(item))
     # A box only where this viewer's bulk actions apply (the transition table says where).
     selectable = bulk_applies(item, organisation)
-    checkbox = (
-        f'<input class="form-check-input" type="checkbox" name="{item.selection_name}" '
+    cells = {
+        "select": f'<input class="form-check-input" type="checkbox" name="{item.selection_name}" '
         f'value="{item.pk}" aria-label="选择 {name}">'
         if selectable
-        else ""
-    )
-    rank = "" if item.recommender_rank is None else item.recommender_rank
-    cells = [
-        checkbox,
-        f'<span class="text-nowrap">{item.reference}</span>',
-        f'<a href="{url(item.pk)}">{name}</a>',
-        escape(item.unit_label or ""),
-        escape(item.category_label or "—"),
-        escape(item.service_field or ""),
-    ]
-    if bureau:
-        cells.append(escape(item.recommender_label or ""))
-    cells.append(str(rank))
+        else "",
+        "reference": f'<span class="text-nowrap">{item.reference}</span>',
+        "name": f'<a href="{url(item.pk)}">{name}</a>',
+        "unit": escape(item.unit_label or ""),
+        "category": escape(item.category_label or "—"),
+        "field": escape(item.service_field or ""),
+        "rank": "" if item.recommender_rank is None else str(item.recommender_rank),
+    }
     if bureau:
         scored = getattr(item, "score_count", 0)  # assessments are not scored
         spread = getattr(item, "score_spread", None)
@@ -87,49 +83,82 @@ def _row(item, organisation, bureau: bool, url) -> str:
             if spread is not None and threshold is not None and spread > threshold
             else ""
         )
-        cells += [
-            mean_cell,
-            "" if spread is None else f"{spread}{flag}",
-            '<span class="badge text-bg-warning">优先支持</span>'
+        cells |= {
+            "recommender": escape(item.recommender_label or ""),
+            "mean": mean_cell,
+            "spread": "" if spread is None else f"{spread}{flag}",
+            "priority": '<span class="badge text-bg-warning">优先支持</span>'
             if getattr(item, "priority", False)
             else "",
-            _money(getattr(item, "requested_amount", None)),
-            _money(getattr(item, "funding_granted", None)),
-            escape(leader_label(item)),
-        ]
-    level = item.applicant_scan
+            "requested": _money(getattr(item, "requested_amount", None)),
+            "granted": _money(getattr(item, "funding_granted", None)),
+            "leader": escape(leader_label(item)),
+        }
     paper = getattr(item, "paper_received_on", None)
-    cells += [
-        SCAN_CELLS.get(level, ""),
-        f'<span class="text-nowrap small" title="书面材料已收到">{paper:%m-%d}</span>'
-        if paper
-        else "",
-    ]
     overdue = (
         ' <span class="badge text-bg-danger">整改逾期</span>'
         if getattr(item, "is_rectification_overdue", False)
         else ""
     )
-    cells += [
-        f'<span class="badge text-bg-{STATE_COLOURS.get(state, "secondary")} state-badge" '
+    cells |= {
+        "scan": SCAN_CELLS.get(item.applicant_scan, ""),
+        "paper": f'<span class="text-nowrap small" title="书面材料已收到">{paper:%m-%d}</span>'
+        if paper
+        else "",
+        "submitted": f'<span class="text-nowrap">{minute(item.submitted_at)}</span>',
+        "state": f'<span class="badge text-bg-{STATE_COLOURS.get(state, "secondary")} state-badge" '
         f'data-testid="state">{escape(STATE_LABELS.get(state, state))}</span>{overdue}',
-        f'<span class="text-nowrap">{minute(item.submitted_at)}</span>',
-    ]
+    }
+    return cells
+
+
+def _row(item, organisation, bureau: bool, url, columns) -> str:
+    cells = _cells(item, organisation, bureau, url)
     # On a phone the name keeps a readable width and the state stays in view (static css).
-    classes = {2: ' class="col-name"', len(cells) - 2: ' class="col-state"'}
     return (
         "<tr>"
-        + "".join(f"<td{classes.get(i, '')}>{cell}</td>" for i, cell in enumerate(cells))
+        + "".join(
+            f'<td class="{c.css}">{cells[c.key]}</td>' if c.css else f"<td>{cells[c.key]}</td>"
+            for c in columns
+        )
         + "</tr>"
     )
 
 
 @register.simple_tag
-def queue_rows(items, organisation):
-    """<tr> rows for `items` as `organisation` sees them (the bureau sees more columns)."""
+def queue_head(columns, showing):
+    """The list's header row, from the same column table as its rows."""
+    heads = []
+    for c in columns:
+        text = escape(c.header_for(showing))
+        if c.key == "select":
+            text = f'<span class="visually-hidden">{text}</span>'
+        attrs = f' class="{c.css}"' if c.css else ""
+        attrs += f' title="{escape(c.title)}"' if c.title else ""
+        heads.append(f'<th scope="col" data-column="{c.key}"{attrs}>{text}</th>')
+    return mark_safe("<tr>" + "".join(heads) + "</tr>")
+
+
+@register.simple_tag
+def queue_rows(items, organisation, columns):
+    """<tr> rows for `items` as `organisation` sees them, in the shown `columns`
+    (reviews.columns; the bureau sees more)."""
     items = list(items)
     if not items:
         return ""
     url = pk_url(items[0].detail_url_name)  # one kind of item a table
     bureau = organisation.is_bureau
-    return mark_safe("\n".join(_row(i, organisation, bureau, url) for i in items))
+    return mark_safe("\n".join(_row(i, organisation, bureau, url, columns) for i in items))
+
+
+@register.simple_tag(takes_context=True)
+def list_columns(context, organisation):
+    """The columns the viewing user sees on this organisation's list (reviews.columns)."""
+    return columns.shown(context["user"], organisation)
+
+
+@register.simple_tag(takes_context=True)
+def column_choices(context, organisation):
+    """(column, shown) for each column the user may show or hide, for the 显示列 form."""
+    user = context["user"]
+    return [(c, columns.is_shown(c, user, organisation)) for c in columns.choosable(organisation)]

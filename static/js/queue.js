@@ -14,7 +14,10 @@
       var holder = document.createElement("tbody");
       holder.innerHTML = html.trim();
       var line = holder.querySelector("tr[data-testid='totals']");
-      if (line) row.replaceWith(line);
+      if (!line) return;
+      // One cell across the columns the user chose to show (reviews.columns).
+      line.cells[0].colSpan = row.cells[0].colSpan;
+      row.replaceWith(line);
     })
     .catch(function () { /* the link stays */ });
 })();
