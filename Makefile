@@ -87,8 +87,8 @@ restore: deps  ## make restore FILE=var/backups/backup-….tar — into an empty
 	$(PROD_ENV) DATABASE_URL=$(PROD_OWNER_URL) $(PY) manage.py restore "$(FILE)"
 	$(PROD_ENV) DATABASE_URL=$(PROD_OWNER_URL) $(PY) manage.py grant_app_role $(shell $(PY) -c "from urllib.parse import urlsplit; print(urlsplit('$(PROD_DATABASE_URL)').username)")
 
-purge: deps  ## Daily: expired sessions, old login rows, pseudonymise content past retention
-	$(PROD_ENV) $(PY) manage.py purge_expired
+purge: deps  ## Daily: expired sessions, old login rows, pseudonymise content past retention (as the owner: submitted content is insert-only for the application)
+	$(PROD_ENV) DATABASE_URL=$(PROD_OWNER_URL) $(PY) manage.py purge_expired
 
 send-mail: deps  ## Every minute: send notices that are due, retry failed ones
 	$(PROD_ENV) $(PY) manage.py send_notices

@@ -3,16 +3,21 @@ nothing, so it cannot TRUNCATE, ALTER, disable triggers or change the audit trai
 
     app role:  SELECT, INSERT, UPDATE, DELETE on the application's tables,
                but on the audit trail SELECT and INSERT only,
-               and on submitted content SELECT, INSERT and UPDATE (the retention purge);
+               and on submitted content SELECT and INSERT only (the retention purge,
+               which pseudonymises it, runs as the owner: `make purge`);
                no TRUNCATE anywhere, no ownership, not a superuser.
+
+The audit record's time is the database's (migration 0021's trigger), not the role's.
 """
 
 from psycopg2 import sql
 
 from .models import AuditRecord, SubmittedContent
 
-APPEND_ONLY = {AuditRecord._meta.db_table: "SELECT, INSERT"}
-NO_DELETE = {SubmittedContent._meta.db_table: "SELECT, INSERT, UPDATE"}
+APPEND_ONLY = {
+    AuditRecord._meta.db_table: "SELECT, INSERT",
+    SubmittedContent._meta.db_table: "SELECT, INSERT",
+}
 
 
 def grant_statements(role: str, owner: str | None = None) -> list:
@@ -25,7 +30,7 @@ def grant_statements(role: str, owner: str | None = None) -> list:
         ),
         sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {}").format(who),
     ]
-    for table, privileges in {**APPEND_ONLY, **NO_DELETE}.items():
+    for table, privileges in APPEND_ONLY.items():
         statements += [
             sql.SQL("REVOKE ALL ON {} FROM {}").format(sql.Identifier(table), who),
             sql.SQL("GRANT " + privileges + " ON {} TO {}").format(sql.Identifier(table), who),
