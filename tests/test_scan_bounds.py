@@ -9,6 +9,7 @@ import threading
 import time
 import zlib
 
+import pikepdf
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
@@ -175,6 +176,37 @@ def test_a_pdf_compressed_twice_is_counted_through_both_stages(unit_client, app)
     assert len(bomb) < 100_000
     page, seconds = timed_upload(unit_client, app, "盖章件.pdf", bomb)
     assert "未上传：盖章扫描件：PDF 文件解压后超过 64 MB" in page and seconds < QUICK
+
+
+def test_a_pdf_whose_image_claims_too_many_pixels_is_refused(unit_client, app):
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    image = pikepdf.Stream(
+        pdf,
+        zlib.compress(b"\0" * 1000),
+        Type=pikepdf.Name.XObject,
+        Subtype=pikepdf.Name.Image,
+        Width=100_000,
+        Height=100_000,
+        ColorSpace=pikepdf.Name.DeviceGray,
+        BitsPerComponent=8,
+        Filter=pikepdf.Name.FlateDecode,
+    )
+    pdf.pages[0].Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image))
+    buffer = io.BytesIO()
+    pdf.save(buffer)
+    page, seconds = timed_upload(unit_client, app, "盖章件.pdf", buffer.getvalue())
+    assert "未上传：盖章扫描件：PDF 中的图片像素过多（超过 5000 万像素）" in page
+    assert seconds < QUICK and not StampedScan.objects.exists()
+
+
+def test_a_pdf_locked_with_a_password_is_refused(unit_client, app):
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    buffer = io.BytesIO()
+    pdf.save(buffer, encryption=pikepdf.Encryption(user="secret", owner="secret"))
+    page, _ = timed_upload(unit_client, app, "盖章件.pdf", buffer.getvalue())
+    assert "未上传：盖章扫描件：PDF 文件设有密码，请去掉密码后上传。" in page
 
 
 def test_inflating_stops_at_the_budget():
