@@ -103,11 +103,11 @@ class RegistrationForm(forms.Form):
     def clean_uscc(self):
         code = normalise_uscc(self.cleaned_data["uscc"])
         validate_uscc(code)
-        existing = Organisation.objects.filter(uscc=code).first()
-        if existing is not None:
+        if Organisation.objects.filter(uscc=code).exists():
+            # The unit is not named: anyone may type a code here.
             raise ValidationError(
-                f"该代码已由「{existing.name}」注册，请联系该单位已有账号的同事，"
-                "由其在“本单位账号”中邀请您；不要重复注册。"
+                "该统一社会信用代码已经注册，不要重复注册。请向本单位已有账号的同事申请，由其在"
+                "“本单位账号”中邀请您；不知道谁在使用的，请联系所在区人社局查询。"
             )
         return code
 

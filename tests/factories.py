@@ -10,12 +10,16 @@ from applications.models import Application, BudgetItem, Expert, FundingSource, 
 from bases.choices import BaseLevel, HostType
 from bases.models import Assessment, Base
 from shanghai_experts.models import Call, Organisation, User
+from shanghai_experts.validators import organisation_code_check
 
 PASSWORD = "Test@2026pass"
 
 
 def make_uscc(n: int) -> str:
-    body = f"91310000MA{n:07d}"
+    """A valid 统一社会信用代码 (GB 32100-2015): an enterprise registered in Shanghai, whose
+    organisation code MA…… carries its own check character."""
+    organisation = f"MA{n:06d}"
+    body = "91310000" + organisation + organisation_code_check(organisation)
     return body + uscc.calc_check_digit(body)
 
 

@@ -143,14 +143,15 @@ def test_a_bad_code_is_named_and_nothing_typed_is_lost(client, district):
     assert not Organisation.objects.filter(name="上海市某某社区卫生服务中心").exists()
 
 
-def test_a_registered_code_names_the_unit_and_creates_nothing(client, district):
+def test_a_registered_code_is_refused_and_creates_nothing(client, district):
     existing = UnitFactory(name="上海市第一人民医院", district=district)
     before = Organisation.objects.count()
     # Pasted in full width with spaces: still the same code.
     typed = " ".join(existing.uscc).translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)})
     response = client.post(reverse("accounts:register"), registration(district, uscc=typed))
     html = response.content.decode()
-    assert "该代码已由「上海市第一人民医院」注册" in html and "邀请" in html
+    assert "该统一社会信用代码已经注册" in html and "邀请" in html
+    assert "上海市第一人民医院" not in html  # an anonymous visitor learns no unit's name
     assert Organisation.objects.count() == before
     assert not User.objects.filter(username="moumou").exists()
 

@@ -66,7 +66,7 @@ def test_office_phone_refuses(value):
 
 
 @pytest.mark.parametrize(
-    "value", ["91310000132200821H", "123100004250031603", "Y1310000MA1K3A0B2H", make_uscc(7)]
+    "value", ["91310000132200821H", "1231000042500316XW", "Y1310000MA1K3A0B0B", make_uscc(7)]
 )
 def test_uscc_accepts_valid_codes_including_letter_authorities(value):
     validate_uscc(value)

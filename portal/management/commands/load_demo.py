@@ -32,22 +32,22 @@ DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 DEMO_TOTP_USERS = ("bureau", "admin")
 NOTICE = Path(settings.BASE_DIR) / "shanghai_experts" / "data" / "notice-2026-14.txt"
 
-# name, short name, USCC (check character per GB 32100-2015), district, commission
+# name, short name, USCC (whole structure valid per GB 32100-2015), district, commission
 UNITS = [
     (
         "上海交通大学医学院附属瑞金医院",
         "瑞金医院",
-        "123100004250031603",
+        "1231000042500316XW",
         "黄浦区人社局",
         "市卫生健康委",
     ),
-    ("复旦大学", "复旦大学", "12310000425006760T", "杨浦区人社局", "市教委"),
-    ("上海市农业科学院", "市农科院", "12310000425010100Y", "奉贤区人社局", "市农业农村委"),
+    ("复旦大学", "复旦大学", "12310000425006766D", "杨浦区人社局", "市教委"),
+    ("上海市农业科学院", "市农科院", "12310000425010108P", "奉贤区人社局", "市农业农村委"),
     ("上海电气集团股份有限公司", "上海电气", "91310000132200821H", "黄浦区人社局", "市国资委"),
     (
         "上海联影医疗科技股份有限公司",
         "联影医疗",
-        "91310115MA1K3A0B24",
+        "91310115MA1K3A0B0X",
         "嘉定区人社局",
         "市经济信息化委",
     ),
