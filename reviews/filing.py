@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 
 from applications.models import Application
 from bases.models import Assessment
+from shanghai_experts.items import WorkflowError
 from shanghai_experts.models import Call, Organisation
 from shanghai_experts.states import ASSESSED_STATES, RECOMMENDED_STATES
 
@@ -106,11 +107,34 @@ def letter_filename(call: Call, org: Organisation) -> str:
     return f"00-推荐函-{org}.pdf".replace("/", "／")
 
 
+def pending_paper(call, recommender) -> list:
+    """The recommender's recommended items whose paper is not yet marked received: what a
+    receipt for the recommender will mark."""
+    return [
+        *recommended_applications(call, recommender).filter(paper_received_on__isnull=True),
+        *recommended_assessments(call, recommender).filter(paper_received_on__isnull=True),
+    ]
+
+
+def paper_token(items) -> str:
+    """Which items a confirmation listed (kind and id): a receipt refuses a changed list."""
+    return ",".join(sorted(f"{i.workflow_kind}-{i.pk}" for i in items))
+
+
 @transaction.atomic
-def record_paper(call, recommender, *, user, on: datetime.date, client_ip=None) -> int:
+def record_paper(
+    call, recommender, *, user, on: datetime.date, client_ip=None, seen: str | None = None
+) -> int:
     """The bureau received a recommender's written materials on `on`: its filing and each
-    recommended item not yet marked get the date. Returns how many items were marked."""
+    recommended item not yet marked get the date. Returns how many items were marked.
+    `seen` is the confirmation's list (paper_token): when the items to mark have changed
+    since (an item recommended, withdrawn or marked meanwhile), nothing is recorded."""
     filing = filing_for(call, recommender)
+    filing = RecommenderFiling.objects.select_for_update().get(pk=filing.pk)
+    if seen is not None and seen != paper_token(pending_paper(call, recommender)):
+        raise WorkflowError(
+            f"{recommender} 待登记的项目在您打开确认页后有变化，请核对最新的名单后再登记。"
+        )
     filing.paper_received_on, filing.paper_received_by = on, user
     filing.save()
     marked = 0
@@ -133,8 +157,20 @@ def record_paper(call, recommender, *, user, on: datetime.date, client_ip=None) 
 
 
 @transaction.atomic
-def record_item_paper(item, *, user, on: datetime.date | None, client_ip=None) -> None:
-    """One item's paper arrived on `on` (None: the mark is withdrawn)."""
+def record_item_paper(
+    item, *, user, on: datetime.date | None, client_ip=None, seen: str | None = None
+) -> None:
+    """One item's paper arrived on `on` (None: the mark is withdrawn). `seen` is the receipt
+    date the confirmation showed ("" for none): a mark changed since is not overwritten."""
+    current = (
+        type(item)
+        .objects.select_for_update()
+        .filter(pk=item.pk)
+        .values_list("paper_received_on", flat=True)
+        .get()
+    )
+    if seen is not None and seen != (f"{current:%Y-%m-%d}" if current else ""):
+        raise WorkflowError("本项目的书面材料登记在您打开确认页后已有变化，请刷新页面查看。")
     type(item).objects.filter(pk=item.pk).update(
         paper_received_on=on, paper_received_by=user if on else None
     )

@@ -543,3 +543,68 @@ def test_a_recusal_confirmed_after_a_declaration_elsewhere_is_refused(
     page = text_of(client.post(url, {"action": "recuse", "confirmed": "1"}, follow=True))
     assert "已作出声明，不能更改" in page
     assert ReviewAssignment.objects.get().declaration == ReviewAssignment.Declaration.NONE
+
+
+# --- 书面材料 receipts ------------------------------------------------------------------------
+
+
+def test_a_recommenders_paper_receipt_is_confirmed_with_its_items(client, call, bureau_user):
+    call.applications_per_unit = call.recommender_quota = 5
+    call.save()
+    first = recommended(call, "甲服务团")
+    district = first.recommender
+    client.force_login(bureau_user)
+    chosen = {"recommender": district.pk, "received_on": "2026-02-05"}
+    page = text_of(client.post(reverse("reviews:paper"), chosen))
+    assert f"将登记 {district} 的书面材料于 2026年2月5日 收到" in page
+    assert f"{first.reference} 甲服务团" in page
+    assert Application.objects.get(pk=first.pk).paper_received_on is None  # nothing yet
+    assert not AuditRecord.objects.filter(action="paper_received").exists()
+    html = client.post(reverse("reviews:paper"), chosen).content.decode()
+    seen = re.search(r'name="seen" value="([^"]*)"', html).group(1)
+
+    # A stale confirmation: another item of the district's arrives in its list meanwhile.
+    second = recommended(call, "乙服务团")
+    Application.objects.filter(pk=second.pk).update(recommender=district, recommender_rank=2)
+    page = text_of(
+        client.post(
+            reverse("reviews:paper"), {**chosen, "confirmed": "1", "seen": seen}, follow=True
+        )
+    )
+    assert f"未登记：{district} 待登记的项目在您打开确认页后有变化" in page
+    assert not Application.objects.filter(paper_received_on__isnull=False).exists()
+
+    html = client.post(reverse("reviews:paper"), chosen).content.decode()
+    seen = re.search(r'name="seen" value="([^"]*)"', html).group(1)
+    page = text_of(
+        client.post(
+            reverse("reviews:paper"), {**chosen, "confirmed": "1", "seen": seen}, follow=True
+        )
+    )
+    assert f"已登记：{district} 的书面材料于 2026-02-05 收到（2 个项目）。" in page
+    assert AuditRecord.objects.filter(action="paper_received", outcome="success").count() == 1
+
+
+def test_one_items_paper_receipt_is_confirmed(client, call, bureau_user):
+    app = recommended(call, "丙服务团")
+    client.force_login(bureau_user)
+    url = reverse("reviews:item_paper", args=[app.pk])
+    page = text_of(client.post(url, {"received_on": "2026-02-06"}))
+    assert (
+        "确认：登记书面材料已收到" in page and "将登记本项目的书面材料于 2026年2月6日 收到" in page
+    )
+    assert Application.objects.get(pk=app.pk).paper_received_on is None
+
+    client.post(url, {"received_on": "2026-02-06", "confirmed": "1", "seen": ""})
+    assert str(Application.objects.get(pk=app.pk).paper_received_on) == "2026-02-06"
+    # A second confirmation opened before that mark is stale.
+    page = text_of(
+        client.post(url, {"received_on": "2026-02-07", "confirmed": "1", "seen": ""}, follow=True)
+    )
+    assert "未登记：本项目的书面材料登记在您打开确认页后已有变化" in page
+    assert str(Application.objects.get(pk=app.pk).paper_received_on) == "2026-02-06"
+
+    page = text_of(client.post(url, {"clear": "1"}))
+    assert "确认：撤销书面材料登记" in page and "原登记 2026年2月6日 收到" in page
+    client.post(url, {"clear": "1", "confirmed": "1", "seen": "2026-02-06"})
+    assert Application.objects.get(pk=app.pk).paper_received_on is None

@@ -184,7 +184,12 @@ def test_the_bureau_records_the_paper_and_filters_on_it(
 
     client.force_login(bureau_user)
     today = timezone.localdate()
-    client.post(reverse("reviews:paper"), {"recommender": district.pk, "received_on": today})
+    # Confirmed on a page of its own (tests/test_confirmations.py): the second POST.
+    seen = f"application-{arrived.pk}"
+    client.post(
+        reverse("reviews:paper"),
+        {"recommender": district.pk, "received_on": today, "confirmed": "1", "seen": seen},
+    )
     arrived.refresh_from_db()
     waiting.refresh_from_db()
     assert arrived.paper_received_on == today and arrived.paper_received_by == bureau_user
@@ -198,7 +203,10 @@ def test_the_bureau_records_the_paper_and_filters_on_it(
     client.post(reverse("reviews:item_paper", args=[waiting.pk]), {"received_on": "2099-01-01"})
     waiting.refresh_from_db()
     assert waiting.paper_received_on is None
-    client.post(reverse("reviews:item_paper", args=[waiting.pk]), {"received_on": today})
+    client.post(
+        reverse("reviews:item_paper", args=[waiting.pk]),
+        {"received_on": today, "confirmed": "1", "seen": ""},
+    )
     waiting.refresh_from_db()
     assert waiting.paper_received_on == today
 

@@ -6,12 +6,14 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from shanghai_experts.forms import HalfWidthCharField
 from shanghai_experts.http import client_ip
+from shanghai_experts.items import WorkflowError
 from shanghai_experts.models import Organisation
 from shanghai_experts.text import parse_id
 from shanghai_experts.validators import validate_mobile, validate_office_phone
@@ -123,19 +125,38 @@ def paper_page(request):
             messages.error(request, "请选择推荐单位。")
         elif not form.is_valid():
             messages.error(request, f"收到日期：{form.errors['received_on'][0]}")
-        else:
-            marked = filing.record_paper(
-                call,
-                recommender,
-                user=request.user,
-                on=form.cleaned_data["received_on"],
-                client_ip=client_ip(request),
-            )
-            messages.success(
+        elif request.POST.get("confirmed") != "1":
+            pending = filing.pending_paper(call, recommender)
+            return render(
                 request,
-                f"已登记：{recommender} 的书面材料于 "
-                f"{form.cleaned_data['received_on']:%Y-%m-%d} 收到（{marked} 个项目）。",
+                "reviews/paper_confirm.html",
+                {
+                    "recommender": recommender,
+                    "on": form.cleaned_data["received_on"],
+                    "items": pending,
+                    "seen": filing.paper_token(pending),
+                    "post_url": request.path,
+                    "back_url": reverse("reviews:paper"),
+                },
             )
+        else:
+            try:
+                marked = filing.record_paper(
+                    call,
+                    recommender,
+                    user=request.user,
+                    on=form.cleaned_data["received_on"],
+                    client_ip=client_ip(request),
+                    seen=request.POST.get("seen", ""),
+                )
+            except WorkflowError as exc:
+                messages.error(request, f"未登记：{exc}")
+            else:
+                messages.success(
+                    request,
+                    f"已登记：{recommender} 的书面材料于 "
+                    f"{form.cleaned_data['received_on']:%Y-%m-%d} 收到（{marked} 个项目）。",
+                )
         return redirect("reviews:paper")
     return render(
         request,
@@ -152,19 +173,42 @@ def paper_page(request):
 def item_paper(request, pk, kind="application"):
     """The bureau marks one item's paper as received (or withdraws the mark)."""
     bureau_org(request)
-    item = get_object_or_404(workflow_model(kind).objects.visible_to(request.user), pk=pk)
-    if request.POST.get("clear"):
-        filing.record_item_paper(item, user=request.user, on=None, client_ip=client_ip(request))
-        messages.success(request, "已撤销书面材料登记。")
-        return redirect(item)
+    item = get_object_or_404(
+        workflow_model(kind).objects.visible_to(request.user).select_related("unit"), pk=pk
+    )
+    clear = bool(request.POST.get("clear"))
     form = ReceivedForm(request.POST)
-    if not form.is_valid():
+    if not clear and not form.is_valid():
         messages.error(request, f"收到日期：{form.errors['received_on'][0]}")
         return redirect(item)
-    filing.record_item_paper(
-        item, user=request.user, on=form.cleaned_data["received_on"], client_ip=client_ip(request)
-    )
-    messages.success(
-        request, f"已登记书面材料于 {form.cleaned_data['received_on']:%Y-%m-%d} 收到。"
-    )
+    on = None if clear else form.cleaned_data["received_on"]
+    if request.POST.get("confirmed") != "1":
+        current = item.paper_received_on
+        return render(
+            request,
+            "reviews/paper_confirm.html",
+            {
+                "item": item,
+                "on": on,
+                "clear": clear,
+                "seen": f"{current:%Y-%m-%d}" if current else "",
+                "post_url": request.path,
+                "back_url": item.get_absolute_url(),
+            },
+        )
+    try:
+        filing.record_item_paper(
+            item,
+            user=request.user,
+            on=on,
+            client_ip=client_ip(request),
+            seen=request.POST.get("seen", ""),
+        )
+    except WorkflowError as exc:
+        messages.error(request, f"未登记：{exc}")
+        return redirect(item)
+    if clear:
+        messages.success(request, "已撤销书面材料登记。")
+    else:
+        messages.success(request, f"已登记书面材料于 {on:%Y-%m-%d} 收到。")
     return redirect(item)
