@@ -228,17 +228,9 @@ def rectification(request, pk):
     if request.POST.get("action") != "submit":
         messages.success(request, "整改报告已保存。")
         return redirect(assessment)
-    try:
-        # The report goes into the history with each round, as the comment of its submission.
-        workflow.transition(
-            assessment,
-            "submit_rectification",
-            user=request.user,
-            comment=assessment.rectification_report,
-            client_ip=client_ip(request),
-        )
-    except workflow.WorkflowError as exc:
-        messages.error(request, f"整改报告已保存，但未能提交：{exc}")
+    reason = workflow.refusal(assessment, "submit_rectification", request.user)
+    if reason:
+        messages.error(request, f"整改报告已保存，但未能提交：{reason}")
         return redirect(assessment)
-    messages.success(request, "整改报告已提交市人社局审核。")
-    return redirect(assessment)
+    # Saved; confirmed with the 信用承诺 on a page of its own (views.rectification_submit).
+    return redirect("reviews:rectification_submit", pk=assessment.pk)

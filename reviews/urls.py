@@ -54,6 +54,11 @@ urlpatterns = [
     path(
         "assessment/<id:pk>/notes/", views.add_note, {"kind": "assessment"}, name="assessment_note"
     ),
+    path(
+        "assessment/<id:pk>/rectification/submit/",
+        views.rectification_submit,
+        name="rectification_submit",
+    ),
     path("<id:pk>/<slug:action>/", views.act, name="act"),
     path(
         "assessment/<id:pk>/<slug:action>/",

@@ -265,10 +265,14 @@ def test_rectification_cycle_through_the_pages(client, assessment, people):
     )
     item.refresh_from_db()
     assert item.state == State.RECTIFYING
-    client.post(
+    confirm = client.post(
         report_url,
         {"rectification_report": "已修订管理办法。", "version": item.version, "action": "submit"},
     )
+    # Saved, then confirmed with the 信用承诺 (tests/test_confirmations.py).
+    item.refresh_from_db()
+    assert item.state == State.RECTIFYING
+    client.post(confirm["Location"], {"version": item.version, "pledge": "on"})
     item.refresh_from_db()
     assert (item.state, item.rectification_report) == (
         State.RECTIFICATION_SUBMITTED,
@@ -281,10 +285,12 @@ def test_rectification_cycle_through_the_pages(client, assessment, people):
     item.refresh_from_db()
     assert item.state == State.RECTIFYING
     client.force_login(people["unit"])
-    client.post(
+    confirm = client.post(
         report_url,
         {"rectification_report": "已补充服务记录。", "version": item.version, "action": "submit"},
     )
+    item.refresh_from_db()
+    client.post(confirm["Location"], {"version": item.version, "pledge": "on"})
     client.force_login(people["bureau"])
     client.post(accept)
     item.refresh_from_db()

@@ -608,3 +608,45 @@ def test_one_items_paper_receipt_is_confirmed(client, call, bureau_user):
     assert "确认：撤销书面材料登记" in page and "原登记 2026年2月6日 收到" in page
     client.post(url, {"clear": "1", "confirmed": "1", "seen": "2026-02-06"})
     assert Application.objects.get(pk=app.pk).paper_received_on is None
+
+
+# --- 整改报告 ------------------------------------------------------------------------------------
+
+
+def test_the_rectification_report_is_confirmed_with_the_pledge(client, call, unit, unit_user):
+    item = AssessmentFactory(
+        call=call, base=BaseFactory(host_unit=unit), state=State.RECTIFYING, rectification_report=""
+    )
+    client.force_login(unit_user)
+    report = reverse("bases:rectification", args=[item.pk])
+    response = client.post(
+        report,
+        {"rectification_report": "已修订管理办法。", "version": item.version, "action": "submit"},
+    )
+    url = reverse("reviews:rectification_submit", args=[item.pk])
+    assert response["Location"] == url
+    item.refresh_from_db()
+    assert (item.state, item.rectification_report) == (State.RECTIFYING, "已修订管理办法。")
+
+    page = text_of(client.get(url))
+    assert "确认提交整改报告" in page and "将要提交的整改报告" in page
+    assert "已修订管理办法。" in page and "确认后，整改报告将提交至 市人社局" in page
+    page = text_of(client.post(url, {"version": item.version}))
+    assert "未提交：信用承诺：请阅读并勾选信用承诺后再提交。" in page
+    page = text_of(client.post(url, {"version": item.version - 1, "pledge": "on"}, follow=True))
+    assert "未提交：您打开确认页后，整改报告又保存过" in page
+    assert Assessment.objects.get(pk=item.pk).state == State.RECTIFYING
+
+    client.post(url, {"version": item.version, "pledge": "on"})
+    item.refresh_from_db()
+    assert item.state == State.RECTIFICATION_SUBMITTED
+    record = records(item, "submit_rectification").get()
+    assert record.comment == f"已修订管理办法。\n已勾选信用承诺：“{PLEDGE}”"
+
+
+def test_another_units_rectification_confirmation_is_not_found(client, call, unit_user):
+    item = AssessmentFactory(call=call, state=State.RECTIFYING)
+    client.force_login(unit_user)
+    url = reverse("reviews:rectification_submit", args=[item.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"version": item.version, "pledge": "on"}).status_code == 404

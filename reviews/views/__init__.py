@@ -1,7 +1,16 @@
 """The pages of the review engine, one module per concern."""
 
 from .call_settings import extensions, quotas
-from .decisions import act, add_note, funding, national_order, publish, ranking, score
+from .decisions import (
+    act,
+    add_note,
+    funding,
+    national_order,
+    publish,
+    ranking,
+    rectification_submit,
+    score,
+)
 from .files import download_scan, item_pdf, upload_scan, zip_pdfs
 from .filing import filing_page, item_paper, letter, paper_page
 from .queue import export_list, queue_totals, queue_view, summary
@@ -29,6 +38,7 @@ __all__ = [
     "queue_view",
     "quotas",
     "ranking",
+    "rectification_submit",
     "score",
     "statistics_page",
     "summary",

@@ -11,8 +11,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from applications.models import Application
+from bases.models import Assessment
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Call
+from shanghai_experts.pledge import PLEDGE, SubmitConfirmForm
 from shanghai_experts.text import parse_ids
 
 from .. import (
@@ -257,6 +259,57 @@ def score(request, pk):
             "version": mine.version if mine else 0,
             "can_score": app.state in scoring.SCORABLE_STATES,
         },
+    )
+
+
+def rectification_submit(request, pk):
+    """提交整改报告, confirmed: the saved report as it will be sent to the bureau, and the
+    信用承诺 the unit ticks; the version previewed is carried, so a report saved since (another
+    tab) is refused. The report itself is saved on the item page (item_views.rectification)."""
+    org = request.user.organisation
+    if org is None:
+        raise Http404
+    assessment = get_object_or_404(
+        Assessment.objects.visible_to(request.user)
+        .select_related("call", "unit", "base")
+        .filter(unit=org),
+        pk=pk,
+    )
+    reason = workflow.refusal(assessment, "submit_rectification", request.user)
+    if reason:
+        messages.error(request, f"未能提交整改报告：{reason}")
+        return redirect(assessment)
+    form = SubmitConfirmForm(request.POST or None, initial={"version": assessment.version})
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["version"] != assessment.version:
+            messages.error(
+                request,
+                "未提交：您打开确认页后，整改报告又保存过（可能在另一个标签页或浏览器）。"
+                "请核对下方的最新内容，再确认提交。",
+            )
+            return redirect("reviews:rectification_submit", pk=assessment.pk)
+        try:
+            assessment = workflow.transition(
+                assessment,
+                "submit_rectification",
+                user=request.user,
+                # The report goes into the history with each round, as its comment.
+                comment=assessment.rectification_report,
+                client_ip=client_ip(request),
+                version=form.cleaned_data["version"],
+                params={"pledge": PLEDGE},
+            )
+        except workflow.WorkflowError as exc:
+            messages.error(request, f"未提交：{exc}")
+            return redirect("reviews:rectification_submit", pk=assessment.pk)
+        messages.success(request, "整改报告已提交市人社局审核。")
+        return redirect(assessment)
+    if request.method == "POST":
+        messages.error(request, "未提交：" + "；".join(form.problems()))
+    return render(
+        request,
+        "bases/rectification_submit.html",
+        {"assessment": assessment, "form": form, "pledge": PLEDGE},
     )
 
 
