@@ -138,7 +138,7 @@ class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
         label="审核结果",
         choices=[("approve", "通过"), ("reject", "不予通过")],
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
     reason = forms.CharField(
         label="不予通过的原因",

@@ -2,11 +2,13 @@
 client's address is the same for the lockout and the audit, behind a proxy or not."""
 
 import re
+import time
 
 import pytest
 from axes.models import AccessAttempt
 from django.test import RequestFactory
 from django.urls import reverse
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from reviews.models import AuditRecord
@@ -76,7 +78,7 @@ def test_the_name_locks_everywhere_only_at_a_higher_count(client, people):
 @pytest.mark.django_db
 def test_a_second_factor_passes_a_name_lock_but_not_a_wrong_password(client, people):
     ruijin = people["ruijin"]
-    TOTPDevice.objects.create(user=ruijin, name="身份验证器", confirmed=True)
+    device = TOTPDevice.objects.create(user=ruijin, name="身份验证器", confirmed=True)
     for n in range(5):
         for _ in range(4):
             attempt(client, "ruijin", "wrong", ip=f"10.0.{n}.1")
@@ -84,6 +86,13 @@ def test_a_second_factor_passes_a_name_lock_but_not_a_wrong_password(client, peo
     response = attempt(client, "ruijin", PASSWORD, ip="10.77.0.1")
     assert response.status_code == 302
     assert client.get(reverse("home")).url == reverse("accounts:otp_verify")  # the code next
+    # One mistyped code does not end the login while the name is locked; the right one enters.
+    wrong = client.post(reverse("accounts:otp_verify"), {"code": "000000"}, REMOTE_ADDR="10.77.0.1")
+    assert wrong.status_code == 200 and "验证码不正确" in wrong.content.decode()
+    time.sleep(1.1)  # django-otp makes a second try wait a second after a wrong code
+    code = f"{TOTP(device.bin_key, drift=0).token():06d}"
+    client.post(reverse("accounts:otp_verify"), {"code": code}, REMOTE_ADDR="10.77.0.1")
+    assert client.get(reverse("home"), REMOTE_ADDR="10.77.0.1").status_code == 200
 
 
 @pytest.mark.django_db
