@@ -4,6 +4,11 @@
 only if the change does. After the commit `send_due` sends it; a failure waits `BACKOFF[n]` and
 is tried again by `manage.py send_mail` (cron), up to `MAX_ATTEMPTS`; the bureau sees the
 notices that keep failing. Nothing here logs a notice's body or its recipients.
+
+Every message has one recipient on its To: line, so that a unit and its recommender (or two
+colleagues) never learn each other's address from a notice. A notice queued for several
+addresses is split, before its first sending, into one outbox row per address, each sent and
+retried on its own (one refused address delays nobody else, and nobody gets it twice).
 """
 
 import datetime
@@ -89,6 +94,26 @@ def _backoff(attempts: int) -> datetime.timedelta:
     return datetime.timedelta(seconds=BACKOFF[min(attempts, len(BACKOFF)) - 1])
 
 
+def split(mail: OutboundMail) -> list[int]:
+    """Make `mail` (locked, unsent) one notice per recipient: it keeps the first address and a
+    copy is queued for each other one. Returns the ids of all of them, to be sent in turn."""
+    first, *others = mail.recipients
+    copies = OutboundMail.objects.bulk_create(
+        OutboundMail(
+            recipients=[address],
+            subject=mail.subject,
+            body=mail.body,
+            attempts=mail.attempts,
+            next_attempt_at=mail.next_attempt_at,
+            last_error=mail.last_error,
+        )
+        for address in others
+    )
+    mail.recipients = [first]
+    mail.save(update_fields=["recipients"])
+    return [mail.pk, *(copy.pk for copy in copies)]
+
+
 def send_due(ids=None, now=None) -> tuple[int, int]:
     """Send the notices that are due (or those of `ids`); returns (sent, failed)."""
     now = now or timezone.now()
@@ -96,7 +121,9 @@ def send_due(ids=None, now=None) -> tuple[int, int]:
     due = due.filter(pk__in=ids) if ids is not None else due.filter(next_attempt_at__lte=now)
     sent = failed = 0
     connection = get_connection(fail_silently=False)
-    for pk in due.order_by("next_attempt_at", "id").values_list("pk", flat=True):
+    pending = list(due.order_by("next_attempt_at", "id").values_list("pk", flat=True))
+    while pending:
+        pk = pending.pop(0)
         with transaction.atomic():
             # Two senders (the commit hook and cron) never send the same notice twice.
             mail = (
@@ -105,6 +132,9 @@ def send_due(ids=None, now=None) -> tuple[int, int]:
                 .first()
             )
             if mail is None:
+                continue
+            if len(mail.recipients) > 1:
+                pending[:0] = split(mail)
                 continue
             try:
                 EmailMessage(

@@ -6,6 +6,7 @@ import io
 import os
 import subprocess
 import sys
+from smtplib import SMTPRecipientsRefused
 
 import psycopg2
 import pytest
@@ -13,6 +14,7 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -111,10 +113,74 @@ def test_a_notice_is_written_with_the_transition_and_sent_after_commit(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         app = submit(call)
-    queued = OutboundMail.objects.get()
-    assert queued.sent_at is not None and queued.attempts == 1
-    assert len(mail.outbox) == 1 and app.reference in mail.outbox[0].body
-    assert "district@example.org" in mail.outbox[0].to
+    # The unit's account, the form's contact and the district: one notice each.
+    queued = list(OutboundMail.objects.all())
+    assert len(queued) == 3 and all(q.sent_at and q.attempts == 1 for q in queued)
+    assert len(mail.outbox) == 3 and all(app.reference in m.body for m in mail.outbox)
+    assert ["district@example.org"] in [m.to for m in mail.outbox]
+
+
+def addresses_in(message) -> set[str]:
+    """Every address a recipient can read in the message as it goes over the wire."""
+    text = message.message().as_string()
+    return {word.strip("<>,;") for word in text.split() if "@example.org" in word}
+
+
+@pytest.mark.django_db
+def test_each_recipient_gets_a_message_of_their_own(call, django_capture_on_commit_callbacks):
+    """A unit and its recommender (and two colleagues) never learn each other's address."""
+    unit = UnitFactory()
+    owner = UserFactory(organisation=unit, email="unit@example.org")
+    UserFactory(organisation=unit, email="colleague@example.org")
+    UserFactory(organisation=unit.district, email="district@example.org")
+    item = CompleteApplicationFactory(call=call, unit=unit, email="contact@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.transition(item, "submit", user=owner)
+    expected = {
+        "unit@example.org",
+        "colleague@example.org",
+        "district@example.org",
+        "contact@example.org",
+    }
+    assert sorted(a for m in mail.outbox for a in m.to) == sorted(expected)
+    for message in mail.outbox:
+        assert len(message.to) == 1 and not message.cc and not message.bcc
+        assert addresses_in(message) == set(message.to)
+    # The outbox the bureau reads says the same: one address a row, each sent once.
+    rows = OutboundMail.objects.all()
+    assert sorted(a for row in rows for a in row.recipients) == sorted(expected)
+    assert all(len(row.recipients) == 1 and row.sent_at for row in rows)
+
+
+class RefusingOneAddress(BaseEmailBackend):
+    """A mail server that refuses one address (a full mailbox) and takes the others."""
+
+    refused = "district@example.org"
+
+    def send_messages(self, messages):
+        for message in messages:
+            if self.refused in message.to:
+                raise SMTPRecipientsRefused({self.refused: (552, b"mailbox full")})
+            mail.outbox.append(message)
+        return len(messages)
+
+
+@pytest.mark.django_db
+def test_one_refused_address_delays_nobody_else(call, settings):
+    submit(call)  # queued; its on_commit hook never ran
+    settings.EMAIL_BACKEND = "tests.test_production.RefusingOneAddress"
+    assert notifications.send_due() == (2, 1)
+    assert "district@example.org" not in [a for m in mail.outbox for a in m.to]
+    waiting = OutboundMail.objects.get(sent_at__isnull=True)
+    assert waiting.recipients == ["district@example.org"] and "SMTPRecipientsRefused" in (
+        waiting.last_error
+    )
+    # Later the mailbox has room: only the waiting one is sent, nobody gets a second copy.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    later = waiting.next_attempt_at + datetime.timedelta(seconds=1)
+    assert notifications.send_due(now=later) == (1, 0)
+    assert sorted(a for m in mail.outbox for a in m.to).count("district@example.org") == 1
+    assert len(mail.outbox) == 3
 
 
 @pytest.mark.django_db
@@ -133,7 +199,9 @@ def test_a_failing_notice_is_retried_with_backoff_and_shown_to_the_bureau(
     settings.EMAIL_BACKEND = "tests.mail_backends.RefusingBackend"
     with django_capture_on_commit_callbacks(execute=True):
         app = submit(call)
-    queued = OutboundMail.objects.get()
+    # Three recipients, three notices, each failing on its own.
+    assert OutboundMail.objects.filter(sent_at=None, attempts=1).count() == 3
+    queued = OutboundMail.objects.order_by("id").first()
     assert queued.sent_at is None and queued.attempts == 1
     assert "SMTPServerDisconnected" in queued.last_error
     first_wait = queued.next_attempt_at - timezone.now()
@@ -144,7 +212,7 @@ def test_a_failing_notice_is_retried_with_backoff_and_shown_to_the_bureau(
     # Due twice more, failing each time, each wait longer than the last.
     for expected_attempts in (2, 3):
         later = queued.next_attempt_at + datetime.timedelta(seconds=1)
-        assert notifications.send_due(now=later) == (0, 1)
+        assert notifications.send_due(now=later) == (0, 3)
         previous_wait = queued.next_attempt_at
         queued.refresh_from_db()
         assert queued.attempts == expected_attempts
@@ -159,9 +227,9 @@ def test_a_failing_notice_is_retried_with_backoff_and_shown_to_the_bureau(
     # The mail server is back: the next run sends it, once.
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     later = queued.next_attempt_at + datetime.timedelta(seconds=1)
-    assert notifications.send_due(now=later) == (1, 0)
+    assert notifications.send_due(now=later) == (3, 0)
     assert notifications.send_due(now=later) == (0, 0)
-    assert len(mail.outbox) == 1
+    assert len(mail.outbox) == 3
     assert queued.subject not in client.get(reverse("reviews:failing_mail")).content.decode()
 
 
@@ -170,7 +238,7 @@ def test_send_notices_command_sends_what_is_due(call, django_capture_on_commit_c
     submit(call)  # its on_commit hook never ran: the notice waits in the outbox
     out = io.StringIO()
     call_command("send_notices", stdout=out)
-    assert "已发送 1 封" in out.getvalue() and len(mail.outbox) == 1
+    assert "已发送 3 封" in out.getvalue() and len(mail.outbox) == 3
 
 
 # --- retention ----------------------------------------------------------------------------------

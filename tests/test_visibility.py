@@ -188,8 +188,9 @@ def test_publication_in_stages(client, call, people, django_capture_on_commit_ca
             follow=True,
         )
     assert "已公布市级评审结果" in response.content.decode()
-    # One notice for the unit and one for the recommender, each listing both results.
-    assert len(mail.outbox) == 2
+    # A notice for each address of the unit (its account, its form's contact) and of the
+    # recommender, one address a message, each listing both results.
+    assert len(mail.outbox) == 3 and all(len(m.to) == 1 for m in mail.outbox)
     for message in mail.outbox:
         assert "列入市级服务团" in message.body and "拟推荐国家级" in message.body
     assert Publication.objects.get().items == 2
@@ -212,7 +213,7 @@ def test_publication_in_stages(client, call, people, django_capture_on_commit_ca
             reverse("reviews:publish"),
             {"stage": "national", "seen": publication.preview(call, "national").token},
         )
-    assert len(mail.outbox) == 2 and "列入国家级服务团" in mail.outbox[0].body
+    assert len(mail.outbox) == 3 and "列入国家级服务团" in mail.outbox[0].body
     client.force_login(people["unit"])
     assert 'data-testid="state">列入国家级服务团<' in client.get(reverse("home")).content.decode()
 
@@ -251,8 +252,9 @@ def test_a_published_decision_is_revoked_only_with_a_reason_and_the_unit_is_told
             app, "revoke_decision", user=people["bureau"], comment="材料核实有误，重新评审"
         )
     assert (app.state, app.published_state) == (State.RECOMMENDED, "")
-    assert OutboundMail.objects.count() == 1
-    assert "撤销决定" in OutboundMail.objects.get().subject
+    # One notice, sent to each address on its own.
+    assert {m.subject for m in OutboundMail.objects.all()} == {OutboundMail.objects.first().subject}
+    assert "撤销决定" in OutboundMail.objects.first().subject
 
 
 def test_internal_notes_pass_between_recommender_and_bureau_only(client, call, people):
