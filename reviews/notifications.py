@@ -84,6 +84,17 @@ def queue_transition_mail(item, transition, comment: str) -> OutboundMail | None
     return mail
 
 
+def queue(to: list[str], subject: str, body: str) -> OutboundMail | None:
+    """Write any notice (a password reset too) to the outbox; it is sent once the surrounding
+    transaction commits, and retried while the mail server is away."""
+    to = sorted({address for address in to if address})
+    if not to:
+        return None
+    mail = OutboundMail.objects.create(recipients=to, subject=subject[:200], body=body)
+    send_after_commit([mail.pk])
+    return mail
+
+
 def send_after_commit(ids: list[int]) -> None:
     """Send these outbox notices once the surrounding transaction has committed."""
     if ids:

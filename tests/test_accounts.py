@@ -373,20 +373,26 @@ def test_a_taken_login_name_is_refused_on_invitation(client, unit_admin):
 # --- passwords --------------------------------------------------------------------------------
 
 
-def test_forgotten_password_gives_the_same_answer_for_any_address(client, settings):
+def test_forgotten_password_gives_the_same_answer_for_any_address(
+    client, settings, django_capture_on_commit_callbacks
+):
     UserFactory(username="known", email="known@example.org")
-    known = client.post(reverse("accounts:password_reset"), {"email": "known@example.org"})
-    unknown = client.post(reverse("accounts:password_reset"), {"email": "nobody@example.org"})
+    with django_capture_on_commit_callbacks(execute=True):
+        known = client.post(reverse("accounts:password_reset"), {"email": "known@example.org"})
+        unknown = client.post(reverse("accounts:password_reset"), {"email": "nobody@example.org"})
     assert known.status_code == unknown.status_code == 302
     assert known.url == unknown.url == reverse("accounts:password_reset_done")
     assert [m.to for m in mail.outbox] == [["known@example.org"]]
     assert "重设密码" in mail.outbox[0].subject
 
 
-def test_forgotten_password_resets_once_and_is_rate_limited(client, settings):
+def test_forgotten_password_resets_once_and_is_rate_limited(
+    client, settings, django_capture_on_commit_callbacks
+):
     settings.PASSWORD_RESETS_PER_HOUR = 2
     user = UserFactory(username="known", email="known@example.org", must_change_password=True)
-    client.post(reverse("accounts:password_reset"), {"email": "known@example.org"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:password_reset"), {"email": "known@example.org"})
     path = path_of(re.search(r"(https?://\S+/password/reset/\S+/)", mail.outbox[0].body)[1])
     form = client.get(path, follow=True)
     assert "新密码" in form.content.decode()
@@ -398,8 +404,9 @@ def test_forgotten_password_resets_once_and_is_rate_limited(client, settings):
     assert user.check_password(NEW_PASSWORD) and not user.must_change_password
     assert "无效" in client.get(path, follow=True).content.decode()
 
-    client.post(reverse("accounts:password_reset"), {"email": "known@example.org"})
-    limited = client.post(reverse("accounts:password_reset"), {"email": "known@example.org"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:password_reset"), {"email": "known@example.org"})
+        limited = client.post(reverse("accounts:password_reset"), {"email": "known@example.org"})
     assert limited.url == reverse("accounts:password_reset_done")
     assert len(mail.outbox) == 2  # the third request sent nothing
 

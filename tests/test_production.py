@@ -4,6 +4,7 @@ retention; the database roles."""
 import datetime
 import io
 import os
+import re
 import subprocess
 import sys
 from smtplib import SMTPRecipientsRefused
@@ -231,6 +232,27 @@ def test_a_failing_notice_is_retried_with_backoff_and_shown_to_the_bureau(
     assert notifications.send_due(now=later) == (0, 0)
     assert len(mail.outbox) == 3
     assert queued.subject not in client.get(reverse("reviews:failing_mail")).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_password_reset_during_a_mail_outage_is_sent_once_the_server_is_back(
+    client, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.mail_backends.RefusingBackend"
+    UserFactory(username="known", email="known@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("accounts:password_reset"), {"email": "known@example.org"})
+    assert response.status_code == 302 and mail.outbox == []
+    waiting = OutboundMail.objects.get()
+    assert waiting.recipients == ["known@example.org"] and waiting.sent_at is None
+    assert "重设密码" in waiting.subject and "SMTPServerDisconnected" in waiting.last_error
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    later = waiting.next_attempt_at + datetime.timedelta(seconds=1)
+    assert notifications.send_due(now=later) == (1, 0)
+    assert mail.outbox[0].to == ["known@example.org"]
+    link = re.search(r"https?://\S+(/accounts/password/reset/\S+/)", mail.outbox[0].body)[1]
+    assert "新密码" in client.get(link, follow=True).content.decode()
 
 
 @pytest.mark.django_db
