@@ -46,6 +46,9 @@ RUN_AXE = """async (disabled) => {
 
 NEXT_FRAME = "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
 
+#: What a page folds away (the list's 显示列) is checked open.
+OPEN_DETAILS = "() => document.querySelectorAll('main details').forEach((d) => { d.open = true; })"
+
 #: The menus' addresses, as the navigation bar offers them (dropdowns included).
 MENU_LINKS = """() => Array.from(document.querySelectorAll("nav.navbar a[href^='/']"))
   .map((a) => a.getAttribute("href"))"""
@@ -90,11 +93,25 @@ def extra_pages(role: str, ids: list[int]) -> list[str]:
 
 def check(page, url: str, found: dict) -> None:
     page.goto(url)
+    page.evaluate(OPEN_DETAILS)
     for name, size in VIEWPORTS.items():
         page.set_viewport_size(size)
         page.evaluate(NEXT_FRAME)  # the page's resize handlers have run
         for v in page.evaluate(RUN_AXE, list(EXCEPTIONS)):
             found.setdefault(f"{url} [{name}]", []).append(v)
+        # Reflow (WCAG 1.4.10): the page itself never scrolls sideways; a wide table scrolls
+        # in its own box.
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        if width > size["width"]:
+            found.setdefault(f"{url} [{name}]", []).append(
+                {
+                    "id": "page-scrolls-sideways",
+                    "impact": "serious",
+                    "count": 1,
+                    "help": f"the page is {width} px wide",
+                    "nodes": [],
+                }
+            )
 
 
 @pytest.mark.parametrize(
