@@ -312,7 +312,7 @@ def unit_user(index, stats, stop):
         rounds += 1
         action = "submit" if rounds >= 4 else "save"
         think(stop)
-        timed(
+        saved = timed(
             stats,
             action,
             lambda data=data, action=action: session.post(
@@ -320,10 +320,27 @@ def unit_user(index, stats, stop):
             ),
             expect=302,
         )
+        if action == "submit" and saved is not None and saved.status_code == 302:
+            confirm_submission(session, stats, stop, BASE + saved.headers["Location"])
         think(stop)
         timed(stats, "home", lambda: session.get(f"{BASE}/"))
         if action == "submit":
             break
+
+
+def confirm_submission(session, stats, stop, url):
+    """提交申报's confirmation page: read the preview, tick the 信用承诺, confirm."""
+    page = timed(stats, "confirm page", lambda: session.get(url))
+    if page is None:
+        return
+    data = [*form_fields(page.text, "submit-confirm"), ("pledge", "on")]
+    think(stop)
+    timed(
+        stats,
+        "confirm submit",
+        lambda: session.post(url, data, allow_redirects=False),
+        expect=302,
+    )
 
 
 def recommender_user(index, stats, stop):

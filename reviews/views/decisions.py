@@ -145,7 +145,9 @@ def act(request, pk, action, kind=workflow.APPLICATION):
     form = ActionForm(request.POST, transition=t)
     if not form.is_valid():
         problems = [e for errors in form.errors.values() for e in errors]
-        messages.error(request, f"未能{t.label}：" + "；".join(problems))
+        messages.error(
+            request, f"未能{t.label}：" + "；".join(p.rstrip("。") for p in problems) + "。"
+        )
         return _act_page(request, item, t, form)
     try:
         item = workflow.transition(
