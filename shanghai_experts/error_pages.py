@@ -67,7 +67,7 @@ def login_url(request) -> str:
 
 def login_expired(request, *, reason: str = "") -> HttpResponse:
     kept = keeps_text(request)
-    message = reason or "登录已过期（长时间未操作），这次提交没有被接收。"
+    message = reason or "由于长时间未操作，登录已经结束，这次提交没有被接收。"
     if wants_json(request):
         return JsonResponse(
             {
@@ -139,6 +139,7 @@ def database_unavailable(request) -> HttpResponse:
                 # Reloading a GET is harmless; a POST is never sent again by itself.
                 "refresh": request.method in ("GET", "HEAD"),
                 "again_url": form_page(request) if request.method == "POST" else request.path,
+                "again_label": "回到表单" if kept else "重试",
             },
         )
         response = HttpResponse(html, status=503)

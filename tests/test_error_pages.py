@@ -18,6 +18,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from shanghai_experts.error_pages import database_unavailable
+
 from .factories import ApplicationFactory, UnitFactory, UserFactory
 from .forms_data import form_data
 
@@ -211,3 +213,19 @@ def test_a_form_sent_after_the_idle_limit_is_not_dropped_by_a_redirect(client, d
     app.refresh_from_db()
     assert app.name != "超时后提交"
     assert client.get(url).status_code == 302  # logged out for good
+
+
+def test_a_form_that_met_the_unreachable_database_leads_back_to_itself(rf):
+    """A form sent while the database was away: not saved, said so, and 回到表单 (where the
+    kept copy is offered back), never an automatic resubmission."""
+    request = rf.post(
+        "/applications/7/edit/",
+        {"action": "save"},
+        HTTP_REFERER="http://testserver/applications/7/edit/",
+    )
+    response = database_unavailable(request)
+    page = response.content.decode()
+    assert (response.status_code, response["Retry-After"]) == (503, "10")
+    assert "这次提交没有保存。您已填写的内容保留在本浏览器中" in page
+    assert '<a class="btn btn-primary" href="/applications/7/edit/">回到表单</a>' in page
+    assert 'http-equiv="refresh"' not in page
