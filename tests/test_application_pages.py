@@ -182,7 +182,7 @@ def test_stale_form_does_not_overwrite_a_newer_save(unit_client, call, unit):
     stale = form_data(app, name="旧的名称", action="save")
     unit_client.post(edit_url(app), form_data(app, name="新的名称", action="save"))
     page = unit_client.post(edit_url(app), stale).content.decode()
-    assert "已被他人保存" in page and 'value="旧的名称"' in page
+    assert "本申报已在别处保存过或状态已变化" in page and 'value="旧的名称"' in page
     app.refresh_from_db()
     assert app.name == "新的名称"
 

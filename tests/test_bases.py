@@ -190,7 +190,7 @@ def test_a_stale_form_is_refused_with_the_typed_text_kept(client, assessment, pe
     stale = form_data(assessment, funding_use="我写的经费情况", action="save")
     client.post(url, form_data(assessment, action="save"))  # someone else saved first
     page = client.post(url, stale).content.decode()
-    assert "本表已被他人保存" in page and "我写的经费情况" in page
+    assert "本表已在别处保存过或状态已变化" in page and "我写的经费情况" in page
     assessment.refresh_from_db()
     assert assessment.funding_use != "我写的经费情况"
 

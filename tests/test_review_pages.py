@@ -251,7 +251,7 @@ def test_unit_saving_while_recommender_returns_is_refused_not_lost(client, call)
     workflow.transition(app, "return", user=district_user, comment="再改")
     client.force_login(unit_user)
     page = client.post(reverse("applications:edit", args=[app.pk]), stale).content.decode()
-    assert "已被他人保存或状态已变化" in page and 'value="单位的修改"' in page
+    assert "本申报已在别处保存过或状态已变化" in page and 'value="单位的修改"' in page
     app.refresh_from_db()
     assert app.state == State.RETURNED and app.name != "单位的修改"
 
