@@ -114,6 +114,7 @@ def bureau_with_a_full_list():
         officer = UserFactory(organisation=district)
         app = workflow.transition(app, "accept", user=officer)
         workflow.transition(app, "recommend", user=officer, comment="同意推荐")
+    bureau_with_a_full_list.officer = officer  # the last district's, whose list has a row
     return UserFactory(organisation=BureauFactory())
 
 
@@ -145,6 +146,16 @@ def test_the_bureaus_list_fits_a_laptop_and_remembers_further_columns(
         box = table.locator("thead th", has_text=header).bounding_box()
         assert box["x"] + box["width"] <= DESKTOP["width"], header
     checkpoint("bureau-list-1366")
+    # The district's list, with fewer columns, fits too.
+    log_in(page, live_server, bureau_with_a_full_list.officer)
+    page.goto(f"{live_server.url}/reviews/")
+    assert_fits(page, DESKTOP["width"])
+    assert page.evaluate(
+        "() => { const b = document.querySelector('.table-responsive');"
+        " return b.scrollWidth <= b.clientWidth; }"
+    )
+    log_in(page, live_server, bureau)
+    page.goto(f"{live_server.url}/reviews/")
 
     # Further columns, chosen once, are there on the next visit.
     page.get_by_test_id("column-chooser").locator("summary").click()
