@@ -13,16 +13,26 @@ PORT ?= 8000
 # connects as a role that owns nothing; deploy/prepare_postgres.py makes the roles and the
 # database DATABASE_URL names, and migrates as the owner.
 PROD_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://shanghai_app@127.0.0.1:5432/shanghai_experts)
-PROD_ENV = DEBUG=0 DATABASE_URL=$(PROD_DATABASE_URL) CONN_MAX_AGE=60 \
-	SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}" ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}" \
-	HTTPS="$${HTTPS:-0}" PRIVATE_MEDIA_ROOT="$${PRIVATE_MEDIA_ROOT:-var/private}" \
-	SITE_URL="$${SITE_URL:-http://127.0.0.1:8000}" EMAIL_BACKEND="$${EMAIL_BACKEND:-django.core.mail.backends.filebased.EmailBackend}" \
+# Links in e-mails lead to the address the server was started on (make run/prod HOST= PORT=)
+# unless SITE_URL says otherwise.
+LINK_HOST = $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
+SITE_ENV = SITE_URL="$${SITE_URL:-http://$(LINK_HOST):$(PORT)}"
+# Production mail goes out by SMTP, configured from the environment (EMAIL_HOST, EMAIL_PORT,
+# EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS/EMAIL_USE_SSL, DEFAULT_FROM_EMAIL);
+# check --deploy refuses to start without EMAIL_HOST. Only prod-demo keeps mail in var/mail.
+MAIL_ENV = EMAIL_BACKEND="$${EMAIL_BACKEND:-django.core.mail.backends.smtp.EmailBackend}"
+prod-demo: MAIL_ENV = ALLOW_DEMO_MAIL=1 \
+	EMAIL_BACKEND="$${EMAIL_BACKEND:-django.core.mail.backends.filebased.EmailBackend}" \
 	EMAIL_FILE_PATH="$${EMAIL_FILE_PATH:-var/mail}"
+PROD_ENV = DEBUG=0 DATABASE_URL=$(PROD_DATABASE_URL) CONN_MAX_AGE=60 \
+	SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}" ALLOWED_HOSTS="$${ALLOWED_HOSTS:-$(LINK_HOST),127.0.0.1,localhost}" \
+	HTTPS="$${HTTPS:-0}" PRIVATE_MEDIA_ROOT="$${PRIVATE_MEDIA_ROOT:-var/private}" \
+	GUNICORN_BIND="$${GUNICORN_BIND:-$(HOST):$(PORT)}" $(SITE_ENV) $(MAIL_ENV)
 
-run: deps  ## Migrate an SQLite database, load demo data and serve on http://127.0.0.1:8000
+run: deps  ## Migrate an SQLite database, load demo data and serve on http://127.0.0.1:8000 (HOST=, PORT=)
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(SITE_ENV) $(PY) manage.py load_demo
+	$(SITE_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: deps lint  ## The whole test suite (CI runs exactly this)
 	$(PY) manage.py makemigrations --check --dry-run
@@ -62,16 +72,18 @@ bench: deps  ## Print the benchmark figures (lists, 统计, 一览表 export, PD
 	done; \
 	rm -rf $$out; exit $$status
 
-prod: prod-prepare  ## Serve in production mode against PostgreSQL on http://127.0.0.1:8000 (gunicorn); touches no data
+prod: prod-prepare  ## Serve in production mode against PostgreSQL on http://127.0.0.1:8000 (gunicorn; HOST=, PORT=; SMTP from EMAIL_HOST…); touches no data
 	$(PROD_ENV) $(VENV)/bin/gunicorn shanghai_experts.wsgi -c gunicorn.conf.py
 
-prod-demo: prod-prepare  ## The same, with the demo data and its published passwords (never for a real call)
+prod-demo: prod-prepare  ## The same, with the demo data and its published passwords, mail in var/mail (never for a real call)
 	$(PROD_ENV) $(PY) manage.py load_demo --demo-on-production
 	$(PROD_ENV) $(VENV)/bin/gunicorn shanghai_experts.wsgi -c gunicorn.conf.py
 
 prod-prepare: deps
 	./.ci/start-postgres
-	mkdir -p var && test -s var/secret_key || $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key
+	umask 077; mkdir -p var && test -s var/secret_key || $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key
+	@# Files of an older installation: the secret key, scans and backups are the service user's alone.
+	chmod -R go-rwx var/secret_key "$${PRIVATE_MEDIA_ROOT:-var/private}" "$${BACKUP_DIR:-var/backups}" 2>/dev/null || true
 	$(PROD_ENV) $(PY) deploy/prepare_postgres.py
 	$(PROD_ENV) $(PY) manage.py check --deploy --fail-level ERROR
 	$(PROD_ENV) $(PY) manage.py collectstatic --noinput -v0

@@ -8,6 +8,9 @@
 
 `restore()` checks every checksum first, and restores only into an empty database and an empty
 scan folder, so it can never mix two installations.
+
+An archive holds password hashes and TOTP secrets: archives are 0600 in a 0700 folder, and the
+restored scans 0600 in 0700 folders, whatever the umask (check --deploy verifies it).
 """
 
 from __future__ import annotations
@@ -84,10 +87,25 @@ def _dump_database(work: Path) -> str:
     return target.name
 
 
+def private_folder(path: Path) -> Path:
+    """`path` as a folder only the service user may enter (0700), made if missing."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
+def make_private(root: Path) -> None:
+    """Folders 0700 and files 0600 under `root`."""
+    root.chmod(0o700)
+    for path in root.rglob("*"):
+        if not path.is_symlink():
+            path.chmod(0o700 if path.is_dir() else 0o600)
+
+
 def backup(directory: Path, now=None) -> Path:
     """Write one archive into `directory`; returns its path."""
     now = now or timezone.now()
-    directory.mkdir(parents=True, exist_ok=True)
+    private_folder(directory)
     name = f"backup-{timezone.localtime(now):%Y%m%d-%H%M%S}.tar"
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -110,7 +128,10 @@ def backup(directory: Path, now=None) -> Path:
         }
         (work / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
         partial = directory / (name + ".partial")
-        with tarfile.open(partial, "w") as archive:
+        # Created 0600: the archive is never readable by others, not even while it is written.
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(descriptor, 0o600)
+        with os.fdopen(descriptor, "wb") as raw, tarfile.open(fileobj=raw, mode="w") as archive:
             archive.add(work / MANIFEST, arcname=MANIFEST)
             for arcname, path in files.items():
                 archive.add(path, arcname=arcname)
@@ -171,6 +192,7 @@ def restore(archive_path: Path) -> dict:
                 source.close()
         if (work / "private").exists():
             shutil.copytree(work / "private", private, dirs_exist_ok=True)
+            make_private(private)
     restored = table_counts()
     if restored != manifest["tables"]:
         raise BackupError("恢复后的数据行数与备份清单不一致。")

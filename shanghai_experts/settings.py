@@ -256,7 +256,10 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-EMAIL_BACKEND_EXPLICIT = "EMAIL_BACKEND" in os.environ  # the deploy check refuses the default
+#: A demo (`make prod-demo`) may keep mail in files or the log; production must send it
+#: (check --deploy refuses a local backend without this, and SMTP without EMAIL_HOST).
+ALLOW_DEMO_MAIL = env_bool("ALLOW_DEMO_MAIL", False)
+EMAIL_HOST_EXPLICIT = "EMAIL_HOST" in os.environ
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))

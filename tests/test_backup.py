@@ -1,7 +1,9 @@
 """Backup → wipe → restore gives back the same rows, the same scan bytes and the audit trail."""
 
 import io
+import os
 import shutil
+import stat
 import tarfile
 from pathlib import Path
 
@@ -107,3 +109,35 @@ def test_restore_refuses_a_damaged_archive(call, tmp_path):
             target.addfile(member, io.BytesIO(data))
     with pytest.raises(CommandError, match="校验失败"):
         call_command("restore", str(damaged), stdout=io.StringIO())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_backups_and_restored_scans_are_the_service_users_alone(call, private_root, tmp_path):
+    """An archive holds password hashes and TOTP secrets: 0600 in a 0700 folder, and the scans
+    it brings back 0600 in 0700 folders, even under the usual 022 umask and from an older
+    installation whose scans were 0644."""
+    unit = UnitFactory()
+    owner = UserFactory(organisation=unit)
+    app = workflow.transition(
+        CompleteApplicationFactory(call=call, unit=unit), "submit", user=owner
+    )
+    upload = SimpleUploadedFile("s.pdf", printing.form_pdf(app))
+    upload.media_type = "application/pdf"
+    scan_path = Path(private_root) / scans.store(app, user=owner, upload=upload).file.name
+    scan_path.chmod(0o644)
+    scan_path.parent.chmod(0o755)
+    old = os.umask(0o022)
+    try:
+        archive = backup(tmp_path / "backups")
+        assert stat.S_IMODE(archive.stat().st_mode) == 0o600
+        assert stat.S_IMODE(archive.parent.stat().st_mode) == 0o700
+        wipe_database()
+        shutil.rmtree(private_root)
+        call_command("restore", str(archive), stdout=io.StringIO())
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(scan_path.stat().st_mode) == 0o600
+    for folder in [scan_path.parent, *scan_path.parent.parents]:
+        if folder == Path(private_root).parent:
+            break
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder

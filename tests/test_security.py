@@ -261,6 +261,7 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "zjfw.example.gov.cn",
     "DATABASE_URL": "sqlite:///:memory:",
     "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    "EMAIL_HOST": "smtp.example.gov.cn",
     "SITE_URL": "https://zjfw.example.gov.cn",
 }
 
@@ -270,7 +271,8 @@ def check_deploy(**overrides):
     base = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "EMAIL_BACKEND", "SITE_URL"}
+        if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "EMAIL_BACKEND", "EMAIL_HOST", "SITE_URL"}
+        and k != "ALLOW_DEMO_MAIL"
     }
     env = {**base, **PRODUCTION_ENV, "SECRET_KEY": secrets.token_urlsafe(50), **overrides}
     env = {k: v for k, v in env.items() if v is not None}
@@ -293,9 +295,10 @@ def test_check_deploy_refuses_console_mail_and_a_loopback_site_url_by_default():
     result = check_deploy(EMAIL_BACKEND=None, SITE_URL=None)
     assert result.returncode != 0
     assert "shanghai_experts.E001" in result.stderr and "shanghai_experts.E002" in result.stderr
-    # Set explicitly, both are the operator's decision.
+    # Declared a demo (ALLOW_DEMO_MAIL, as make prod-demo does), both are the operator's decision.
     explicit = check_deploy(
         EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
+        ALLOW_DEMO_MAIL="1",
         SITE_URL="http://127.0.0.1:8000",
     )
     assert explicit.returncode == 0, explicit.stdout + explicit.stderr
