@@ -6,6 +6,8 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from applications.models import Application
@@ -651,3 +653,19 @@ def test_another_units_rectification_confirmation_is_not_found(client, call, uni
     url = reverse("reviews:rectification_submit", args=[item.pk])
     assert client.get(url).status_code == 404
     assert client.post(url, {"version": item.version, "pledge": "on"}).status_code == 404
+
+
+def test_a_bulk_action_takes_at_most_a_hundred_items(client, call, bureau_user, scored):
+    client.force_login(bureau_user)
+    ids = [scored["agreed"].pk, *range(10**6, 10**6 + 100)]
+    with CaptureQueriesContext(connection) as queries:
+        page = text_of(
+            client.post(
+                reverse("reviews:queue"),
+                {"bulk_action": "select_municipal", "selected": ids},
+                follow=True,
+            )
+        )
+    assert "一次最多可列入市级服务团 100 个项目，请分批勾选。" in page
+    assert not any("applications_application" in q["sql"] and "IN (" in q["sql"] for q in queries)
+    assert Application.objects.get(pk=scored["agreed"].pk).state == State.RECOMMENDED

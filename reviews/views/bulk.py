@@ -14,6 +14,9 @@ from .. import workflow
 from ..cautions import with_cautions
 
 COMMENT_LIMIT = 2000
+#: A list page shows 50 rows a tab: one action never takes more than two pages' worth, so
+#: one request's work (a transaction, an audit record and a notice per item) stays bounded.
+BULK_LIMIT = 100
 
 
 def _version_key(item) -> str:
@@ -36,6 +39,9 @@ def bulk(request):
     t = allowed[action]
     if not (apps or assessments):
         messages.error(request, f"请勾选要{t.label}的项目。")
+        return redirect("reviews:queue")
+    if len(set(apps)) + len(set(assessments)) > BULK_LIMIT:
+        messages.error(request, f"一次最多可{t.label} {BULK_LIMIT} 个项目，请分批勾选。")
         return redirect("reviews:queue")
     comment = request.POST.get("bulk_comment", "").replace("\x00", "")[:COMMENT_LIMIT]
     items = [
