@@ -72,7 +72,7 @@ def walk(patterns, namespace=None):
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
             if pattern.namespace == "admin":
-                continue  # Django's own admin, staff only, with its own tests
+                continue  # crawled as the administrator below (test_no_admin_page_…)
             yield from walk(pattern.url_patterns, pattern.namespace or namespace)
         else:
             name = f"{namespace}:{pattern.name}" if namespace else pattern.name
