@@ -108,6 +108,10 @@ def _last(records, *actions):
     return None
 
 
+def _first_after(records, first, *actions):
+    return next((r for r in records[records.index(first) + 1 :] if r.action in actions), None)
+
+
 def _after(records, first, *actions) -> bool:
     """Whether a record of `actions` comes after `first` (or anywhere, when `first` is None)."""
     start = records.index(first) + 1 if first is not None else 0
@@ -157,8 +161,12 @@ def _application_result(app, organisation, records) -> Result | None:
     published = getattr(app, "published_state", "")
     publish = _last(records, "publish")
     if not published:
-        revoke = _last(records, "revoke_decision")
-        if revoke is None or publish is None or records.index(revoke) < records.index(publish):
+        # The revocation that withdrew the announced result: the first after the last
+        # publication (a later 撤销决定 of an unannounced decision is the bureau's own work).
+        if publish is None:
+            return None
+        revoke = _first_after(records, publish, "revoke_decision")
+        if revoke is None:
             return None
         return Result(
             outcome="市人社局已撤销此前公布的评审结果",

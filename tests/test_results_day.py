@@ -234,7 +234,12 @@ def test_a_revoked_published_result_says_so_with_its_reason(client, call, people
     assert text.startswith("市人社局已撤销此前公布的评审结果 撤销日期：")
     assert "理由： 材料核查发现服务地点有误" in text
     assert "重新评审中" in next_steps(page)
-    # Decided again, not yet announced: the revocation still stands for the unit.
+    # Decided again and revoked again, unannounced: the unit still reads the revocation of
+    # what it was told, never the bureau's reason for revoking its own unannounced decision.
+    app = workflow.transition(app, "select_municipal", user=bureau)
+    app = workflow.transition(app, "revoke_decision", user=bureau, comment="内部复核")
+    page = page_of(client, people["unit"], app)
+    assert "材料核查发现服务地点有误" in banner(page) and "内部复核" not in page
     app = workflow.transition(app, "decline", user=bureau, comment="服务地点不在帮扶范围")
     assert banner(page_of(client, people["unit"], app)).startswith("市人社局已撤销")
     publication.publish(call=call, stage=SELECTION, user=bureau)
