@@ -23,6 +23,7 @@
   var status = document.querySelector("[data-autosave-status]");
   var dirty = false, paused = false, timer = null, lastSave = Date.now();
   var inflight = null;  // the autosave request on its way, if any (a promise)
+  var waited = false;  // a button's click has waited for it once
   var edits = 0;  // changes so far: a save clears the copy only if nothing was typed meanwhile
   var base = null;  // the form as last saved from this page (set below, once the page is ready)
   var SKIP = /(^csrfmiddlewaretoken$|^version$|-id$|-INITIAL_FORMS$|-TOTAL_FORMS$|-MIN_NUM_FORMS$|-MAX_NUM_FORMS$|^action$|^kept_copy$)/;
@@ -213,14 +214,16 @@
   document.addEventListener("submit", function (event) {
     if (event.target !== form) return;
     clearTimeout(timer);
-    if (inflight) {
+    if (inflight && !waited) {
       event.preventDefault();
       event.stopImmediatePropagation();
       var submitter = event.submitter;
       form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
       say("正在完成自动保存，随后继续…", "muted");
-      inflight.then(function () {
+      // An autosave that hangs (a stalled network) holds the click back at most 15 s.
+      Promise.race([inflight, new Promise(function (done) { setTimeout(done, 15000); })]).then(function () {
         form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = false; });
+        waited = true;  // sent now, even if that autosave never answered
         if (submitter && submitter.form === form) form.requestSubmit(submitter);
         else form.requestSubmit();
       });

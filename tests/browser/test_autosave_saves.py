@@ -154,3 +154,20 @@ def test_a_true_conflict_keeps_the_typing_to_restore_over_the_latest(browser, li
     # Only the box this tab changed was put back: the colleague's name stays.
     assert (saved.name, saved.service_field) == ("同事保存的名称", "我填写的领域")
     context.close()
+
+
+def test_an_autosave_that_never_answers_holds_the_click_back_only_briefly(page, live_server):
+    app, user = draft()
+    log_in(page, live_server, user)
+    page.goto(f"{live_server.url}/applications/{app.pk}/edit/")
+    stalled = []  # a stalled network: the autosave neither arrives nor fails
+    page.route(
+        "**/edit/",
+        lambda r: stalled.append(r) if "autosave" in (r.request.post_data or "") else r.fallback(),
+    )
+    page.get_by_label("服务团名称").fill("网络卡住时的名称")
+    wait_for(page, lambda: stalled)
+    page.get_by_role("button", name="保存草稿").click()
+    expect(page.locator("[data-autosave-status]")).to_contain_text("正在完成自动保存")
+    expect(page.get_by_role("alert").filter(has_text="草稿已保存")).to_be_visible(timeout=25000)
+    assert Application.objects.get(pk=app.pk).name == "网络卡住时的名称"
