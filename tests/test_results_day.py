@@ -10,6 +10,8 @@ import subprocess
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -316,3 +318,30 @@ def test_base_assessment_outcomes_have_a_banner(client, call, people, action, co
     if action == "require_rectification":
         assert f"整改期限：{params['deadline'].year}年" in text
         assert 'data-testid="reason"' not in page  # one banner, not the same reason twice
+
+
+def test_the_home_pages_results_cost_the_same_for_one_item_or_several(client, call, people):
+    """The unit's results come from one query of the audit trail per kind of item, whatever
+    their number."""
+    call.applications_per_unit = call.recommender_quota = 3
+    call.save()
+    bureau = people["bureau"]
+    first = recommended(call, people)
+    workflow.transition(first, "select_municipal", user=bureau)
+    publication.publish(call=call, stage=SELECTION, user=bureau)
+    client.force_login(people["unit"])
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("home")).content.decode()
+        audit = [q for q in queries.captured_queries if "reviews_auditrecord" in q["sql"]]
+        return len(audit), page.count('data-testid="home-result"')
+
+    one = count()
+    for name in ("第二个服务团", "第三个服务团"):
+        app = recommended(call, people, name=name)
+        workflow.transition(app, "decline", user=bureau, comment="不予入选")
+    publication.publish(call=call, stage=SELECTION, user=bureau)
+    three = count()
+    assert (one[1], three[1]) == (1, 3)
+    assert three[0] == one[0] == 1
