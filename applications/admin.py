@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from shanghai_experts.formsets import BoundedInlineFormSet
 
-from .forms import ROW_CAPS
+from .forms import ROW_CAPS, PlaceForm
 from .models import Application, BudgetItem, Expert, FundingSource, ServicePlace
 
 
@@ -14,6 +14,8 @@ class ExpertInline(admin.TabularInline):
 
 class PlaceInline(admin.TabularInline):
     model = ServicePlace
+    # The same lists and checks as the unit's form: codes from the national divisions.
+    form = PlaceForm
     extra = 0
     formset, max_num = BoundedInlineFormSet, ROW_CAPS["places"]
 

@@ -12,8 +12,10 @@ from django import forms
 from django.core.validators import MinValueValidator
 from django.db import transaction
 from django.forms.utils import ErrorDict
+from django.urls import reverse
 
 from bases.models import Base
+from shanghai_experts.divisions import divisions
 from shanghai_experts.forms import (
     HalfWidthCharField,
     HalfWidthDecimalField,
@@ -267,14 +269,114 @@ class ExpertForm(RowNames, forms.ModelForm):
         self.name_boxes()
 
 
+class DivisionSelect(forms.Select):
+    """A level of a place, picked from the national divisions; static/js/divisions.js fills
+    the next level's list when this one changes (without script: after 保存草稿)."""
+
+    def __init__(self, level: str, attrs=None):
+        super().__init__({"data-division": level, **(attrs or {})})
+        if level != "county":
+            # Where the script reads the next level's list: …/divisions/city/<code>/.
+            following = "city" if level == "province" else "county"
+            url = reverse("division_options", args=[following, "0"])
+            self.attrs["data-options"] = url.removesuffix("0/")
+
+
+#: The levels of a place: (code box, name box, label, what a wrong pick says).
+PLACE_LEVELS = (
+    ("province_code", "province", "省（自治区、直辖市）", "不在全国行政区划代码中"),
+    ("city_code", "city", "地市", "不属于所选省（自治区、直辖市）"),
+    ("county_code", "county", "区县", "不属于所选地市"),
+)
+
+
 class PlaceForm(RowNames, forms.ModelForm):
+    """活动地点: province → 地市 → 区县 picked from the national divisions (GB/T 2260), each
+    level's list holding the places under the level above as last saved. A place the list
+    lacks is typed in the box under its level; a typed name the list has (云南、云南省) is
+    taken as the list's place."""
+
     class Meta:
         model = ServicePlace
-        fields = ["province", "city", "county", "is_key_county"]
+        fields = [
+            "province_code",
+            "city_code",
+            "county_code",
+            "province",
+            "city",
+            "county",
+            "is_key_county",
+        ]
+        labels = {
+            "province_code": "省（自治区、直辖市）",
+            "city_code": "地市",
+            "county_code": "区县",
+            "province": "省（列表中没有时填写）",
+            "city": "地市（列表中没有时填写）",
+            "county": "区县（列表中没有时填写）",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        places = divisions()
+        province = self._chosen("province_code")
+        city = self._chosen("city_code")
+        lists = {
+            "province_code": places.provinces,
+            "city_code": places.cities(province),
+            "county_code": places.counties(city),
+        }
+        for code_box, name_box, label, _wrong in PLACE_LEVELS:
+            blank = "请选择" if lists[code_box] or code_box == "province_code" else "—"
+            self.fields[code_box].widget = DivisionSelect(
+                code_box.removesuffix("_code"),
+                attrs={"data-blank": "请选择"},
+            )
+            self.fields[code_box].widget.choices = [("", blank)] + [
+                (d.code, d.name) for d in lists[code_box]
+            ]
+            self.fields[code_box].label = label
+            self.fields[code_box].error_messages["max_length"] = (
+                f"所选{label}不在全国行政区划代码中，请从列表中重新选择。"
+            )
+            if not self.is_bound and getattr(self.instance, code_box):
+                # Picked from the list: the box for a place the list lacks starts empty.
+                self.initial[name_box] = ""
         self.name_boxes()
+
+    def _chosen(self, name: str) -> str:
+        if self.is_bound:
+            return str(self.data.get(self.add_prefix(name), "") or "")[:6]
+        return getattr(self.instance, name, "") or ""
+
+    def clean(self):
+        data = super().clean()
+        places = divisions()
+        province, city, county = (data.get(box) or "" for box, *_ in PLACE_LEVELS)
+        found = {
+            "province_code": places.province(province),
+            "city_code": places.city(city, province),
+            "county_code": places.county(county, city),
+        }
+        for code_box, _name_box, label, wrong in PLACE_LEVELS:
+            code = data.get(code_box) or ""
+            if code and found[code_box] is None:
+                self.add_error(
+                    code_box, f"所选{label}（代码 {code[:6]}）{wrong}，请从列表中重新选择。"
+                )
+                return data
+        # Names typed where the list has the place: take the list's codes.
+        if not province and (data.get("province") or "").strip():
+            matched = places.match_place(data["province"], data.get("city") or "", "")
+            province = data["province_code"] = matched[0]
+            city = data["city_code"] = data["city_code"] or matched[1]
+        if province and not city and (data.get("city") or "").strip():
+            matched = places.match_place(places.name(province), data["city"], "")
+            city = data["city_code"] = matched[1]
+        if city and not county and (data.get("county") or "").strip():
+            found_county = places.match_county(data["county"], city)
+            data["county_code"] = found_county.code if found_county else ""
+        return data
 
 
 class BudgetItemForm(RowNames, forms.ModelForm):

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from shanghai_experts import visibility
+from shanghai_experts.divisions import divisions
 from shanghai_experts.models import (
     Call,
     ListedRows,
@@ -314,12 +315,23 @@ class Application(ListedRows, PaperReceipt, StampedScanStatus):
 
     # Derived from the list of places: never typed twice.
     def place_counts(self, places=None) -> tuple[int, int]:
+        """(地市, 区县) covered: a place picked from the list counts by its code (云南 and 云南省
+        are one province), a typed one by its name."""
         places = list(self.places.all()) if places is None else places
-        cities = {(p.province.strip(), p.city.strip()) for p in places if p.city.strip()}
-        counties = {
-            (p.province.strip(), p.city.strip(), p.county.strip())
+        cities = {
+            p.city_code or (p.province_code or p.province.strip(), p.city.strip())
             for p in places
-            if p.county.strip()
+            if p.city_code or p.city.strip()
+        }
+        counties = {
+            p.county_code
+            or (
+                p.province_code or p.province.strip(),
+                p.city_code or p.city.strip(),
+                p.county.strip(),
+            )
+            for p in places
+            if p.county_code or p.county.strip()
         }
         return len(cities), len(counties)
 
@@ -328,6 +340,12 @@ class ServicePlace(models.Model):
     """活动地点: one province / city / county; the 地市 and 区县 counts come from these."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="places")
+    # Each level is picked from the national divisions (shanghai_experts.divisions) and its
+    # GB/T 2260 code kept; the name beside it is the list's, written on save. A place the list
+    # lacks keeps its typed name with no code.
+    province_code = models.CharField("省（自治区、直辖市）代码", max_length=6, blank=True)
+    city_code = models.CharField("地市代码", max_length=6, blank=True)
+    county_code = models.CharField("区县代码", max_length=6, blank=True)
     province = models.CharField("省（自治区、直辖市）", max_length=30, blank=True)
     city = models.CharField("地市", max_length=30, blank=True)
     county = models.CharField("区县", max_length=30, blank=True)
@@ -340,9 +358,24 @@ class ServicePlace(models.Model):
         ordering = ["position", "id"]
 
     def __str__(self) -> str:
-        # 上海市 is both province and city: print it once.
-        city = "" if self.city == self.province else self.city
+        # 上海市 is both province and city: print it once; 省直辖县级行政区划 is no place.
+        skip = self.city == self.province or self.city_code[2:4] == "90"
+        city = "" if skip else self.city
         return "".join(part for part in (self.province, city, self.county) if part)
+
+    def save(self, *args, **kwargs):
+        self.name_from_codes()
+        super().save(*args, **kwargs)
+
+    def name_from_codes(self) -> None:
+        """Each level picked from the list takes the list's name (not saved)."""
+        places = divisions()
+        province = places.province(self.province_code)
+        city = places.city(self.city_code, self.province_code)
+        county = places.county(self.county_code, self.city_code)
+        self.province = province.name if province else self.province
+        self.city = city.name if city else self.city
+        self.county = county.name if county else self.county
 
 
 class Expert(models.Model):

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.core.validators import validate_email
 
+from shanghai_experts.divisions import divisions
 from shanghai_experts.forms import Problem, recommender_choices
 from shanghai_experts.models import ITEM_RECORD_FIELDS, Organisation
 from shanghai_experts.states import State
@@ -241,8 +242,15 @@ def _check_places(app, add) -> None:
         add("places", "请至少填写一个活动地点。")
     for place in places:
         for field in ("province", "city", "county"):
+            if field == "county" and place.city_code and not divisions().counties(place.city_code):
+                continue  # 东莞市、中山市…: no 区县 under it
             if is_blank(getattr(place, field)):
-                add(field, "此项为必填项。", "places", place.pk)
+                add(
+                    f"{field}_code",
+                    "此项为必填项：请从列表中选择，列表中没有时在下方填写。",
+                    "places",
+                    place.pk,
+                )
 
 
 def allowed_recommenders(app):

@@ -13,7 +13,7 @@ from applications import views as application_views
 from bases import views as base_views
 from reviews import item_views
 from reviews.workflow import refusal, transition
-from shanghai_experts import account_views
+from shanghai_experts import account_views, division_views
 
 from . import views
 
@@ -67,6 +67,11 @@ urlpatterns = [
     path("password/", account_views.PasswordChangeView.as_view(), name="password_change"),
     path("session/keepalive/", account_views.keepalive, name="keepalive"),
     path("organisation/", account_views.my_organisation, name="my_organisation"),
+    path(
+        "divisions/<str:level>/<str:code>/",
+        division_views.division_options,
+        name="division_options",
+    ),
     path("applications/", include((application_patterns, "applications"))),
     path("reviews/", include("reviews.urls")),
     path("bases/", include((base_patterns, "bases"))),

@@ -19,13 +19,14 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Case, CharField, Count, F, Q, Sum, Value, When
+from django.db.models.functions import Concat, TruncDate
 from django.utils import timezone
 
 from applications.choices import Category, ServiceForm, Talent, TitleLevel
 from applications.models import Application, Expert, ServicePlace
 from bases.models import Assessment
+from shanghai_experts.divisions import divisions
 from shanghai_experts.models import Call, Organisation, RecommenderQuota
 from shanghai_experts.states import ASSESSED_STATES, RECOMMENDED_STATES, State
 
@@ -369,22 +370,43 @@ def _fields_and_forms(groups, forms: Counter) -> list[Table]:
     ]
 
 
-def _support(apps, flags) -> list[Table]:
-    places = (
-        ServicePlace.objects.filter(application__in=apps, is_key_county=True)
-        .values_list("province", "county")
-        .annotate(n=Count("application", distinct=True))
-        .order_by("-n", "province", "county")
+def _place_key(level: str):
+    """A place's province or 区县 as statistics count it: its GB/T 2260 code (云南 and 云南省
+    are one province), or "~" and the typed name of a place the list lacks."""
+    code = f"{level}_code"
+    return Case(
+        When(**{code: ""}, then=Concat(Value("~"), level)),
+        default=F(code),
+        output_field=CharField(),
     )
-    county_rows = [[f"{province}{county}", n] for province, county, n in places[:30]]
+
+
+def _place_label(key: str, blank: str = "（未填写）") -> str:
+    if key.startswith("~"):
+        return key[1:] or blank
+    return divisions().name(key) or key
+
+
+def _support(apps, flags) -> list[Table]:
+    key_places = ServicePlace.objects.filter(application__in=apps, is_key_county=True).order_by()
+    places = (
+        key_places.annotate(p=_place_key("province"), k=_place_key("county"))
+        .values_list("p", "k")
+        .annotate(n=Count("application", distinct=True))
+        .order_by("-n", "p", "k")
+    )
+    county_rows = [
+        [f"{_place_label(province, '')}{_place_label(county, '')}", n]
+        for province, county, n in places[:30]
+    ]
     provinces = Counter()
     province_rows = (
-        ServicePlace.objects.filter(application__in=apps, is_key_county=True)
-        .values_list("province")
+        key_places.annotate(p=_place_key("province"))
+        .values_list("p")
         .annotate(n=Count("application", distinct=True))
-        .order_by("-n", "province")
+        .order_by("-n", "p")
     )
-    provinces.update({p or "（未填写）": n for p, n in province_rows})
+    provinces.update({_place_label(p): n for p, n in province_rows})
     return [
         Table(
             "support",

@@ -139,9 +139,10 @@ class CompleteApplicationFactory(ApplicationFactory):
             return
         ServicePlace.objects.create(
             application=obj,
-            province="云南省",
-            city="文山壮族苗族自治州",
-            county="广南县",
+            # Picked from the national divisions: 云南省文山壮族苗族自治州广南县.
+            province_code="530000",
+            city_code="532600",
+            county_code="532627",
             is_key_county=True,
         )
         Expert.objects.create(

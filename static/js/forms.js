@@ -27,7 +27,10 @@
     if (!formset) return;
     var cities = new Set(), counties = new Set();
     liveRows(formset).forEach(function (row) {
-      var p = value(row, "province"), c = value(row, "city"), k = value(row, "county");
+      // A level picked from the list counts by its code (as Application.place_counts).
+      var p = value(row, "province_code") || value(row, "province");
+      var c = value(row, "city_code") || value(row, "city");
+      var k = value(row, "county_code") || value(row, "county");
       if (c) cities.add(p + "|" + c);
       if (k) counties.add(p + "|" + c + "|" + k);
     });
