@@ -44,7 +44,11 @@ def create_application(*, unit: Organisation, call: Call, token=None) -> tuple[A
             raise CreationRefused(refusal)
         try:
             with transaction.atomic():
-                app = Application.objects.create(unit=unit, call=call, creation_token=token)
+                # A new draft's contact boxes start from the unit's registration contact;
+                # the unit changes them on the form like any other box.
+                app = Application.objects.create(
+                    unit=unit, call=call, creation_token=token, **unit.registration_contact()
+                )
         except IntegrityError:
             return Application.objects.get(unit=unit, creation_token=token), False
     return app, True

@@ -34,3 +34,13 @@ def commended_units(call: Call) -> set[int]:
 
 def has_priority(unit: Organisation, call: Call) -> bool:
     return _commended(call).filter(unit=unit).exists()
+
+
+def starting_contact(base: Base) -> dict:
+    """What a new 附件2 form of `base` starts from: the registry's 基本信息, and for a contact box
+    the registry leaves empty (联系人, 手机, E-mail) the host unit's registration contact."""
+    fields = {name: getattr(base, name) for name in Assessment.CONTACT_FIELDS}
+    for name, value in base.host_unit.registration_contact().items():
+        if not fields[name]:
+            fields[name] = value
+    return fields

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from applications.models import Application
 from bases.models import Assessment
-from bases.services import bases_due
+from bases.services import bases_due, starting_contact
 from shanghai_experts.models import (
     Call,
     DeadlineExtension,
@@ -315,7 +315,7 @@ def open_assessments(*, call: Call, user: User, bases=None, client_ip=None) -> l
                 base=base,
                 unit=unit,
                 recommender_id=unit.district_id,
-                **{f: getattr(base, f) for f in Assessment.CONTACT_FIELDS},
+                **starting_contact(base),
             )
             audit(
                 assessment,

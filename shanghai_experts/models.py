@@ -103,6 +103,17 @@ class Organisation(models.Model):
     def is_reviewer_panel(self) -> bool:
         return self.kind == self.Kind.REVIEWERS
 
+    def registration_contact(self) -> dict[str, str]:
+        """The contact typed at registration (or onboarding), named as the forms' contact boxes
+        are (附件1, 附件2: contact_name, mobile, email): what a new draft starts from. Only
+        the boxes it has a value for."""
+        contact = {
+            "contact_name": self.contact_name,
+            "mobile": self.contact_mobile,
+            "email": self.email,
+        }
+        return {name: value for name, value in contact.items() if value}
+
     def clean(self):
         # As typed or pasted: full-width characters, spaces, lower case; stored as the code is.
         self.uscc = normalise_uscc(self.uscc)
@@ -303,6 +314,13 @@ class Call(models.Model):
         null=True,
         blank=True,
         help_text="享受政府特殊津贴专家领衔、直接报市人社局的项目数上限；留空为不限。",
+    )
+    review_deadline = models.DateTimeField(
+        "评审截止时间",
+        null=True,
+        blank=True,
+        help_text="评审专家提交评分的截止时间；过后不能再提交评分，除非延后本时间。"
+        "截止前按设置的时间（如 48、24 小时）提醒尚未提交评分的评审专家。",
     )
     min_service_days = models.PositiveSmallIntegerField("累计服务时长下限（天）", default=5)
     service_content_limit = models.PositiveIntegerField("服务内容字数上限", default=1000)
