@@ -172,6 +172,30 @@ def test_each_lock_is_lifted_on_its_own(client, people):
 
 
 @pytest.mark.django_db
+def test_the_lockouts_page_is_paged(client, settings):
+    """Under a spraying attack from many addresses the page lists them a page at a time."""
+    rows = [
+        AccessAttempt(
+            username="",
+            ip_address=f"10.20.{n // 250}.{n % 250}",
+            user_agent="x",
+            get_data="",
+            post_data="",
+            http_accept="",
+            path_info="/login/",
+            failures_since_start=settings.LOGIN_LOCK_ADDRESS_LIMIT,
+        )
+        for n in range(120)
+    ]
+    AccessAttempt.objects.bulk_create(rows)
+    client.force_login(UserFactory(organisation=BureauFactory()))
+    html = client.get(reverse("reviews:lockouts")).content.decode()
+    assert html.count('data-testid="lock"') == 50 and "共 120 条" in html
+    last = client.get(reverse("reviews:lockouts"), {"page": 3}).content.decode()
+    assert last.count('data-testid="lock"') == 20
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     "posted, message",
     [

@@ -285,11 +285,8 @@ def lockouts(request):
         else:
             messages.info(request, f"{what}当前没有被锁定。")
         return redirect("reviews:lockouts")
-    return render(
-        request,
-        "reviews/lockouts.html",
-        {"locks": lockout.locks(), "limits": lockout.limits()},
-    )
+    page = Paginator(lockout.locks(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "reviews/lockouts.html", {"page": page, "limits": lockout.limits()})
 
 
 def _unlock_problem(kind: str, username: str, address: str) -> str:
