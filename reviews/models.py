@@ -223,6 +223,11 @@ class ReviewAssignment(models.Model):
     #: kept by reviews.scoring beside ScoreSheet.submitted_at, so that the reviewer's list
     #: filters, sorts and counts by where each item stands from this table's own index.
     scored_at = models.DateTimeField("评分提交时间", null=True, blank=True, editable=False)
+    #: The smallest "hours before the review deadline" this reviewer was reminded at, for
+    #: this item (reviews.deadlines): each reminder goes once; a new deadline clears it.
+    reminded_hours = models.PositiveSmallIntegerField(
+        "已提醒（截止前小时）", null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = "评审分配"

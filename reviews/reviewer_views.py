@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from applications.models import Application
 from shanghai_experts.http import client_ip
+from shanghai_experts.models import Call
 from shanghai_experts.paging import CappedPaginator, count_label
 from shanghai_experts.text import parse_id, parse_ids
 
@@ -50,7 +51,13 @@ def my_reviews(request):
     return render(
         request,
         "reviews/my_reviews.html",
-        {"filters": filters, "page": page, "tabs": tabs, "counts": counts},
+        {
+            "filters": filters,
+            "page": page,
+            "tabs": tabs,
+            "counts": counts,
+            "call": Call.objects.current(),
+        },
     )
 
 
@@ -90,10 +97,14 @@ def review(request, pk):
                 )
             return redirect("reviews:review", pk=app.pk)
         entry = SheetEntry.typed_in(criteria, request.POST)
-        if action == "submit" and not confirmed and not entry.errors:
+        late = scoring.deadline_refusal(app.call) if action == "submit" else None
+        if late and not entry.errors:
+            # Refused before the confirmation: the sheet again, as typed, nothing saved.
+            messages.error(request, f"评分未提交：{late}")
+        elif action == "submit" and not confirmed and not entry.errors:
             # What will be submitted, with its total, before it becomes final.
             return _confirm(request, app, "submit", entry=entry, criteria=criteria)
-        if action == "back":
+        elif action == "back":
             pass  # back from the confirmation: the sheet again, as typed, nothing saved
         elif entry.save(request, app, submit=action == "submit"):
             messages.success(
@@ -111,11 +122,24 @@ def review(request, pk):
             "rows": entry.rows,
             "comment": entry.comment,
             "mask_contacts": True,
+            "total": _shown_total(criteria, sheet, entry, posted=request.method == "POST"),
+            "deadline": app.call.review_deadline,
+            "late": scoring.deadline_refusal(app.call),
             "can_score": not (sheet and sheet.submitted_at)
             and app.state in scoring.SCORABLE_STATES
             and scoring.scoring_refusal(app, request.user) is None,
         },
     )
+
+
+def _shown_total(criteria, sheet, entry, *, posted):
+    """The weighted total the page shows beside the sheet: the saved sheet's, or that of the
+    typed points when every one is valid (reviews.scoring's one rule either way)."""
+    if not posted:
+        return sheet.total if sheet else None
+    if entry.errors or len(entry.points) != len(criteria):
+        return None
+    return scoring.weighted_total(criteria, entry.points)
 
 
 def _confirm(request, app, action, *, entry=None, criteria=None):

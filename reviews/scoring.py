@@ -1,14 +1,16 @@
 """The bureau's scoring: criteria per call, one sheet per reviewer, mean and spread per item.
 
 A reviewer's total is the weighted share of full marks on a 0–100 scale:
-    total = Σ (points / max_points × weight) / Σ weight × 100
+    total = Σ (points / max_points × weight) / Σ weight × 100, exact, rounded half up to 0.01
 The item keeps the mean of its reviewers' totals and the spread (highest − lowest) so the
 bureau's list can show and sort by them without aggregating thousands of sheets per page.
 """
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
 
 from django.db import transaction
 from django.db.models import Prefetch
@@ -39,9 +41,13 @@ def seed_criteria(call: Call) -> list[ScoringCriterion]:
 
 
 def weighted_total(criteria, points: dict[int, Decimal]) -> Decimal:
+    """The sheet's total, computed exactly (no rounding of a third on the way) and rounded half
+    up to 2 places. static/js/score_total.js computes the same on the reviewer's page from the
+    same weights and maxima, with whole numbers, so the running total is what is saved."""
     weights = sum(c.weight for c in criteria)
-    share = sum(Decimal(points[c.pk]) / c.max_points * c.weight for c in criteria)
-    return (share / weights * 100).quantize(TWO_PLACES, ROUND_HALF_UP)
+    share = sum(Fraction(Decimal(points[c.pk])) * c.weight / c.max_points for c in criteria)
+    hundredths = math.floor(share * 10000 / weights + Fraction(1, 2))
+    return (Decimal(hundredths) / 100).quantize(TWO_PLACES)
 
 
 def parse_points(criteria, raw: dict[str, str]) -> tuple[dict[int, Decimal], dict[int, str]]:
@@ -64,6 +70,19 @@ def parse_points(criteria, raw: dict[str, str]) -> tuple[dict[int, Decimal], dic
         else:
             points[c.pk] = value
     return points, errors
+
+
+def deadline_refusal(call: Call, now=None) -> str | None:
+    """Why a 评审专家 may no longer submit a sheet of `call`: its 评审截止时间 has passed (the
+    bureau may set a later one). Drafts may still be saved."""
+    deadline = call.review_deadline
+    if deadline is None or (now or timezone.now()) <= deadline:
+        return None
+    shown = timezone.localtime(deadline)
+    return (
+        f"评审截止时间（{shown:%Y年%m月%d日 %H:%M}）已过，不能再提交评分；"
+        "评分草稿仍可保存。如需延期，请联系市人社局。"
+    )
 
 
 def scoring_refusal(app: Application, user: User) -> str | None:
@@ -130,6 +149,10 @@ def record_scores(
         bureau = reviewer.organisation.is_bureau
         if sheet is not None and sheet.submitted_at and not bureau:
             raise WorkflowError("评分表已提交，不能再修改；如需修改，请联系市人社局重新开放。")
+        if submit and not bureau:
+            late = deadline_refusal(Call.objects.get(pk=locked.call_id))
+            if late:
+                raise WorkflowError(late)
         total = weighted_total(criteria, points)
         if sheet is None:
             sheet = ScoreSheet(application=locked, reviewer=reviewer)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("export.xlsx", views.export_list, name="export"),
     path("extensions/", views.extensions, name="extensions"),
     path("quotas/", views.quotas, name="quotas"),
+    path("review-deadline/", views.review_deadline, name="review_deadline"),
     path("national/", views.national_order, name="national_order"),
     path("publish/", views.publish, name="publish"),
     path("assign/", reviewer_views.assign, name="assign"),

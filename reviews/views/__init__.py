@@ -1,6 +1,6 @@
 """The pages of the review engine, one module per concern."""
 
-from .call_settings import extensions, quotas
+from .call_settings import extensions, quotas, review_deadline
 from .decisions import (
     act,
     add_note,
@@ -37,6 +37,7 @@ __all__ = [
     "queue_totals",
     "queue_view",
     "quotas",
+    "review_deadline",
     "ranking",
     "rectification_submit",
     "score",

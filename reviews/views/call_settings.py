@@ -1,4 +1,4 @@
-"""The call's settings the bureau keeps: deadline extensions and quotas."""
+"""The call's settings the bureau keeps: deadline extensions, quotas and the review deadline."""
 
 from django import forms
 from django.contrib import messages
@@ -9,6 +9,7 @@ from shanghai_experts.models import Organisation
 from shanghai_experts.validators import date_problem
 
 from .. import (
+    deadlines,
     services,
     workflow,
 )
@@ -130,5 +131,55 @@ def quotas(request):
             "direct_used": services.quota_usage(call, org)[0],
             "call": call,
             "rows": services.quota_table(call),
+        },
+    )
+
+
+class ReviewDeadlineForm(forms.Form):
+    deadline = forms.DateTimeField(
+        label="评审截止时间",
+        required=False,
+        help_text="北京时间；留空为不设截止时间。",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    reason = forms.CharField(label="理由", max_length=200)
+
+    def __init__(self, *args, call, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.call = call
+
+    def clean_deadline(self):
+        deadline = self.cleaned_data["deadline"]
+        if deadline is None:
+            return None
+        problem = date_problem(deadline, self.call.year, "评审截止时间")
+        if problem:
+            raise forms.ValidationError(problem.split("：", 1)[1])
+        return deadline
+
+
+def review_deadline(request):
+    """The bureau sets the call's 评审截止时间 (moving it later is the extension)."""
+    bureau_org(request)
+    call = current_call()
+    form = ReviewDeadlineForm(
+        request.POST or None, call=call, initial={"deadline": call.review_deadline}
+    )
+    saved = _save(
+        request,
+        form,
+        deadlines.set_review_deadline,
+        call=call,
+        done="评审截止时间已保存。",
+        url="reviews:review_deadline",
+    )
+    return saved or render(
+        request,
+        "reviews/review_deadline.html",
+        {
+            "form": form,
+            "call": call,
+            "hours": deadlines.reminder_hours(),
+            "open_count": deadlines.open_assignments(call).count(),
         },
     )
