@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
+from django.db import IntegrityError
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -64,7 +65,15 @@ def register(request):
                 form.add_error(None, "同一网络地址一小时内注册次数过多，请稍后再试。")
                 services.audit(request, "register", "单位注册", comment="超过频率限制", ok=False)
             elif form.is_valid():
-                user = services.register_unit(request, form.cleaned_data)
+                try:
+                    user = services.register_unit(request, form.cleaned_data)
+                except IntegrityError:
+                    # The same code, name or login name was registered by another request
+                    # a moment ago: checked again, the form now names the field.
+                    form = RegistrationForm(request.POST)
+                    if form.is_valid():
+                        form.add_error(None, "提交时与另一注册冲突，请再提交一次。")
+                    services.audit(request, "register", "单位注册", comment="填写有误", ok=False)
             else:
                 # Failed attempts count towards the limit too: probing codes costs the same.
                 services.audit(request, "register", "单位注册", comment="填写有误", ok=False)
@@ -110,8 +119,7 @@ def approvals(request):
     if show not in {"pending", "rejected", "approved"}:
         show = "pending"
     units = (
-        services.pending_for(org)
-        .filter(approval=show, registered_at__isnull=False)
+        services.registrations(org, show)
         .annotate(accounts=Count("users"))
         .order_by("-registered_at", "-id")
     )

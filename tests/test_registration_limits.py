@@ -77,6 +77,31 @@ def test_sixteen_sign_ups_at_once_from_one_address_create_five(settings):
     assert other.status_code == 302
 
 
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_one_code_registered_at_once_from_many_addresses_makes_one_unit(settings):
+    """The same 统一社会信用代码 sent 16 times at once from 16 addresses: one unit, and every
+    other sender is told the code is registered (no server error)."""
+    district = DistrictFactory()
+    code = make_uscc(6100)
+
+    def sign_up(n):
+        data = registration(
+            district,
+            name=f"上海市同码单位{n}",
+            uscc=code,
+            username=f"same{n}",
+            email=f"same{n}@example.org",
+        )
+        return Client().post(reverse("accounts:register"), data, REMOTE_ADDR=f"10.45.0.{n}")
+
+    responses = together(sign_up)
+    assert sorted(r.status_code for r in responses) == [200] * (THREADS - 1) + [302]
+    refused = [r.content.decode() for r in responses if r.status_code == 200]
+    assert all("该统一社会信用代码已经注册" in html for html in refused)
+    assert Organisation.objects.filter(uscc=code).count() == 1
+
+
 @pytest.fixture
 def waiting_account(client):
     """A unit that registered and has not yet opened its activation link (logged in)."""
