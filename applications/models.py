@@ -122,6 +122,11 @@ class Application(ListedRows, PaperReceipt, StampedScanStatus):
     local_key_counties = models.CharField("省内帮扶·重点帮扶县名称", max_length=300, blank=True)
     local_other = models.BooleanField("省内帮扶·非国家乡村振兴重点帮扶县", default=False)
     local_other_counties = models.CharField("省内帮扶·非重点县名称", max_length=300, blank=True)
+    #: The GB/T 2260 codes of the counties the four boxes above name, by box (cross_key: […]),
+    #: found in the national divisions on each save; a name the list lacks has none.
+    support_county_codes = models.JSONField(
+        "对口帮扶县代码", default=dict, blank=True, editable=False
+    )
 
     # 拟采取的服务形式（可多选）
     service_forms = models.JSONField("拟采取的服务形式", default=list, blank=True)
@@ -248,6 +253,23 @@ class Application(ListedRows, PaperReceipt, StampedScanStatus):
 
     def __str__(self) -> str:
         return self.name or f"未命名申报（{self.reference}）"
+
+    def save(self, *args, **kwargs):
+        self.match_support_counties()
+        super().save(*args, **kwargs)
+
+    #: The four 对口帮扶 boxes, each with its county names (BOX_counties).
+    SUPPORT_BOXES = ("cross_key", "cross_other", "local_key", "local_other")
+
+    def match_support_counties(self) -> None:
+        """Find the counties the 对口帮扶 boxes name in the national divisions (not saved)."""
+        places = divisions()
+        codes = {}
+        for box in self.SUPPORT_BOXES:
+            found, _unmatched = places.match_counties(getattr(self, f"{box}_counties"))
+            if found:
+                codes[box] = found
+        self.support_county_codes = codes
 
     #: The item's page (lists link many at once: shanghai_experts.links.pk_url).
     detail_url_name = "applications:detail"

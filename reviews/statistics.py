@@ -407,6 +407,7 @@ def _support(apps, flags) -> list[Table]:
         .order_by("-n", "p")
     )
     provinces.update({_place_label(p): n for p, n in province_rows})
+    support_provinces, support_counties = _support_counties(apps)
     return [
         Table(
             "support",
@@ -431,7 +432,40 @@ def _support(apps, flags) -> list[Table]:
             county_rows,
             chart="",
         ),
+        Table(
+            "support_provinces",
+            "对口帮扶县所在省份",
+            ["省份", "服务团数"],
+            support_provinces,
+            note="按全国行政区划代码计（对口帮扶情况中填写的县名称，未能识别的不计）。",
+        ),
+        Table(
+            "support_counties",
+            "对口帮扶的区县（前 30 个）",
+            ["区县", "服务团数"],
+            support_counties,
+            chart="",
+        ),
     ]
+
+
+def _support_counties(apps) -> tuple[list[list], list[list]]:
+    """对口帮扶 by the counties' codes (Application.support_county_codes): the teams per
+    province and per county, one read of the items that name any."""
+    provinces, counties = Counter(), Counter()
+    places = divisions()
+    for codes in apps.exclude(support_county_codes={}).values_list(
+        "support_county_codes", flat=True
+    ):
+        named = {code for box in (codes or {}).values() for code in box}
+        counties.update(named)
+        provinces.update({code[:2] + "0000" for code in named})
+    province_rows = [[places.name(code) or code, n] for code, n in provinces.most_common()]
+    county_rows = [
+        [f"{places.name(code[:2] + '0000')}{places.name(code)}", n]
+        for code, n in sorted(counties.items(), key=lambda item: (-item[1], item[0]))[:30]
+    ]
+    return province_rows, county_rows
 
 
 def _experts(apps) -> list[Table]:

@@ -161,6 +161,62 @@ class Divisions:
         k = self.match_county(county, c.code)
         return p.code, c.code, k.code if k else ""
 
+    def match_counties(self, text: str) -> tuple[list[str], list[str]]:
+        """The 区县 a box of names names (云南省文山州广南县、富宁县): (their codes, the names
+        not found in the list or found more than once). A name is a county's name or short
+        form, after its province's and 地市's names or short forms if it has them."""
+        codes, unmatched = [], []
+        for token in COUNTY_SEPARATORS.split(text or ""):
+            token = token.strip()
+            if not token:
+                continue
+            county = self._county_named(token)
+            if county is None:
+                unmatched.append(token)
+            elif county.code not in codes:
+                codes.append(county.code)
+        return codes, unmatched
+
+    def _county_named(self, token: str) -> Division | None:
+        found = []
+        for key, counties in self._county_index().items():
+            if not token.endswith(key):
+                continue
+            head = token[: -len(key)]
+            for county in counties:
+                if self._heads(county, head):
+                    found.append((len(key), county))
+        if not found:
+            return None
+        longest = max(n for n, _ in found)
+        best = {county.code: county for n, county in found if n == longest}
+        return next(iter(best.values())) if len(best) == 1 else None
+
+    def _heads(self, county: Division, head: str) -> bool:
+        """Whether `head` is what may stand before the county's name: nothing, its province,
+        its 地市, or both (each by its name or short form)."""
+        if not head:
+            return True
+        parent = self.by_code.get(county.parent)
+        province = self.by_code.get(county.code[:2] + "0000")
+        cities = _keys(parent.name, CITY_SUFFIXES) if parent and parent.level == 2 else set()
+        provinces = _keys(province.name, PROVINCE_SUFFIXES) if province else set()
+        if head in cities or head in provinces:
+            return True
+        return any(head.startswith(p) and head[len(p) :] in cities for p in provinces)
+
+    @cache  # noqa: B019 - one list per process, kept for its life
+    def _county_index(self) -> dict[str, list[Division]]:
+        index: dict[str, list[Division]] = {}
+        for d in self.by_code.values():
+            if d.level == 3:
+                for key in _keys(d.name, COUNTY_SUFFIXES):
+                    index.setdefault(key, []).append(d)
+        return index
+
+
+COUNTY_SEPARATORS = re.compile(r"[、，,；;。/\s]+")
+
 
 def _keys(name: str, suffixes: tuple[str, ...]) -> set[str]:
     """The name and its short forms: 云南省 → 云南; 文山壮族苗族自治州 → 文山, 文山州."""

@@ -237,3 +237,44 @@ def test_the_lists_the_script_reads(client, unit_user, login):
     nothing = client.get(reverse("division_options", args=["county", "x"]))
     assert json.loads(nothing.content) == {"options": []}
     assert client.get(reverse("division_options", args=["town", "532600"])).status_code == 404
+
+
+# 对口帮扶 counties ------------------------------------------------------------------------
+
+SUPPORT_BACKFILL = import_module("applications.migrations.0022_support_county_codes").backfill
+
+
+def test_the_counties_of_the_support_boxes_are_found_by_name(unit_client, call, unit):
+    app = ApplicationFactory(call=call, unit=unit)
+    edit(
+        unit_client,
+        app,
+        cross_key="on",
+        cross_key_counties="云南文山州广南县、富宁县",
+        local_other="on",
+        local_other_counties="上海市崇明区，月球县",
+    )
+    app.refresh_from_db()
+    assert app.cross_key_counties == "云南文山州广南县、富宁县"  # printed as typed
+    assert app.support_county_codes == {
+        "cross_key": ["532627", "532628"],
+        "local_other": ["310151"],
+    }
+
+
+def test_the_support_back_fill_and_statistics_count_by_code(call):
+    for typed in ("云南省文山州广南县", "云南广南县、富宁县"):
+        app = CompleteApplicationFactory(call=call)
+        workflow.transition(app, "submit", user=UserFactory(organisation=app.unit))
+        # As saved before the codes existed.
+        type(app).objects.filter(pk=app.pk).update(
+            cross_key_counties=typed, support_county_codes={}
+        )
+    SUPPORT_BACKFILL(apps, None)
+    scope = statistics.Scope(call=call, organisation=BureauFactory())
+    tables = {t.key: t for t in statistics.build(scope, {r.pk: r.label for r in recommenders()})}
+    assert [list(r) for r in tables["support_provinces"].rows] == [["云南省", 2]]
+    assert [list(r) for r in tables["support_counties"].rows] == [
+        ["云南省广南县", 2],
+        ["云南省富宁县", 1],
+    ]

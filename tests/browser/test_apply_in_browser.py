@@ -12,6 +12,17 @@ from tests.factories import BureauFactory, CallFactory, UnitFactory, UserFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def pick_place(page, row, province, city, county):
+    """Pick a 活动地点 from the lists, each list waiting for the one above to fill it."""
+    page.locator(f"[name=places-{row}-province_code]").select_option(label=province)
+    city_box = page.locator(f"[name=places-{row}-city_code]")
+    expect(city_box.locator("option", has_text=city)).to_have_count(1)
+    city_box.select_option(label=city)
+    county_box = page.locator(f"[name=places-{row}-county_code]")
+    expect(county_box.locator("option", has_text=county)).to_have_count(1)
+    county_box.select_option(label=county)
+
+
 def fill_application(page, unit, name="浏览器测试服务团"):
     """Create a draft and fill every box of 附件1 as a person does, up to submitting."""
     page.get_by_role("button", name="新建服务团申报（附件1）").click()
@@ -28,13 +39,10 @@ def fill_application(page, unit, name="浏览器测试服务团"):
     page.get_by_label("结束时间").fill("2026-12-20")
     page.get_by_label("服务领域").fill("医疗卫生")
 
-    page.locator("[name=places-0-province]").fill("云南省")
-    page.locator("[name=places-0-city]").fill("文山州")
-    page.locator("[name=places-0-county]").fill("广南县")
+    # Each level picked from the national divisions; the next list follows the choice.
+    pick_place(page, 0, "云南省", "文山壮族苗族自治州", "广南县")
     page.get_by_role("button", name="添加活动地点").click()
-    page.locator("[name=places-1-province]").fill("云南省")
-    page.locator("[name=places-1-city]").fill("文山州")
-    page.locator("[name=places-1-county]").fill("富宁县")
+    pick_place(page, 1, "云南省", "文山壮族苗族自治州", "富宁县")
     expect(page.locator("[data-count=cities]")).to_have_text("1")
     expect(page.locator("[data-count=counties]")).to_have_text("2")
 
@@ -98,6 +106,10 @@ def test_unit_fills_and_submits_application(page, live_server):
     app = unit.applications.get()
     assert app.state == State.SUBMITTED
     assert app.experts.count() == 2
+    assert [(p.city_code, p.county_code) for p in app.places.all()] == [
+        ("532600", "532627"),
+        ("532600", "532628"),
+    ]
     page.goto(f"{live_server.url}/")
     expect(page.get_by_test_id("items")).to_contain_text("浏览器测试服务团")
     expect(page.get_by_test_id("items")).to_contain_text(re.compile("已提交"))

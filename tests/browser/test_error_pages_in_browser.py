@@ -20,7 +20,7 @@ def test_the_error_summary_follows_the_form(page, live_server, checkpoint):
     log_in(page, live_server, user)
     page.goto(f"{live_server.url}/applications/{app.pk}/edit/")
     page.get_by_label("参与服务专家人数").fill("-1")  # 一、基本信息, at the top
-    page.locator("[name=places-0-province]").fill("云南省")  # 活动地点, below it
+    page.locator("[name=places-0-province_code]").select_option(label="云南省")  # 活动地点
     page.evaluate("document.querySelector('[name=places-0-county]').value = '县'.repeat(31)")
     page.get_by_label("申请资助经费（万元）").fill("-5")  # 二、经费保障, further down
     page.get_by_role("button", name="保存草稿").click()
@@ -30,7 +30,7 @@ def test_the_error_summary_follows_the_form(page, live_server, checkpoint):
     checkpoint("summary")
     assert [line.split("：")[0] for line in lines] == [
         "参与服务专家人数",
-        "活动地点第 1 行·区县",
+        "活动地点第 1 行·区县（列表中没有时填写）",
         "申请资助经费（万元）",
     ], lines
     assert not any("None" in line for line in lines)
@@ -42,7 +42,9 @@ def test_an_expired_page_is_explained_in_chinese(page, live_server, checkpoint):
     page.goto(f"{live_server.url}/applications/{app.pk}/edit/")
     page.get_by_label("服务团名称").fill("页面过期前输入的名称")
     # Logged in again in another tab: a new page token; this page still carries the old one.
-    page.evaluate("document.querySelector('#application-form [name=csrfmiddlewaretoken]').value = 'x'.repeat(64)")
+    page.evaluate(
+        "document.querySelector('#application-form [name=csrfmiddlewaretoken]').value = 'x'.repeat(64)"
+    )
     page.get_by_role("button", name="保存草稿").click()
     expect(page.get_by_test_id("error")).to_contain_text("页面已过期")
     expect(page.get_by_test_id("kept")).to_contain_text("您已填写的内容保留在本浏览器中")
