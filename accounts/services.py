@@ -201,6 +201,12 @@ def pending_for(org: Organisation):
     return qs.none()
 
 
+def registrations(org: Organisation, approval: str):
+    """The registrations (self-registered units) `org` may decide on, in one 注册审核 state:
+    what its 注册审核 list shows and its home page counts."""
+    return pending_for(org).filter(approval=approval, registered_at__isnull=False)
+
+
 @transaction.atomic
 def decide_registration(request, unit: Organisation, *, approve: bool, reason: str = "") -> None:
     unit = Organisation.objects.select_for_update().get(pk=unit.pk)

@@ -16,6 +16,7 @@ from shanghai_experts.models import Call
 from shanghai_experts.states import State
 
 from .notice import blocks as notice_blocks
+from .todo import todo_for
 
 
 def home(request):
@@ -26,6 +27,8 @@ def home(request):
     context = {"call": call, "organisation": org, "now": timezone.now()}
     if org is not None and org.is_reviewer_panel:
         return redirect("reviews:my_reviews")
+    # A district office's and the bureau's to-do counts, each leading to its list.
+    context["todo"] = todo_for(user, call)
     if org is None or call is None:
         return render(request, "home.html", context)
     items = Application.objects.visible_to(user).filter(call=call).for_list()

@@ -7,7 +7,9 @@ from django import forms
 from django.db.models import (
     Count,
     F,
+    OuterRef,
     Q,
+    Subquery,
     Sum,
     Value,
 )
@@ -44,6 +46,44 @@ RECOMMENDER_STATES = [
         )
     ),
 ]
+
+
+#: An item is scored by this many 评审专家 at least before the bureau decides (a score from one
+#: reviewer only is a caution on the decision's confirmation, reviews.cautions).
+MIN_REVIEWERS = 2
+
+#: The bureau's to-do filters, offered first in its state filter and counted on its home page
+#: (portal.todo): the list and the count read the same filter.
+NEEDS_REVIEWERS = "todo:assign"
+READY = "todo:decide"
+TODO_STATES = [
+    (NEEDS_REVIEWERS, f"待分配评审（评审专家不足 {MIN_REVIEWERS} 位）"),
+    (READY, "待决定（评审已完成）"),
+]
+
+
+def needs_reviewers(qs):
+    """已推荐至市人社局 applications with fewer than MIN_REVIEWERS 评审专家 who have not
+    recused themselves: what 评审分配 has still to do. One correlated count per row, in the
+    list's own statement."""
+    active = (
+        ReviewAssignment.objects.filter(application=OuterRef("pk"))
+        .exclude(declaration=ReviewAssignment.Declaration.RECUSED)
+        .order_by()
+        .values("application")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return (
+        qs.filter(state=State.RECOMMENDED)
+        .alias(active_reviewers=Coalesce(Subquery(active), 0))
+        .filter(active_reviewers__lt=MIN_REVIEWERS)
+    )
+
+
+#: 已推荐至市人社局 applications whose scoring is done: every assigned 评审专家 has submitted
+#: (reviews.scoring.refresh_scores sets the mean only then), at least MIN_REVIEWERS of them.
+READY_Q = Q(state=State.RECOMMENDED, score_mean__isnull=False, score_count__gte=MIN_REVIEWERS)
 
 
 def shown_state_filter(qs, state: str):
@@ -134,6 +174,7 @@ class QueueFilter(ListFilter):
                 ("", "全部推荐单位"),
                 *((org.pk, str(org)) for org in recommenders),
             ]
+            self.fields["state"].choices = [("", "全部状态"), *TODO_STATES, *QUEUE_STATES]
         filter_widgets(self)
 
     @cached_property
@@ -155,7 +196,7 @@ class QueueFilter(ListFilter):
         category = self.chosen.get("category")
         if category == ASSESSMENT:
             return {ASSESSMENT}
-        if category or self.chosen.get("priority"):
+        if category or self.chosen.get("priority") or self.chosen.get("state") == NEEDS_REVIEWERS:
             return {APPLICATION}
         return {APPLICATION, ASSESSMENT}
 
@@ -165,6 +206,10 @@ class QueueFilter(ListFilter):
         state = data.get("state")
         if state and not self.bureau:
             qs = shown_state_filter(qs, state)
+        elif state == NEEDS_REVIEWERS:
+            qs = needs_reviewers(qs)
+        elif state == READY:
+            qs = qs.filter(READY_Q)
         elif state:
             qs = qs.filter(state=state)
         if data.get("category") and data["category"] != ASSESSMENT:
@@ -199,7 +244,11 @@ class QueueFilter(ListFilter):
     def apply_to_assessments(self, qs):
         """The same filter on a queue of base assessments (no category, rank or scores)."""
         data = self.chosen
-        if data.get("state"):
+        if data.get("state") == NEEDS_REVIEWERS:
+            qs = qs.none()  # a base assessment is not scored
+        elif data.get("state") == READY:
+            qs = qs.filter(state=State.RECOMMENDED)  # nothing to score: decided as it arrives
+        elif data.get("state"):
             qs = qs.filter(state=data["state"])
         if data.get("field"):
             qs = qs.filter(industry__icontains=data["field"])
