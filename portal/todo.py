@@ -84,7 +84,9 @@ def todo_for(user: User, call: Call | None) -> list[Todo]:
             "待决定",
             ready_n + ready_bases_n,
             _queue_url(READY),
-            f"评审已完成的服务团 {count_label(ready_n)} 项、基地评估 {count_label(ready_bases_n)} 项",
+            # No break between a count and its 项 (U+00A0).
+            f"评审已完成的服务团 {count_label(ready_n)}\u00a0项、"
+            f"基地评估 {count_label(ready_bases_n)}\u00a0项",
         ),
         Todo(
             "mohrss",
