@@ -54,6 +54,23 @@ def _money_field(field: forms.DecimalField) -> None:
     field.widget.attrs.update({"step": "0.01", "min": "0", "inputmode": "decimal"})
 
 
+def _say_which_counties_were_found(form, app) -> None:
+    """Under each 对口帮扶 box: the counties its names were found as in the national divisions
+    (by code, for the statistics), and the names not found, to check."""
+    places = divisions()
+    for box in Application.SUPPORT_BOXES:
+        found, unmatched = places.match_counties(getattr(app, f"{box}_counties"))
+        notes = []
+        if found:
+            notes.append("已识别：" + "、".join(places.full_name(code) for code in found))
+        if unmatched:
+            notes.append(
+                "未在全国行政区划中找到：" + "、".join(unmatched) + "（请核对，可写作“省名+县名”）"
+            )
+        if notes:
+            form.fields[f"{box}_counties"].help_text = "；".join(notes) + "。"
+
+
 class ApplicationForm(forms.ModelForm):
     relies_on_base_choice = forms.ChoiceField(
         label="是否依托专家服务基地", choices=YES_NO, required=False, widget=forms.RadioSelect
@@ -192,6 +209,8 @@ class ApplicationForm(forms.ModelForm):
         bound_long_texts(self)
         chinese_blanks(self)
         _distinguish_repeated_labels(self)
+        if not self.is_bound:
+            _say_which_counties_were_found(self, app)
 
     def _sane_date(self, name):
         value = self.cleaned_data.get(name)

@@ -127,6 +127,17 @@ class Divisions:
                 return []
         return [self.by_code[c] for c in parent.children]
 
+    def full_name(self, code: str) -> str:
+        """A 区县 with its province and 地市: 云南省文山壮族苗族自治州广南县, 湖北省仙桃市."""
+        county = self.by_code.get(code or "")
+        if county is None or county.level != 3:
+            return self.name(code)
+        city = self.by_code.get(county.parent)
+        parts = [self.name(code[:2] + "0000")]
+        if city is not None and city.level == 2:
+            parts.append(city.shown_name)
+        return "".join([*parts, county.name])
+
     def name(self, code: str) -> str:
         """The name of a province, 地市 or 区县 by its code ("" for none)."""
         d = self.by_code.get(code or "")

@@ -246,7 +246,7 @@ SUPPORT_BACKFILL = import_module("applications.migrations.0022_support_county_co
 
 def test_the_counties_of_the_support_boxes_are_found_by_name(unit_client, call, unit):
     app = ApplicationFactory(call=call, unit=unit)
-    edit(
+    response = edit(
         unit_client,
         app,
         cross_key="on",
@@ -254,6 +254,10 @@ def test_the_counties_of_the_support_boxes_are_found_by_name(unit_client, call, 
         local_other="on",
         local_other_counties="上海市崇明区，月球县",
     )
+    page = html.unescape(response.content.decode())
+    # Under each box, what was found in the list and what was not.
+    assert "已识别：云南省文山壮族苗族自治州广南县、云南省文山壮族苗族自治州富宁县。" in page
+    assert "已识别：上海市崇明区；未在全国行政区划中找到：月球县（请核对" in page
     app.refresh_from_db()
     assert app.cross_key_counties == "云南文山州广南县、富宁县"  # printed as typed
     assert app.support_county_codes == {
