@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from applications.models import Application
+from reviews import notifications
 from reviews.models import AuditRecord
 from shanghai_experts.states import State
 
@@ -131,7 +132,11 @@ def test_submit_complete_application(
     assert (record.action, record.from_state, record.to_state) == ("submit", "draft", "submitted")
     assert record.client_ip == "127.0.0.1"
     assert record.snapshot["name"] == "瑞金医院内分泌专家服务团"
-    assert len(mailoutbox) == 1 and app.reference in mailoutbox[0].body
+    # One notice, sent as one message per recipient: nobody sees another's address.
+    assert [len(message.to) for message in mailoutbox] == [1] * len(mailoutbox)
+    recipients = sorted(message.to[0] for message in mailoutbox)
+    assert recipients == notifications.recipients(app) and len(recipients) == 2
+    assert all(app.reference in message.body for message in mailoutbox)
 
 
 def test_second_submit_click_changes_nothing(unit_client, call, unit):
