@@ -86,6 +86,7 @@ def extra_pages(role: str, ids: list[int]) -> list[str]:
             f"/applications/{funded}/",
             f"/reviews/{funded}/select_national/",
             "/reviews/?category=assessment",
+            "/reviews/review-deadline/",
         ],
         "reviewer": [f"/reviews/mine/{funded}/"],
     }[role]
