@@ -175,7 +175,7 @@ def make_items(call, district, n):
 
 
 @pytest.fixture
-def offices(call):
+def offices(db):
     bureau = BureauFactory()
     district, elsewhere = DistrictFactory(), DistrictFactory()
     UnitFactory(district=elsewhere, approval="pending", registered_at=timezone.now())
@@ -259,3 +259,16 @@ def test_the_home_pages_cost_the_same_queries_whatever_the_rows(
 
 BUREAU_HOME_QUERIES = 9
 DISTRICT_HOME_QUERIES = 9
+
+
+def test_registrations_wait_on_the_home_page_even_between_calls(client, offices):
+    """No open call: the bureau still sees who waits for 注册审核, and nothing else."""
+    UnitFactory(
+        district=offices["district"].organisation, approval="pending", registered_at=timezone.now()
+    )
+    client.force_login(offices["bureau"])
+    page = client.get(reverse("home")).content.decode()
+    assert "目前没有开放的申报批次" in page
+    found = tiles(page)
+    assert set(found) == {"registrations"} and found["registrations"][0] == 2
+    assert len(list_rows(client, found["registrations"][1])) == 2
