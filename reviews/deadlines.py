@@ -7,8 +7,8 @@
   per reviewer to the outbox when the deadline is `REVIEW_REMINDER_HOURS` hours away (by
   default 48 and 24) and the reviewer still has items neither submitted nor declined (回避).
   Each reminder goes once: the assignment records the smallest threshold it was reminded at,
-  marked by a conditional UPDATE in the same transaction as the notice, so two runs at the
-  same time never both send it. A reviewer reached late (the deadline set 20 h ahead) gets one
+  claimed (rows locked, re-checked, marked) in the same transaction as the notice, so two runs
+  at the same time never both send it. A reviewer reached late (the deadline set 20 h ahead) gets one
   reminder, not one per threshold passed. Moving the deadline clears the record: the new
   deadline is reminded of in its turn.
 - One run handles at most REMINDER_BATCH reviewers (a query, an UPDATE and an outbox row each);
@@ -136,10 +136,17 @@ def _remind(call: Call, reviewer_id: int, threshold: int, unreminded: Q) -> int:
     """One reviewer's reminder, recorded on their open assignments in the same transaction."""
     with transaction.atomic():
         mine = open_assignments(call).filter(reviewer_id=reviewer_id)
-        # The UPDATE is the claim: a concurrent run finds these rows already marked.
-        claimed = mine.filter(unreminded).update(reminded_hours=threshold)
+        # The claim: the rows locked in one order, then marked. A concurrent run waits on the
+        # locks, then finds the rows marked and writes nothing.
+        claimed = list(
+            mine.filter(unreminded)
+            .select_for_update(of=("self",))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         if not claimed:
             return 0
+        ReviewAssignment.objects.filter(pk__in=claimed).update(reminded_hours=threshold)
         reviewer = User.objects.get(pk=reviewer_id)
         if not reviewer.email:
             return 0  # marked all the same: nothing to send to

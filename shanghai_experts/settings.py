@@ -271,6 +271,11 @@ EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "zjfwjc@rsj.sh.gov.cn")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 SITE_URL_EXPLICIT = "SITE_URL" in os.environ
+# Hours before the 评审截止时间 at which reviewers with open sheets are reminded, once each
+# (reviews.deadlines; sent by `manage.py send_notices`).
+REVIEW_REMINDER_HOURS = tuple(
+    int(h) for h in os.environ.get("REVIEW_REMINDER_HOURS", "48,24").split(",") if h.strip()
+)
 
 # Audit records are kept at least this long (等保2.0: ≥ 180 days; 190 for margin); the
 # personal data in submitted content is pseudonymised after it (manage.py purge_expired).

@@ -3,11 +3,13 @@ is refused until the bureau moves it, and each open reviewer is reminded before 
 threshold, by the outbox."""
 
 import datetime
+import threading
 from decimal import Decimal
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
@@ -228,3 +230,42 @@ def test_a_run_that_finds_the_reminder_claimed_sends_nothing(call, panel, bureau
     unreminded = deadlines.Q(reminded_hours__isnull=True) | deadlines.Q(reminded_hours__gt=24)
     assert deadlines._remind(call, panel[0].pk, 24, unreminded) == 0
     assert OutboundMail.objects.count() == before
+
+
+def test_the_thresholds_come_from_the_settings(settings, call, panel, bureau_user):
+    settings.REVIEW_REMINDER_HOURS = (72,)
+    open_and_closed(call, panel, bureau_user)
+    set_deadline(call, timezone.now() + datetime.timedelta(hours=60))
+    assert deadlines.queue_reminders() == 2
+    deadline = call.review_deadline
+    assert deadlines.queue_reminders(now=deadline - datetime.timedelta(hours=20)) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_two_runs_at_once_send_each_reminder_once(call, panel, bureau_user):
+    """Two cron runs that start together: every open reviewer gets one reminder in all."""
+    more = [UserFactory(organisation=panel[0].organisation) for _ in range(8)]
+    apps = [recommended(call) for _ in range(3)]
+    reviewers.assign(apps, panel[:2] + more, user=bureau_user)
+    set_deadline(call, timezone.now() + datetime.timedelta(hours=30))
+    barrier = threading.Barrier(2)
+    written = []
+
+    def run():
+        barrier.wait()
+        try:
+            written.append(deadlines.queue_reminders())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(written) == 10
+    queued = OutboundMail.objects.filter(subject__contains="评审截止提醒")
+    addresses = [m.recipients for m in queued]
+    assert len(addresses) == 10 and all(len(to) == 1 for to in addresses)
+    assert len({to[0] for to in addresses}) == 10
