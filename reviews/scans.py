@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
-from shanghai_experts import filecheck
+from shanghai_experts import filecheck, visibility
 from shanghai_experts.models import StampedScanStatus
 from shanghai_experts.states import State
 
@@ -132,23 +132,46 @@ def kind_for(user, item) -> str | None:
     return None
 
 
+#: While a stamped scan is still asked for, by the state its uploader sees the item in
+#: (shanghai_experts.visibility.shown_state: a decision not yet announced reads as 已推荐).
+#: The unit's stamped form is asked for from its submission until the bureau's result (the
+#: recommender checks it before 推荐, the bureau keeps it with the paper form); the
+#: recommender's stamped opinion from its 推荐 until the bureau's result (the bureau decides
+#: with it). After a result (不予推荐, 入选 or 不予入选 announced, 人社部's answer, a base's
+#: outcome) neither is asked for any more, so neither is accepted.
+ACCEPTED_IN = {
+    StampedScan.Kind.APPLICANT: frozenset({State.SUBMITTED, State.UNDER_REVIEW, State.RECOMMENDED}),
+    StampedScan.Kind.RECOMMENDER: frozenset({State.RECOMMENDED}),
+}
+
+
+def state_refusal(kind: str, state: str) -> str | None:
+    """Why a scan of `kind` is not accepted in `state` (as its uploader sees it), or None."""
+    if state in ACCEPTED_IN[kind]:
+        return None
+    if state == State.DRAFT:
+        return "请先提交，再打印盖章并上传扫描件。"
+    if state == State.RETURNED:
+        return "已退回修改：请修改后重新提交，再打印新提交的版本盖章并上传扫描件。"
+    if kind == StampedScan.Kind.RECOMMENDER and state in (State.SUBMITTED, State.UNDER_REVIEW):
+        return "推荐后再上传盖章的推荐意见。"
+    return f"本项目已是“{State(state).label}”，不再需要盖章扫描件，不能再上传。"
+
+
 def upload_refusal(user, item) -> str | None:
+    """Why this user may not upload a stamped scan for this item now, or None."""
     kind = kind_for(user, item)
     if kind is None:
         return "只有申报单位和推荐单位可以上传盖章扫描件。"
+    reason = state_refusal(kind, visibility.shown_state(item, user.organisation))
+    if reason:
+        return reason
     kept = scans_of(item).filter(kind=kind).count()
     if kept >= settings.SCAN_MAX_VERSIONS:
         return (
             f"每份材料最多保留 {settings.SCAN_MAX_VERSIONS} 个扫描件版本，已达上限；"
             "如需更换，请联系市人社局。"
         )
-    if item.state == State.DRAFT:
-        return "请先提交，再打印盖章并上传扫描件。"
-    if kind == StampedScan.Kind.RECOMMENDER and item.state in (
-        State.SUBMITTED,
-        State.UNDER_REVIEW,
-    ):
-        return "推荐后再上传盖章的推荐意见。"
     return None
 
 
@@ -222,9 +245,13 @@ def scans_of(item):
 
 def context_for(user, item) -> dict:
     """What an item page shows of its scans, and whether this user may upload one."""
+    refusal = upload_refusal(user, item)
+    kind = kind_for(user, item)
     return {
         "scans": list(scans_of(item)),
-        "scan_form": ScanForm() if upload_refusal(user, item) is None else None,
-        "scan_kind": kind_for(user, item),
+        "scan_form": ScanForm() if refusal is None else None,
+        "scan_kind": kind,
+        # Why the unit or recommender sees no upload box (nobody else uploads here).
+        "scan_refusal": refusal if kind is not None else None,
         "scan_max_pixels": f"{filecheck.MAX_PIXELS // 10_000} 万",
     }

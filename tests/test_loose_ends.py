@@ -1,0 +1,167 @@
+"""Three loose ends: the stamped-scan card after a result, the unit's home page reading its
+deadline once, and the 登录锁定 audit naming the lock that applied."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from applications.choices import Category
+from reviews import printing, publication, workflow
+from reviews.models import Publication, StampedScan
+
+from .factories import (
+    AssessmentFactory,
+    BureauFactory,
+    CompleteApplicationFactory,
+    UnitFactory,
+    UserFactory,
+)
+
+SELECTION, NATIONAL = Publication.Stage.SELECTION, Publication.Stage.NATIONAL
+
+
+# --- 1. the stamped scans are accepted only while they are asked for ------------------------
+
+
+@pytest.fixture
+def people(db):
+    unit = UnitFactory()
+    return {
+        "unit": UserFactory(organisation=unit),
+        "recommender": UserFactory(organisation=unit.district),
+        "bureau": UserFactory(organisation=BureauFactory()),
+    }
+
+
+def recommended(call, people, **fields):
+    fields.setdefault("name", "瑞金医院内分泌专家服务团")
+    app = CompleteApplicationFactory(call=call, unit=people["unit"].organisation, **fields)
+    app = workflow.transition(app, "submit", user=people["unit"])
+    app = workflow.transition(app, "accept", user=people["recommender"])
+    return workflow.transition(app, "recommend", user=people["recommender"], comment="同意推荐")
+
+
+def scans_card(client, user, item) -> str:
+    client.force_login(user)
+    page = client.get(item.get_absolute_url()).content.decode()
+    return re.search(r'data-testid="scans">(.*?)</section>', page, re.S).group(1)
+
+
+def has_upload_box(card: str) -> bool:
+    return 'type="file" name="file"' in card
+
+
+def post_scan(client, user, item) -> str:
+    """The printed PDF of the submitted version as a stamped scan, as the card posts it."""
+    client.force_login(user)
+    name = "assessment_upload_scan" if item.workflow_kind == "assessment" else "upload_scan"
+    response = client.post(
+        reverse(f"reviews:{name}", args=[item.pk]),
+        {"file": SimpleUploadedFile("盖章件.pdf", printing.form_pdf(item))},
+        follow=True,
+    )
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def assert_refused(client, user, item, closed: str):
+    """No upload box on the card, which says why, and the POST stores nothing."""
+    card = scans_card(client, user, item)
+    assert not has_upload_box(card)
+    assert closed in card
+    before = StampedScan.objects.count()
+    page = post_scan(client, user, item)
+    assert f"未上传：{closed}" in page
+    assert StampedScan.objects.count() == before
+
+
+def assert_accepted(client, user, item):
+    assert has_upload_box(scans_card(client, user, item))
+    before = StampedScan.objects.count()
+    page = post_scan(client, user, item)
+    assert "已上传" in page and "未上传" not in page
+    assert StampedScan.objects.count() == before + 1
+
+
+def test_a_published_selection_closes_the_scans_of_unit_and_recommender(client, call, people):
+    app = recommended(call, people)
+    assert_accepted(client, people["unit"], app)
+    assert_accepted(client, people["recommender"], app)
+    app = workflow.transition(app, "select_municipal", user=people["bureau"])
+    # Not announced: both still read 已推荐至市人社局, and the card tells nothing new.
+    assert_accepted(client, people["unit"], app)
+    assert_accepted(client, people["recommender"], app)
+    publication.publish(call=call, stage=SELECTION, user=people["bureau"])
+    app.refresh_from_db()
+    closed = "本项目已是“列入市级服务团”，不再需要盖章扫描件，不能再上传。"
+    assert_refused(client, people["unit"], app, closed)
+    assert_refused(client, people["recommender"], app, closed)
+
+
+def test_a_published_decline_closes_them(client, call, people):
+    app = recommended(call, people)
+    workflow.transition(app, "decline", user=people["bureau"], comment="服务计划不具体")
+    publication.publish(call=call, stage=SELECTION, user=people["bureau"])
+    app.refresh_from_db()
+    closed = "本项目已是“未入选”，不再需要盖章扫描件，不能再上传。"
+    assert_refused(client, people["unit"], app, closed)
+    assert_refused(client, people["recommender"], app, closed)
+
+
+def test_the_ministrys_result_closes_them(client, call, people):
+    bureau = people["bureau"]
+    app = recommended(call, people, category=Category.NATIONAL, requested_amount=Decimal("10"))
+    app = workflow.transition(app, "select_national", user=bureau)
+    publication.publish(call=call, stage=SELECTION, user=bureau)
+    today = timezone.localdate()
+    params = {"document_number": f"人社厅函〔{today.year}〕58号", "approved_on": today}
+    workflow.transition(app, "mohrss_approve", user=bureau, params=params)
+    publication.publish(call=call, stage=NATIONAL, user=bureau)
+    app.refresh_from_db()
+    closed = "本项目已是“列入国家级服务团”，不再需要盖章扫描件，不能再上传。"
+    assert_refused(client, people["unit"], app, closed)
+    assert_refused(client, people["recommender"], app, closed)
+
+
+def test_not_recommended_closes_the_units_scan(client, call, people):
+    app = CompleteApplicationFactory(call=call, unit=people["unit"].organisation)
+    app = workflow.transition(app, "submit", user=people["unit"])
+    app = workflow.transition(app, "accept", user=people["recommender"])
+    app = workflow.transition(
+        app, "not_recommend", user=people["recommender"], comment="服务对象不明确"
+    )
+    assert_refused(
+        client, people["unit"], app, "本项目已是“未获推荐”，不再需要盖章扫描件，不能再上传。"
+    )
+
+
+def test_a_returned_item_asks_for_the_new_version_first(client, call, people):
+    app = CompleteApplicationFactory(call=call, unit=people["unit"].organisation)
+    app = workflow.transition(app, "submit", user=people["unit"])
+    assert_accepted(client, people["unit"], app)
+    app = workflow.transition(app, "return", user=people["recommender"], comment="请补充")
+    assert_refused(
+        client,
+        people["unit"],
+        app,
+        "已退回修改：请修改后重新提交，再打印新提交的版本盖章并上传扫描件。",
+    )
+
+
+def test_a_base_outcome_closes_the_assessments_scans(client, call, people):
+    item = AssessmentFactory(call=call)
+    unit = UserFactory(organisation=item.unit)
+    recommender = UserFactory(organisation=item.recommender)
+    item = workflow.transition(item, "submit", user=unit)
+    item = workflow.transition(item, "accept", user=recommender)
+    item = workflow.transition(item, "recommend", user=recommender, comment="同意")
+    assert_accepted(client, unit, item)
+    assert_accepted(client, recommender, item)
+    item = workflow.transition(item, "commend", user=people["bureau"])
+    closed = "本项目已是“通报表扬”，不再需要盖章扫描件，不能再上传。"
+    assert_refused(client, unit, item, closed)
+    assert_refused(client, recommender, item, closed)
