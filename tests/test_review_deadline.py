@@ -269,3 +269,22 @@ def test_two_runs_at_once_send_each_reminder_once(call, panel, bureau_user):
     addresses = [m.recipients for m in queued]
     assert len(addresses) == 10 and all(len(to) == 1 for to in addresses)
     assert len({to[0] for to in addresses}) == 10
+
+
+def test_one_run_reminds_a_bounded_number_of_reviewers(
+    monkeypatch, call, panel, bureau_user, django_assert_max_num_queries
+):
+    """A run's cost is bounded: REMINDER_BATCH reviewers at most, each in a fixed number of
+    queries whatever their number of items; the others are reminded the next minute."""
+    monkeypatch.setattr(deadlines, "REMINDER_BATCH", 2)
+    apps = [recommended(call) for _ in range(5)]
+    reviewers.assign(apps, panel[:3], user=bureau_user)
+    set_deadline(call, timezone.now() + datetime.timedelta(hours=30))
+    # The calls, then per call the reviewers; per reviewer a savepoint, the lock, the mark, the
+    # user, the names, the count, the outbox row and the release.
+    with django_assert_max_num_queries(2 + 2 * 8):
+        assert deadlines.queue_reminders() == 2
+    assert deadlines.queue_reminders() == 1
+    assert deadlines.queue_reminders() == 0
+    body = OutboundMail.objects.order_by("pk").last().body
+    assert "您还有 5 个项目尚未提交评分" in body
