@@ -76,7 +76,11 @@ def test_the_bureau_sets_the_deadline_and_reviewers_read_it_in_local_time(
     assert call.review_deadline == datetime.datetime(2026, 12, 20, 9, 30, tzinfo=datetime.UTC)
     record = AuditRecord.objects.get(action="review_deadline")
     assert record.comment == "未设置 → 2026年12月20日 17:30；专家会议安排"
-    assert "2026年12月20日 17:30" in client.get(reverse("reviews:assign")).content.decode()
+    for url in (reverse("reviews:assign"), reverse("reviews:progress")):
+        assert (
+            "评审截止时间：<strong>2026年12月20日 17:30</strong>"
+            in client.get(url).content.decode()
+        )
 
     client.force_login(panel[0])
     for url in (reverse("reviews:my_reviews"), reverse("reviews:review", args=[app.pk])):
