@@ -29,7 +29,7 @@ from shanghai_experts.models import Call, User
 
 from . import notifications
 from .models import ReviewAssignment
-from .scoring import SCORABLE_STATES
+from .scoring import SCORABLE_STATES, shown_time
 from .services import audit
 from .workflow import WorkflowError
 
@@ -45,9 +45,7 @@ def reminder_hours() -> list[int]:
     return sorted({int(h) for h in hours if int(h) > 0}, reverse=True)
 
 
-def shown(moment: datetime.datetime) -> str:
-    """A deadline as people read it: local time with the date."""
-    return f"{timezone.localtime(moment):%Y年%m月%d日 %H:%M}"
+shown = shown_time
 
 
 def set_review_deadline(

@@ -72,15 +72,20 @@ def parse_points(criteria, raw: dict[str, str]) -> tuple[dict[int, Decimal], dic
     return points, errors
 
 
+def shown_time(moment) -> str:
+    """A time as people read it in mail and messages: Beijing time with the date."""
+    local = timezone.localtime(moment)
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
 def deadline_refusal(call: Call, now=None) -> str | None:
     """Why a 评审专家 may no longer submit a sheet of `call`: its 评审截止时间 has passed (the
     bureau may set a later one). Drafts may still be saved."""
     deadline = call.review_deadline
     if deadline is None or (now or timezone.now()) <= deadline:
         return None
-    shown = timezone.localtime(deadline)
     return (
-        f"评审截止时间（{shown:%Y年%m月%d日 %H:%M}）已过，不能再提交评分；"
+        f"评审截止时间（{shown_time(deadline)}）已过，不能再提交评分；"
         "评分草稿仍可保存。如需延期，请联系市人社局。"
     )
 

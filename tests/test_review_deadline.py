@@ -116,7 +116,8 @@ def test_after_the_deadline_submitting_is_refused_until_the_bureau_moves_it(
     typed = sheet_data(call, "7.5")
     del typed["confirmed"]
     page = client.post(url, typed).content.decode()
-    assert "评分未提交：评审截止时间" in page and "如需延期，请联系市人社局" in page
+    assert f"评分未提交：评审截止时间（{scoring.shown_time(call.review_deadline)}）已过" in page
+    assert "如需延期，请联系市人社局" in page
     assert "确认提交评分" not in page
     assert page.count('value="7.5"') == call.criteria.count()
     # A confirmation posted from a page opened before the deadline: refused too.
@@ -186,7 +187,7 @@ def test_the_reminder_reaches_exactly_the_open_sheets_once(call, panel, bureau_u
     assert "您还有 2 个项目尚未提交评分" in first.body
     assert app.name in first.body and second.name in first.body
     local = timezone.localtime(call.review_deadline)
-    assert f"{local:%Y年%m月%d日 %H:%M}（北京时间）" in first.body
+    assert f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}（北京时间）" in first.body
     assert "您还有 1 个项目" in next(m for m in sent if m.to == [panel[1].email]).body
 
     call_command("send_notices")  # the next minute: nothing again
@@ -221,7 +222,7 @@ def test_a_reviewer_reached_late_gets_one_reminder_and_a_new_deadline_is_reminde
     call_command("send_notices")
     call_command("send_notices")
     assert len(reminders()) == 4
-    assert later.strftime("%Y年%m月%d日 %H:%M") in reminders()[-1].body
+    assert f"{later.year}年{later.month}月{later.day}日 {later:%H:%M}" in reminders()[-1].body
 
 
 def test_a_run_that_finds_the_reminder_claimed_sends_nothing(call, panel, bureau_user):
