@@ -23,7 +23,9 @@ def home(request):
     """Where every user lands: the open call, its deadlines and the organisation's items."""
     user = request.user
     org = user.organisation
-    call = Call.objects.current()
+    # With the organisation's deadline extension in the same query: its 本单位截止时间 and the
+    # unit's 新建 check read it from the call, asking nothing more.
+    call = Call.objects.current(org)
     context = {"call": call, "organisation": org, "now": timezone.now()}
     if org is not None and org.is_reviewer_panel:
         return redirect("reviews:my_reviews")

@@ -257,8 +257,8 @@ def test_the_home_pages_cost_the_same_queries_whatever_the_rows(
             assert client.get(reverse("home")).status_code == 200
 
 
-BUREAU_HOME_QUERIES = 9
-DISTRICT_HOME_QUERIES = 9
+BUREAU_HOME_QUERIES = 8
+DISTRICT_HOME_QUERIES = 8
 
 
 def test_registrations_wait_on_the_home_page_even_between_calls(client, offices):

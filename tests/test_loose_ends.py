@@ -6,11 +6,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from applications.choices import Category
-from reviews import printing, publication, workflow
+from reviews import printing, publication, services, workflow
 from reviews.models import Publication, StampedScan
 
 from .factories import (
@@ -165,3 +167,48 @@ def test_a_base_outcome_closes_the_assessments_scans(client, call, people):
     closed = "本项目已是“通报表扬”，不再需要盖章扫描件，不能再上传。"
     assert_refused(client, unit, item, closed)
     assert_refused(client, recommender, item, closed)
+
+
+# --- 2. the unit's home page reads its deadline once, whatever its items -----------------------
+
+
+def test_the_units_home_page_costs_the_same_for_one_item_or_three(client, call, people):
+    """The unit's own deadline (here extended by the bureau) comes with the call: no query of
+    the extensions of its own, and no query more for each item listed."""
+    call.applications_per_unit = 3
+    call.save()
+    unit, recommender = people["unit"], people["recommender"]
+    later = call.unit_deadline + timezone.timedelta(days=3)
+    services.grant_extension(
+        call=call,
+        organisation=unit.organisation,
+        deadline=later,
+        reason="材料补正",
+        user=people["bureau"],
+    )
+
+    def home():
+        client.force_login(unit)
+        client.get(reverse("home"))  # sessions, content types: what any first visit costs
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("home")).content.decode()
+        own = re.search(r'data-testid="own-deadline">([^<]*)', page).group(1).strip()
+        alone = [
+            q["sql"]
+            for q in queries.captured_queries
+            if q["sql"].startswith('SELECT "shanghai_experts_deadlineextension"')
+        ]
+        return len(queries), page.count("<tr>") - 1, own, alone
+
+    submitted = CompleteApplicationFactory(call=call, unit=unit.organisation)
+    workflow.transition(submitted, "submit", user=unit)
+    one = home()
+    returned = CompleteApplicationFactory(call=call, unit=unit.organisation, name="第二个服务团")
+    returned = workflow.transition(returned, "submit", user=unit)
+    workflow.transition(returned, "return", user=recommender, comment="请补充")
+    CompleteApplicationFactory(call=call, unit=unit.organisation, name="第三个服务团")
+    three = home()
+    assert (one[1], three[1]) == (1, 3)
+    assert one[2] == three[2] == f"{timezone.localtime(later):%Y年%-m月%-d日 %H:%M}"
+    assert one[3] == three[3] == []
+    assert one[0] == three[0]
