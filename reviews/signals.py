@@ -2,10 +2,12 @@
 default score sheet."""
 
 from axes.signals import user_locked_out
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_save
 
+from shanghai_experts import lockout
 from shanghai_experts import signals as core_signals
 from shanghai_experts.auth import axes_username, clean_username
 from shanghai_experts.http import client_ip
@@ -72,14 +74,41 @@ def login_failed(sender, credentials, request=None, **kwargs):
 
 
 def locked_out(sender, request, username=None, ip_address=None, **kwargs):
+    username = clean_username(username)
+    # Which lock refused it, as shanghai_experts.lockout decided for this request (its
+    # handler keeps the answer on the request); asked again only for a request without it.
+    kind = getattr(request, "lockout_reason", None) or lockout.reason(username, ip_address)
     _record(
         request,
         action="locked_out",
         label="登录锁定",
         outcome=Outcome.REFUSED,
-        username=clean_username(username),
-        comment=f"连续登录失败，账号与来源地址 {ip_address or ''} 锁定 30 分钟",
+        username=username,
+        comment=lock_comment(kind, username, ip_address or ""),
     )
+
+
+def lock_comment(kind: str | None, username: str, address: str) -> str:
+    """The audit's words for the lock that applied, with the count that set it off."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    limit = lockout.limits().get(kind)
+    if kind == lockout.PAIR:
+        return (
+            f"锁定{lockout.KINDS[kind]}：登录名 {username} 从来源地址 {address} 登录失败 "
+            f"{limit} 次，该登录名在此地址锁定 {minutes} 分钟（其他地址、其他登录名不受影响）"
+        )
+    if kind == lockout.ADDRESS:
+        return (
+            f"锁定{lockout.KINDS[kind]}：来源地址 {address} 登录失败累计 {limit} 次（不论登录名），"
+            f"此地址的所有登录名锁定 {minutes} 分钟"
+        )
+    if kind == lockout.USERNAME:
+        return (
+            f"锁定{lockout.KINDS[kind]}：登录名 {username} 在各来源地址登录失败累计 {limit} 次，"
+            f"该登录名在所有地址锁定 {minutes} 分钟（已绑定动态验证码的本人凭正确密码和验证码"
+            "仍可登录）"
+        )
+    return f"登录失败次数过多，登录名 {username}、来源地址 {address} 锁定 {minutes} 分钟"
 
 
 def password_changed(sender, user, request, **kwargs):

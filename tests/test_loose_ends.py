@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from applications.choices import Category
 from reviews import printing, publication, services, workflow
-from reviews.models import Publication, StampedScan
+from reviews.models import AuditRecord, Publication, StampedScan
 
 from .factories import (
     AssessmentFactory,
@@ -212,3 +212,60 @@ def test_the_units_home_page_costs_the_same_for_one_item_or_three(client, call, 
     assert one[2] == three[2] == f"{timezone.localtime(later):%Y年%-m月%-d日 %H:%M}"
     assert one[3] == three[3] == []
     assert one[0] == three[0]
+
+
+# --- 3. the 登录锁定 audit says which lock applied --------------------------------------------
+
+
+def attempt(client, username, password, ip):
+    return client.post(
+        reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=ip
+    )
+
+
+def lock_comments() -> list[str]:
+    return list(
+        AuditRecord.objects.filter(action="locked_out")
+        .order_by("id")
+        .values_list("comment", flat=True)
+    )
+
+
+@pytest.mark.django_db
+def test_the_audit_names_the_pair_lock(client):
+    UserFactory(username="ruijin")
+    for _ in range(5):
+        attempt(client, "ruijin", "wrong", "10.1.2.3")
+    assert lock_comments() == [
+        "锁定登录名 + 来源地址：登录名 ruijin 从来源地址 10.1.2.3 登录失败 5 次，"
+        "该登录名在此地址锁定 30 分钟（其他地址、其他登录名不受影响）"
+    ]
+
+
+@pytest.mark.django_db
+def test_the_audit_names_the_address_lock(client):
+    """Password spraying: one wrong guess at each of ten names from one address."""
+    for n in range(10):
+        attempt(client, f"staff{n}", "wrong", "10.1.2.3")
+    assert lock_comments() == [
+        "锁定来源地址：来源地址 10.1.2.3 登录失败累计 10 次（不论登录名），"
+        "此地址的所有登录名锁定 30 分钟"
+    ]
+    assert AuditRecord.objects.get(action="locked_out").username == "staff9"
+
+
+@pytest.mark.django_db
+def test_the_audit_names_the_name_lock(client):
+    """Four wrong passwords for one name from each of five addresses: no pair or address
+    reaches its limit, the name does at 20."""
+    UserFactory(username="ruijin")
+    for n in range(5):
+        for _ in range(4):
+            attempt(client, "ruijin", "wrong", f"10.0.{n}.1")
+    assert lock_comments() == [
+        "锁定登录名：登录名 ruijin 在各来源地址登录失败累计 20 次，该登录名在所有地址锁定 "
+        "30 分钟（已绑定动态验证码的本人凭正确密码和验证码仍可登录）"
+    ]
+    # A refused attempt from yet another address is audited under the same lock.
+    attempt(client, "ruijin", "wrong", "10.9.9.9")
+    assert lock_comments()[-1].startswith("锁定登录名：登录名 ruijin 在各来源地址")
