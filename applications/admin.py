@@ -3,7 +3,14 @@ from django.contrib import admin
 from shanghai_experts.formsets import BoundedInlineFormSet
 
 from .forms import ROW_CAPS, PlaceForm
-from .models import Application, BudgetItem, Expert, FundingSource, ServicePlace
+from .models import (
+    Application,
+    BudgetItem,
+    Expert,
+    FundingSource,
+    ServiceFieldOption,
+    ServicePlace,
+)
 
 
 class ExpertInline(admin.TabularInline):
@@ -43,3 +50,14 @@ class ApplicationAdmin(admin.ModelAdmin):
     readonly_fields = ["state", "submitted_at", "created_at", "updated_at", "version"]
     inlines = [ExpertInline, PlaceInline, BudgetInline, SourceInline]
     raw_id_fields = ["unit", "recommender", "base"]
+
+
+@admin.register(ServiceFieldOption)
+class ServiceFieldOptionAdmin(admin.ModelAdmin):
+    """服务领域 a call offers on 附件1 (a unit may still write its own)."""
+
+    list_display = ["name", "call", "position"]
+    list_editable = ["position"]
+    list_filter = ["call"]
+    list_select_related = ["call"]
+    search_fields = ["name"]

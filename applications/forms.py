@@ -211,6 +211,22 @@ class ApplicationForm(forms.ModelForm):
         _distinguish_repeated_labels(self)
         if not self.is_bound:
             _say_which_counties_were_found(self, app)
+        #: The call's 服务领域 (ServiceFieldOption), offered in a list under the box.
+        self.service_field_options = list(call.service_fields.values_list("name", flat=True))
+        if self.service_field_options:
+            self.fields["service_field"].widget.attrs["list"] = "service-field-options"
+            self.fields[
+                "service_field"
+            ].help_text = "可从列表中选择；列表中没有的（其他），请直接填写。"
+
+    def clean_service_field(self):
+        """A field written as the list writes it (ignoring spaces) is the list's field."""
+        value = (self.cleaned_data.get("service_field") or "").strip()
+        squeezed = "".join(value.split())
+        for option in getattr(self, "service_field_options", []):
+            if "".join(option.split()) == squeezed:
+                return option
+        return value
 
     def _sane_date(self, name):
         value = self.cleaned_data.get(name)

@@ -400,6 +400,28 @@ class ServicePlace(models.Model):
         self.county = county.name if county else self.county
 
 
+class ServiceFieldOption(models.Model):
+    """One 服务领域 the call offers (edited in the admin); the form lists them as suggestions
+    and a unit may still write its own (其他)."""
+
+    call = models.ForeignKey(
+        Call, verbose_name="申报批次", on_delete=models.CASCADE, related_name="service_fields"
+    )
+    name = models.CharField("服务领域", max_length=100)
+    position = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "服务领域选项"
+        verbose_name_plural = "服务领域选项"
+        ordering = ["call", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "name"], name="service_field_once_per_call")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Expert(models.Model):
     """One expert of the roster behind 参与服务专家人数."""
 
