@@ -251,7 +251,12 @@ def context_for(user, item) -> dict:
         "scans": list(scans_of(item)),
         "scan_form": ScanForm() if refusal is None else None,
         "scan_kind": kind,
-        # Why the unit or recommender sees no upload box (nobody else uploads here).
-        "scan_refusal": refusal if kind is not None else None,
+        # Why the unit or recommender sees no upload box in this state (nobody else uploads
+        # here; the cap on versions is told when an upload meets it).
+        "scan_refusal": (
+            state_refusal(kind, visibility.shown_state(item, user.organisation))
+            if kind is not None
+            else None
+        ),
         "scan_max_pixels": f"{filecheck.MAX_PIXELS // 10_000} 万",
     }
