@@ -60,7 +60,20 @@
     var total = formset.querySelector("input[name='" + prefix + "-TOTAL_FORMS']");
     var template = formset.querySelector("template.formset-empty");
     var rows = formset.querySelector(".formset-rows");
-    formset.querySelector("[data-add-row]").addEventListener("click", function () {
+    var addButton = formset.querySelector("[data-add-row]");
+    var maxRows = parseInt(addButton.dataset.maxRows, 10);
+    var addLabel = addButton.textContent;
+    // The server refuses a list longer than its cap; the button stops there first, so a clerk
+    // never types a row that cannot be saved.
+    function refreshAddButton() {
+      if (isNaN(maxRows)) return;
+      var full = liveRows(formset).length >= maxRows;
+      addButton.disabled = full;
+      addButton.textContent = full ? "已达上限（最多 " + maxRows + " 行）" : addLabel;
+    }
+    refreshAddButton();
+    addButton.addEventListener("click", function () {
+      if (addButton.disabled) return;
       var index = parseInt(total.value, 10);
       var html = template.innerHTML.replace(/__prefix__/g, String(index))
         .replace(/__row__/g, String(index + 1));
@@ -69,6 +82,7 @@
       var added = rows.lastElementChild;
       var first = added.querySelector("input:not([type=hidden]), select, textarea");
       if (first) first.focus();
+      refreshAddButton();
     });
     formset.addEventListener("click", function (event) {
       var button = event.target.closest("[data-remove-row]");
@@ -82,6 +96,7 @@
       row.querySelectorAll("input:not([type=hidden]):not([name$='-DELETE']), select, textarea")
         .forEach(function (el) { el.readOnly = removed; });
       refreshAll();
+      refreshAddButton();
     });
     formset.addEventListener("input", refreshAll);
   });
