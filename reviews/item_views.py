@@ -16,7 +16,7 @@ from bases.services import has_priority
 from bases.views import autosave
 from shanghai_experts import visibility
 from shanghai_experts.forms import StaleVersion
-from shanghai_experts.http import client_ip
+from shanghai_experts.http import client_ip, kept_copy_saved
 from shanghai_experts.models import Call, Organisation
 
 from . import guidance, notes, printing, scans, services, workflow
@@ -225,6 +225,7 @@ def rectification(request, pk):
     except StaleVersion:
         messages.error(request, "未保存：整改报告已被他人修改，您填写的内容仍在下方。")
         return _render_detail(request, assessment, form)
+    kept_copy_saved(request)  # the browser's copy of what was sent need not be offered back
     if request.POST.get("action") != "submit":
         messages.success(request, "整改报告已保存。")
         return redirect(assessment)

@@ -269,3 +269,44 @@ def test_the_audit_names_the_name_lock(client):
     # A refused attempt from yet another address is audited under the same lock.
     attempt(client, "ruijin", "wrong", "10.9.9.9")
     assert lock_comments()[-1].startswith("锁定登录名：登录名 ruijin 在各来源地址")
+
+
+# --- 4. the rectification report's save tells the browser its copy is saved -------------------
+
+
+@pytest.mark.parametrize("action", ["save", "submit"])
+def test_a_saved_rectification_report_is_not_offered_back_as_unsaved(client, call, action):
+    """As on 附件1 and 附件2: once the report is saved, the copy the browser kept of it (named by
+    the form's kept_copy token) is confirmed saved, so the page does not show a false 未保存 banner
+    for a value the server normalised (a trailing space stripped)."""
+    item = AssessmentFactory(call=call, state="rectifying", rectification_report="")
+    client.force_login(UserFactory(organisation=item.unit))
+    response = client.post(
+        reverse("bases:rectification", args=[item.pk]),
+        {
+            "rectification_report": "已修订管理办法。  ",
+            "version": item.version,
+            "action": action,
+            "kept_copy": "a1b2c3d4e5",
+        },
+    )
+    assert response.status_code == 302
+    assert response.cookies["kept_copy_saved"].value == "a1b2c3d4e5"
+    item.refresh_from_db()
+    assert item.rectification_report == "已修订管理办法。"
+
+
+def test_a_refused_rectification_report_keeps_its_copy(client, call):
+    item = AssessmentFactory(call=call, state="rectifying", rectification_report="")
+    client.force_login(UserFactory(organisation=item.unit))
+    response = client.post(
+        reverse("bases:rectification", args=[item.pk]),
+        {
+            "rectification_report": "已修订管理办法。",
+            "version": item.version - 1,
+            "action": "save",
+            "kept_copy": "a1b2c3d4e5",
+        },
+    )
+    assert "kept_copy_saved" not in response.cookies
+    assert "整改报告已被他人修改" in response.content.decode()
