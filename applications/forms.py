@@ -404,7 +404,7 @@ class PlaceForm(RowNames, forms.ModelForm):
         if not province and (data.get("province") or "").strip():
             matched = places.match_place(data["province"], data.get("city") or "", "")
             province = data["province_code"] = matched[0]
-            city = data["city_code"] = data["city_code"] or matched[1]
+            city = data["city_code"] = data.get("city_code") or matched[1]
         if province and not city and (data.get("city") or "").strip():
             matched = places.match_place(places.name(province), data["city"], "")
             city = data["city_code"] = matched[1]

@@ -126,6 +126,15 @@ def test_a_code_outside_the_list_is_refused_naming_the_box_and_keeping_what_was_
     assert "所选省（自治区、直辖市）（代码 999999）不在全国行政区划代码中" in page
 
 
+def test_an_overlong_code_beside_a_typed_name_is_a_form_error(unit_client, call, unit):
+    app = ApplicationFactory(call=call, unit=unit)
+    response = edit(unit_client, app, **place_fields(city="5326001", province_text="云南"))
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 200
+    assert "所选地市不在全国行政区划代码中，请从列表中重新选择。" in page
+    assert not ServicePlace.objects.filter(application=app).exists()
+
+
 def test_names_typed_where_the_list_has_the_place_become_codes(unit_client, call, unit):
     app = ApplicationFactory(call=call, unit=unit)
     edit(
