@@ -386,8 +386,18 @@ class ServicePlace(models.Model):
         return "".join(part for part in (self.province, city, self.county) if part)
 
     def save(self, *args, **kwargs):
+        self.codes_from_names()
         self.name_from_codes()
         super().save(*args, **kwargs)
+
+    def codes_from_names(self) -> None:
+        """A place saved with names only (an import, a script, a fixture) takes the codes of the
+        names the list has, as the form does, so it counts as one with a place picked from the
+        list (云南 and 云南省 are one province). A place with any code was picked: left alone."""
+        if self.province_code or self.city_code or self.county_code:
+            return
+        codes = divisions().match_place(self.province, self.city, self.county)
+        self.province_code, self.city_code, self.county_code = codes
 
     def name_from_codes(self) -> None:
         """Each level picked from the list takes the list's name (not saved)."""

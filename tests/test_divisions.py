@@ -18,6 +18,7 @@ from shanghai_experts.divisions import DATA, divisions
 from .factories import (
     ApplicationFactory,
     BureauFactory,
+    CallFactory,
     CompleteApplicationFactory,
     UnitFactory,
     UserFactory,
@@ -291,3 +292,21 @@ def test_the_support_back_fill_and_statistics_count_by_code(call):
         ["云南省广南县", 2],
         ["云南省富宁县", 1],
     ]
+
+
+def test_a_place_saved_with_names_only_counts_as_the_place_picked_from_the_list(db):
+    """Not only the form: a place created with names (云南, 文山州) takes the list's codes and
+    names, so it and a place picked from the list are one 地市 and one 区县."""
+    app = ApplicationFactory(call=CallFactory())
+    app.places.all().delete()
+    typed = app.places.create(province="云南", city="文山州", county="富宁县")
+    assert (typed.province_code, typed.city_code, typed.county_code) == (
+        "530000",
+        "532600",
+        "532628",
+    )
+    assert str(typed) == "云南省文山壮族苗族自治州富宁县"
+    app.places.create(province_code="530000", city_code="532600", county_code="532628")
+    unknown = app.places.create(province="云南省", city="文山州", county="某某乡")
+    assert (unknown.city_code, unknown.county_code, unknown.county) == ("532600", "", "某某乡")
+    assert app.place_counts() == (1, 2)
