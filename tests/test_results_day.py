@@ -157,6 +157,9 @@ def test_the_notice_pdf_of_a_team_upgraded_to_national(client, call, people):
     flat = re.sub(r"\s+", "", pdf)
     assert re.sub(r"\s+", "", pdf.splitlines()[0]) == "上海市人力资源和社会保障局"  # the issuer
     assert f"关于“{app.name}”列入2026年国家级专家服务团的通知" in flat
+    # The title breaks after the team's name, never inside 通知.
+    lines = [re.sub(r"\s+", "", line) for line in pdf.splitlines()]
+    assert "列入2026年国家级专家服务团的通知" in lines
     assert f"{app.unit.name}：" in flat
     assert "类别国家级专家服务团" in flat
     assert "资助经费20.00万元配套支持5.00万元" in flat
