@@ -3,13 +3,13 @@ import uuid
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from shanghai_experts.forms import StaleVersion, autosave_answer, section_status
-from shanghai_experts.http import client_ip, kept_copy_saved
-from shanghai_experts.items import WorkflowError
+from shanghai_experts.http import kept_copy_saved
 from shanghai_experts.models import Call
-from shanghai_experts.pledge import PLEDGE, SubmitConfirmForm
+from shanghai_experts.pledge import PLEDGE, confirm_submission
 
 from .choices import ServiceForm
 from .forms import ApplicationBundle
@@ -90,12 +90,6 @@ def _not_submitted(request, app, reason: str):
     return _render_edit(request, fresh)
 
 
-STALE_PREVIEW = (
-    "未提交：您打开确认页后，申报表又保存过（可能在另一个标签页或浏览器）。"
-    "请核对下方的最新内容，再确认提交。"
-)
-
-
 def submit(request, pk, *, transition, refusal):
     """提交申报, confirmed: what will be sent and to whom, and the 信用承诺 the unit ticks. The
     submission carries the version previewed, so a form saved since (another tab) is refused."""
@@ -113,29 +107,17 @@ def submit(request, pk, *, transition, refusal):
     reason = refusal(app, "submit", request.user)
     if reason:
         return _not_submitted(request, app, reason)
-    form = SubmitConfirmForm(request.POST or None, initial={"version": app.version})
-    if request.method == "POST" and form.is_valid():
-        if form.cleaned_data["version"] != app.version:
-            messages.error(request, STALE_PREVIEW)
-            return redirect("applications:submit", pk=app.pk)
-        try:
-            app = transition(
-                app,
-                "submit",
-                user=request.user,
-                client_ip=client_ip(request),
-                version=form.cleaned_data["version"],
-                params={"pledge": PLEDGE},
-            )
-        except WorkflowError as exc:
-            messages.error(request, f"未提交：{exc}")
-            return redirect("applications:submit", pk=app.pk)
-        messages.success(
-            request, f"已提交至{app.recommender}。推荐单位受理前，您可在此查看申报状态。"
-        )
-        return redirect(app)
-    if request.method == "POST":
-        messages.error(request, "未提交：" + "；".join(form.problems()))
+    response, form = confirm_submission(
+        request,
+        app,
+        transition=transition,
+        action="submit",
+        here=reverse("applications:submit", args=[app.pk]),
+        done=lambda app: f"已提交至{app.recommender}。推荐单位受理前，您可在此查看申报状态。",
+        what="申报表",
+    )
+    if response:
+        return response
     experts = list(app.experts.all())
     places = list(app.places.all())
     cities, counties = app.place_counts(places)

@@ -1,12 +1,12 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from shanghai_experts.forms import StaleVersion, autosave_answer, section_status, summary_label
-from shanghai_experts.http import client_ip, kept_copy_saved
-from shanghai_experts.items import WorkflowError
+from shanghai_experts.http import kept_copy_saved
 from shanghai_experts.models import Call
-from shanghai_experts.pledge import PLEDGE, SubmitConfirmForm
+from shanghai_experts.pledge import PLEDGE, confirm_submission
 from shanghai_experts.text import parse_id
 
 from . import services
@@ -124,12 +124,6 @@ def _not_submitted(request, assessment, reason: str):
     return _render_edit(request, fresh, summary)
 
 
-STALE_PREVIEW = (
-    "未提交：您打开确认页后，本表又保存过（可能在另一个标签页或浏览器）。"
-    "请核对下方的最新内容，再确认提交。"
-)
-
-
 def assessment_submit(request, pk, *, transition, refusal):
     """附件2 提交, confirmed: what will be sent and to whom, and the 信用承诺 the unit ticks;
     the version previewed is carried, so a form saved since is refused."""
@@ -147,27 +141,16 @@ def assessment_submit(request, pk, *, transition, refusal):
     reason = refusal(assessment, "submit", request.user)
     if reason:
         return _not_submitted(request, assessment, reason)
-    form = SubmitConfirmForm(request.POST or None, initial={"version": assessment.version})
-    if request.method == "POST" and form.is_valid():
-        if form.cleaned_data["version"] != assessment.version:
-            messages.error(request, STALE_PREVIEW)
-            return redirect("bases:assessment_submit", pk=assessment.pk)
-        try:
-            assessment = transition(
-                assessment,
-                "submit",
-                user=request.user,
-                client_ip=client_ip(request),
-                version=form.cleaned_data["version"],
-                params={"pledge": PLEDGE},
-            )
-        except WorkflowError as exc:
-            messages.error(request, f"未提交：{exc}")
-            return redirect("bases:assessment_submit", pk=assessment.pk)
-        messages.success(request, f"已提交至{assessment.recommender}。")
-        return redirect(assessment)
-    if request.method == "POST":
-        messages.error(request, "未提交：" + "；".join(form.problems()))
+    response, form = confirm_submission(
+        request,
+        assessment,
+        transition=transition,
+        action="submit",
+        here=reverse("bases:assessment_submit", args=[assessment.pk]),
+        done=lambda assessment: f"已提交至{assessment.recommender}。",
+    )
+    if response:
+        return response
     return render(
         request,
         "bases/submit.html",

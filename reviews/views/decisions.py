@@ -14,7 +14,7 @@ from applications.models import Application
 from bases.models import Assessment
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Call
-from shanghai_experts.pledge import PLEDGE, SubmitConfirmForm
+from shanghai_experts.pledge import PLEDGE, confirm_submission
 from shanghai_experts.text import parse_ids
 
 from .. import (
@@ -281,33 +281,19 @@ def rectification_submit(request, pk):
     if reason:
         messages.error(request, f"未能提交整改报告：{reason}")
         return redirect(assessment)
-    form = SubmitConfirmForm(request.POST or None, initial={"version": assessment.version})
-    if request.method == "POST" and form.is_valid():
-        if form.cleaned_data["version"] != assessment.version:
-            messages.error(
-                request,
-                "未提交：您打开确认页后，整改报告又保存过（可能在另一个标签页或浏览器）。"
-                "请核对下方的最新内容，再确认提交。",
-            )
-            return redirect("reviews:rectification_submit", pk=assessment.pk)
-        try:
-            assessment = workflow.transition(
-                assessment,
-                "submit_rectification",
-                user=request.user,
-                # The report goes into the history with each round, as its comment.
-                comment=assessment.rectification_report,
-                client_ip=client_ip(request),
-                version=form.cleaned_data["version"],
-                params={"pledge": PLEDGE},
-            )
-        except workflow.WorkflowError as exc:
-            messages.error(request, f"未提交：{exc}")
-            return redirect("reviews:rectification_submit", pk=assessment.pk)
-        messages.success(request, "整改报告已提交市人社局审核。")
-        return redirect(assessment)
-    if request.method == "POST":
-        messages.error(request, "未提交：" + "；".join(form.problems()))
+    response, form = confirm_submission(
+        request,
+        assessment,
+        transition=workflow.transition,
+        action="submit_rectification",
+        here=reverse("reviews:rectification_submit", args=[assessment.pk]),
+        done=lambda assessment: "整改报告已提交市人社局审核。",
+        what="整改报告",
+        # The report goes into the history with each round, as its comment.
+        comment=assessment.rectification_report,
+    )
+    if response:
+        return response
     return render(
         request,
         "bases/rectification_submit.html",
