@@ -567,10 +567,21 @@ def refusal(
         return f"当前状态为“{item.get_state_display()}”，不能执行“{t.label}”。"
     if run_checks:
         now = now or timezone.now()
-        for check in t.checks:
-            reason = check(item, user, now, params or {})
-            if reason:
-                return reason
+        if transaction.get_connection().in_atomic_block:
+            return _first_problem(t, item, user, now, params or {})
+        # Asked from a page (the edit page's 提交, a confirmation page) rather than from
+        # transition(): a check may lock a row (the per-unit limit does), which PostgreSQL
+        # only allows inside a transaction.
+        with transaction.atomic():
+            return _first_problem(t, item, user, now, params or {})
+    return None
+
+
+def _first_problem(t, item, user, now, params) -> str | None:
+    for check in t.checks:
+        reason = check(item, user, now, params)
+        if reason:
+            return reason
     return None
 
 

@@ -5,6 +5,7 @@ import itertools
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from applications.models import Application
@@ -21,6 +22,7 @@ from .factories import (
     UnitFactory,
     UserFactory,
 )
+from .forms_data import form_data
 
 # Written out by hand from the notice's process, independently of reviews/workflow.py.
 RECOMMENDER_STAGE = {
@@ -156,6 +158,20 @@ def test_refusal_names_the_reason(call, actors):
         workflow.refusal(app, "accept", actors["recommender"])
         == "当前状态为“已推荐至市人社局”，不能执行“受理”。"
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_edit_pages_submit_reaches_its_confirmation_outside_a_transaction(client):
+    """The edit page asks refusal() before the confirmation page, with no transaction open (as
+    under gunicorn, unlike a test wrapped in one): the per-unit limit's row lock made that a 500
+    on PostgreSQL for every unit that clicked 提交申报."""
+    app = CompleteApplicationFactory()
+    client.force_login(UserFactory(organisation=app.unit))
+    edit = reverse("applications:edit", args=[app.pk])
+    response = client.post(edit, form_data(app, action="submit"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("applications:submit", args=[app.pk])
+    assert workflow.refusal(app, "submit", UserFactory(organisation=app.unit)) is None
 
 
 def test_return_and_recommend_need_a_comment(call, actors):
