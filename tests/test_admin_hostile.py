@@ -8,7 +8,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from reviews import printing, scans, workflow
 from reviews.models import StampedScan
 
-from .factories import BaseFactory, CompleteApplicationFactory, UnitFactory, UserFactory
+from .factories import (
+    AssessmentFactory,
+    BaseFactory,
+    CompleteApplicationFactory,
+    UnitFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +57,6 @@ def test_a_foreign_key_that_is_no_number_is_a_form_error(admin_client, url, fiel
 
 
 def test_an_assessments_recommender_that_is_no_number_is_a_form_error(admin_client, call):
-    from .factories import AssessmentFactory
 
     assessment = AssessmentFactory(call=call, base=BaseFactory())
     response = admin_client.post(

@@ -10,12 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from reviews import workflow
 from tests.browser.conftest import log_in
 from tests.factories import (
     AssessmentFactory,
     BaseFactory,
+    BureauFactory,
     CallFactory,
     CompleteApplicationFactory,
+    DistrictFactory,
     UnitFactory,
     UserFactory,
 )
@@ -94,8 +97,6 @@ NO_SIDEWAYS_SCROLL = "() => document.documentElement.scrollWidth <= window.inner
 
 def bureau_with_a_full_list():
     """Three teams recommended to the bureau, with names as long as real ones."""
-    from reviews import workflow
-    from tests.factories import BureauFactory, DistrictFactory
 
     call = CallFactory()
     for n, district_name in enumerate(
