@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from shanghai_experts import visibility
+from shanghai_experts import items, visibility
 from shanghai_experts.divisions import divisions
 from shanghai_experts.models import (
     Call,
@@ -277,9 +277,10 @@ class Application(ListedRows, PaperReceipt, StampedScanStatus):
     def get_absolute_url(self) -> str:
         return reverse(self.detail_url_name, args=[self.pk])
 
-    workflow_kind = "application"
+    item_kind = items.APPLICATION
+    workflow_kind = item_kind.code
     #: The name of the queue's selection box for this kind of item.
-    selection_name = "selected"
+    selection_name = item_kind.selection_name
 
     @property
     def category_label(self) -> str:
@@ -294,10 +295,10 @@ class Application(ListedRows, PaperReceipt, StampedScanStatus):
     @staticmethod
     def reference_for(year, pk) -> str:
         """The reference number of item `pk` of the call of `year` (ZJ2026-00002)."""
-        return f"ZJ{year}-{pk or 0:05d}"
+        return items.APPLICATION.reference_for(year, pk)
 
     #: A service-team application uses the recommender's quota (a base assessment does not).
-    counts_against_quota = True
+    counts_against_quota = item_kind.counts_against_quota
 
     @property
     def is_editable(self) -> bool:

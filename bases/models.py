@@ -4,6 +4,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from shanghai_experts import items
 from shanghai_experts.models import (
     Call,
     ListedRows,
@@ -225,11 +226,12 @@ class Assessment(ListedRows, ContactFields, PaperReceipt, StampedScanStatus):
 
     objects = AssessmentQuerySet.as_manager()
 
+    item_kind = items.ASSESSMENT
     #: Base assessments do not use the recommender's service-team quota.
-    counts_against_quota = False
-    workflow_kind = "assessment"
+    counts_against_quota = item_kind.counts_against_quota
+    workflow_kind = item_kind.code
     #: The queue's selection box for this kind of item.
-    selection_name = "selected_assessment"
+    selection_name = item_kind.selection_name
     category_label = "服务基地评估"
 
     class Meta:
@@ -262,7 +264,7 @@ class Assessment(ListedRows, ContactFields, PaperReceipt, StampedScanStatus):
     @staticmethod
     def reference_for(year, pk) -> str:
         """The reference number of item `pk` of the call of `year` (JD2026-00002)."""
-        return f"JD{year}-{pk or 0:05d}"
+        return items.ASSESSMENT.reference_for(year, pk)
 
     @property
     def is_editable(self) -> bool:
