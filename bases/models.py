@@ -15,7 +15,7 @@ from shanghai_experts.models import (
 from shanghai_experts.states import EDITABLE_STATES, State
 
 from . import rules
-from .choices import BaseLevel, HostType
+from .choices import BaseLevel
 
 
 class ContactFields(models.Model):
@@ -57,19 +57,6 @@ class ContactFields(models.Model):
 
     class Meta:
         abstract = True
-
-    @property
-    def host_types_label(self) -> str:
-        """The ticked types in the form's order, joined with 、."""
-        chosen = set(self.host_types or [])
-        labels = [
-            f"其他（{self.host_type_other}）"
-            if value == HostType.OTHER and self.host_type_other
-            else label
-            for value, label in HostType.choices
-            if value in chosen
-        ]
-        return "、".join(labels)
 
 
 class BaseQuerySet(models.QuerySet):

@@ -102,20 +102,10 @@ UNIT_MATCH_LIMIT = 2000
 
 
 def matching_units(q: str, fk: str = "unit_id") -> Q:
-    """`unit_id IN (…)` (or another `fk`) for the units whose name contains `q` (see _named)."""
+    """`unit_id IN (…)` (or another `fk`) for the units whose name contains `q` (see QueueFilter._named)."""
     units = Organisation.objects.filter(name__icontains=q).order_by().values_list("pk", flat=True)
     found = list(units[: UNIT_MATCH_LIMIT + 1])
     return Q(**{f"{fk}__in": units if len(found) > UNIT_MATCH_LIMIT else found})
-
-
-def _named(q: str, name_field: str) -> Q:
-    """Its name or its unit's name contains `q`.
-
-    The matching units are looked up first (one query, on the organisations' trigram index):
-    `unit_id IN (…)` and the name's trigram index then combine in one bitmap scan on
-    PostgreSQL (migrations applications.0012_trigram_search, shanghai_experts.0007), where a
-    join or a subquery would make the planner read every row of the call."""
-    return Q(**{f"{name_field}__icontains": q}) | matching_units(q)
 
 
 #: Sorts only the bureau's list offers.
@@ -235,7 +225,13 @@ class QueueFilter(ListFilter):
         return qs
 
     def _named(self, q: str, name_field: str) -> Q:
-        """_named, with the matching units looked up once for both tabs of the list."""
+        """Its name or its unit's name contains `q`; the matching units are looked up once for
+        both tabs of the list.
+
+        They are looked up first (one query, on the organisations' trigram index): `unit_id IN
+        (…)` and the name's trigram index then combine in one bitmap scan on PostgreSQL
+        (migrations applications.0012_trigram_search, shanghai_experts.0007), where a join or a
+        subquery would make the planner read every row of the call."""
         cache = self.__dict__.setdefault("_units_matching", {})
         if q not in cache:
             cache[q] = matching_units(q)

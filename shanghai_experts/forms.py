@@ -55,9 +55,6 @@ class Problem:
     section: str | None = None  # a section of rows (附件1's expert roster…) for a row problem
     row_pk: int | None = None
 
-    def describe(self, label: str) -> str:
-        return f"{label}：{self.message}"
-
 
 def recommender_choices(unit: Organisation, *, bureau_directly: bool):
     """Where `unit` may send an item: its district office or a commission, and with

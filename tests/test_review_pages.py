@@ -15,7 +15,7 @@ from django.utils import timezone
 from applications.models import Application
 from reviews import services, workflow
 from reviews.models import AuditRecord
-from reviews.queries import _named
+from reviews.queries import QueueFilter
 from reviews.views import queue as queue_views
 from shanghai_experts import paging
 from shanghai_experts.models import Organisation
@@ -294,7 +294,7 @@ def test_the_search_uses_the_trigram_indexes(call, setup):
         cursor.execute("ANALYZE applications_application")
         cursor.execute("ANALYZE shanghai_experts_organisation")
     for model, condition, index in (
-        (Application, _named("内分泌", "name"), "application_name_trgm"),
+        (Application, QueueFilter()._named("内分泌", "name"), "application_name_trgm"),
         (Organisation, Q(name__icontains="内分泌"), "organisation_name_trgm"),
     ):
         query = model.objects.filter(condition).order_by().values("pk").query
