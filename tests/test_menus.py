@@ -1,6 +1,6 @@
 """The navigation bar: what each role's menus offer, and that every item opens for that role.
 
-The menus are built once per kind of user (shanghai_experts.templatetags.menus); these tests
+The menus are built once per kind of user (portal.templatetags.menus); these tests
 hold each role to its row of the table below.
 """
 

@@ -1,5 +1,8 @@
 """The navigation bar's menus, built once per kind of user and process.
 
+They live in the top floor because they name the pages of every app below it (the core's
+templates only load the tag), so no lower floor names an upper floor's URLs.
+
 What a menu offers depends on the user's organisation kind and on whether the user manages the
 organisation's accounts; the addresses never change while a process runs. Rendering the menus
 through the template engine on every request cost each page about as much as its list query,
