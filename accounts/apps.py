@@ -9,7 +9,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         # Modules that use the models load once the app registry is ready.
-        from . import onboarding, twofactor
+        from . import onboarding, permissions, twofactor  # noqa: F401  (the pages' rules)
 
         twofactor.connect()
         purging.connect(onboarding.purge_batches, dispatch_uid="accounts.onboarding.purge")

@@ -7,6 +7,6 @@ class ReviewsConfig(AppConfig):
 
     def ready(self):
         # Signal receivers need the models, which Django loads only after the app registry.
-        from . import signals
+        from . import permissions, signals  # noqa: F401  (permissions: the pages' rules)
 
         signals.connect()

@@ -1,7 +1,8 @@
 from django.apps import AppConfig, apps
 from django.urls import register_converter
 
-from . import checks  # noqa: F401  (registers the deploy checks)
+# checks registers the deploy checks; permissions the core's rules and the predicates.
+from . import checks, permissions  # noqa: F401
 from .converters import IdConverter
 
 

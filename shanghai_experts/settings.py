@@ -125,6 +125,9 @@ AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out account or address before any password is checked.
     "axes.backends.AxesStandaloneBackend",
     "shanghai_experts.auth.OrganisationBackend",
+    # The pages' named rules (each app's permissions module), for user.has_perm and templates.
+    # Views check them through shanghai_experts.permissions.permission_required.
+    "rules.permissions.ObjectPermissionBackend",
 ]
 
 # Passwords (等保2.0 三级): 8+ characters, 3 of 4 classes, not like the user's names, not common;
