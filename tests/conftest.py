@@ -1,5 +1,9 @@
 import pytest
+from django.db.models.signals import post_save
 from django.urls import reverse
+
+from reviews.models import RecommenderFiling
+from shanghai_experts.models import Call, Organisation
 
 from .factories import (
     PASSWORD,
@@ -73,10 +77,6 @@ def recommenders_record_their_contacts():
     """Test data as a real call has it: every district office and commission has recorded its
     contact person for every call (a precondition of 推荐, reviews.workflow.contact_recorded).
     Tests of that precondition delete the record first."""
-    from django.db.models.signals import post_save
-
-    from reviews.models import RecommenderFiling
-    from shanghai_experts.models import Call, Organisation
 
     def file(call, org):
         RecommenderFiling.objects.get_or_create(

@@ -18,11 +18,12 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from openpyxl import Workbook, load_workbook
 
-from accounts import onboarding
+from accounts import onboarding, twofactor
 from accounts.models import OnboardingBatch
 from accounts.tokens import activation_token
 from applications.models import Application
 from reviews.models import AuditRecord, OutboundMail
+from reviews.retention import purge
 from shanghai_experts.models import Organisation, User
 
 from .factories import (
@@ -659,8 +660,6 @@ def test_a_bureau_login_needs_a_valid_code(client, two_factor, enrolled_officer)
 
 
 def test_a_recovery_code_works_once(client, two_factor, enrolled_officer):
-    from accounts import twofactor
-
     officer, _device = enrolled_officer
     code = twofactor.new_recovery_codes(officer)[0]
     password_login(client, officer)
@@ -710,8 +709,6 @@ def test_an_administrator_needs_two_factor_for_the_admin_site(client, two_factor
 
 
 def test_an_uploaded_list_is_deleted_after_its_retention(client, district):
-    from reviews.retention import purge
-
     client.force_login(UserFactory(organisation=BureauFactory()))
     upload(client, unit_rows(district, 2))
     batch = OnboardingBatch.objects.get()

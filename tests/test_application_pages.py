@@ -1,14 +1,17 @@
 """What a unit user sees and can do with 附件1 in the browser (server side)."""
 
 import datetime
+import re
 import uuid
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from applications.models import Application
-from reviews import notifications
+from reviews import notifications, workflow
 from reviews.models import AuditRecord
 from shanghai_experts.states import State
 
@@ -171,8 +174,6 @@ def test_deadline_extension_lets_one_unit_submit(unit_client, call, unit, bureau
 
 
 def test_submit_refused_over_the_per_unit_limit(unit_client, call, unit, unit_user):
-    from reviews import workflow
-
     first = CompleteApplicationFactory(call=call, unit=unit)
     second = CompleteApplicationFactory(call=call, unit=unit)
     workflow.transition(first, "submit", user=unit_user)
@@ -193,8 +194,6 @@ def test_stale_form_does_not_overwrite_a_newer_save(unit_client, call, unit):
 
 
 def test_submitted_application_is_read_only_like_the_paper_form(unit_client, call, unit, unit_user):
-    from reviews import workflow
-
     app = CompleteApplicationFactory(call=call, unit=unit)
     workflow.transition(app, "submit", user=unit_user)
     page = unit_client.get(app.get_absolute_url()).content.decode()
@@ -228,9 +227,6 @@ def test_recommender_cannot_edit_or_see_drafts(login, call):
 def test_home_query_count_is_constant(unit_client, call, unit, django_assert_num_queries):
     ApplicationFactory(call=call, unit=unit)
     unit_client.get(reverse("home"))  # warm caches (content types, session)
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as one:
         unit_client.get(reverse("home"))
     call.applications_per_unit = 5
@@ -256,8 +252,6 @@ def test_create_refused_after_the_deadline(unit_client, call, unit):
 
 def test_each_application_gets_its_own_blank_rows(client, call):
     """The blank row template is cached; it must still name its own application."""
-    import re
-
     pages = {}
     for _ in range(2):
         unit = UnitFactory()

@@ -11,7 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 from reviews import printing, scans, workflow
 from reviews.models import AuditRecord, StampedScan
@@ -79,8 +79,6 @@ def test_backup_wipe_restore(call, private_root, tmp_path):
     assert StampedScan.objects.get().file.read() == scan_bytes
     if connection.vendor == "postgresql":
         # The restored audit trail is still append-only.
-        from django.db import DatabaseError, transaction
-
         with (
             pytest.raises(DatabaseError, match="append-only"),
             transaction.atomic(),

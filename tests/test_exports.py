@@ -1,6 +1,7 @@
 """附件3 一览表: read the .xlsx back and check what a clerk would send on."""
 
 import io
+from decimal import Decimal
 from urllib.parse import quote
 
 import openpyxl
@@ -11,7 +12,8 @@ from django.urls import reverse
 
 from applications.choices import Talent
 from applications.models import Application, Expert
-from reviews import exports, workflow
+from bases import rules
+from reviews import exports, scoring, services, workflow
 from reviews.models import AuditRecord
 from shanghai_experts.states import State
 
@@ -115,8 +117,6 @@ def test_rank_order_follows_the_recommenders_ranking(client, call, district, peo
     call.save()
     a = recommend(call, district, people, name="先推荐的")
     b = recommend(call, district, people, name="后推荐的")
-    from reviews import services
-
     services.set_ranking(call=call, user=people["recommender"], ordered_pks=[b.pk, a.pk])
     client.force_login(people["recommender"])
     rows = body(read(client.get(reverse("reviews:export"))))
@@ -198,8 +198,6 @@ def test_base_rows_carry_the_units_own_list_texts_uncut(client, call, district, 
 
 
 def test_a_list_summary_over_the_limit_blocks_submission(call):
-    from bases import rules
-
     item = AssessmentFactory(call=call, list_summary="字" * 201)
     problems = {p.field: p.message for p in rules.submission_problems(item)}
     assert problems["list_summary"] == "不超过 200 字（当前 201 字），请精简。"
@@ -212,10 +210,6 @@ def test_bureau_national_list_in_score_order(client, call, district, people):
     high = recommend(call, district, people, name="高分")
     municipal = recommend(call, district, people, name="市级")
     bureau = people["bureau"]
-    from decimal import Decimal
-
-    from reviews import scoring
-
     for app, points in ((low, 4), (high, 9)):
         scoring.record_scores(
             app,

@@ -1,10 +1,34 @@
 """What tells a clerk the next step: the reason of a return at the top of the page."""
 
+import io
+import subprocess
+from decimal import Decimal
+
+import openpyxl
+import pytest
 from django.urls import reverse
 
-from reviews import workflow
+from applications.models import Application
+from applications.rules import FORM_SECTIONS
+from reviews import guidance, workflow
+from reviews.models import AuditRecord
+from shanghai_experts import visibility
+from shanghai_experts.forms import Problem, section_status
+from shanghai_experts.models import Organisation
+from shanghai_experts.states import State
+from shanghai_experts.text import half_width
 
-from .factories import CompleteApplicationFactory, UnitFactory, UserFactory
+from .factories import (
+    AssessmentFactory,
+    BaseFactory,
+    BureauFactory,
+    CommissionFactory,
+    CompleteApplicationFactory,
+    DistrictFactory,
+    UnitFactory,
+    UserFactory,
+)
+from .forms_data import form_data
 
 
 def test_the_return_reason_is_at_the_top_of_the_units_pages(client, call):
@@ -30,17 +54,6 @@ def test_the_return_reason_is_at_the_top_of_the_units_pages(client, call):
 
 
 # --- what a Chinese input method types ------------------------------------------------------
-
-from decimal import Decimal  # noqa: E402
-
-import pytest  # noqa: E402
-
-from applications.models import Application  # noqa: E402
-from shanghai_experts.models import Organisation  # noqa: E402
-from shanghai_experts.text import half_width  # noqa: E402
-
-from .factories import DistrictFactory  # noqa: E402
-from .forms_data import form_data  # noqa: E402
 
 
 @pytest.mark.parametrize(
@@ -130,17 +143,6 @@ def test_keepalive_extends_the_session(client, settings, db):
 
 # --- the notice, blank forms and the next step --------------------------------------------------
 
-import io  # noqa: E402
-import subprocess  # noqa: E402
-
-import openpyxl  # noqa: E402
-
-from reviews import guidance  # noqa: E402
-from shanghai_experts import visibility  # noqa: E402
-from shanghai_experts.states import State  # noqa: E402
-
-from .factories import BureauFactory  # noqa: E402
-
 
 def test_the_notice_and_its_blank_forms_open_from_the_home_page(client, call):
     call.notice_text = "上海市人力资源和社会保障局\n\n关于组织申报的通知\n于2026年2月6日前函报"
@@ -200,10 +202,6 @@ def test_the_admin_keeps_the_login_names_case(admin_client):
 
 
 def test_a_unit_records_its_commission_which_comes_next_when_choosing(client, call):
-    from reviews.models import AuditRecord
-
-    from .factories import CommissionFactory
-
     unit = UnitFactory()
     other, own = CommissionFactory(), CommissionFactory()
     client.force_login(UserFactory(organisation=unit))
@@ -219,8 +217,6 @@ def test_a_unit_records_its_commission_which_comes_next_when_choosing(client, ca
 
 
 def test_both_edit_pages_show_their_sections_with_what_is_left(client, call):
-    from .factories import AssessmentFactory, BaseFactory
-
     unit = UnitFactory()
     client.force_login(UserFactory(organisation=unit))
     app = CompleteApplicationFactory(call=call, unit=unit, name="")
@@ -238,9 +234,6 @@ def test_both_edit_pages_show_their_sections_with_what_is_left(client, call):
 
 
 def test_a_problem_in_a_row_counts_in_its_lists_section():
-    from applications.rules import FORM_SECTIONS
-    from shanghai_experts.forms import Problem, section_status
-
     counts = dict(
         (anchor, n)
         for anchor, _title, n in section_status(

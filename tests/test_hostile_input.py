@@ -9,8 +9,10 @@ exactly what it was.
 """
 
 import datetime
+import io
 
 import pytest
+from axes.utils import reset
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -321,16 +323,12 @@ def test_login_form(client, db, username, password):
         reverse("login"), {"username": username, "password": password}, REMOTE_ADDR="10.9.8.7"
     )
     assert response.status_code in (200, 429)
-    from axes.utils import reset
-
     reset()
 
 
 @SETTINGS
 @given(fingerprint=HOSTILE, name=HOSTILE)
 def test_scan_upload_form(client, recommended, fingerprint, name):
-    import io
-
     client.force_login(UserFactory(organisation=recommended.unit))
     count = AuditRecord.objects.filter(action="upload_scan").count()
     # The hostile file name goes over the wire as typed ("/", "..", NUL): Django's

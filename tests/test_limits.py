@@ -4,6 +4,8 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 from django.urls import reverse
@@ -16,6 +18,7 @@ from reviews.models import AuditRecord, StampedScan
 from shanghai_experts.models import DeadlineExtension
 from shanghai_experts.states import State
 from shanghai_experts.text import parse_ids
+from shanghai_experts.validators import money_problem
 
 from .factories import (
     AssessmentFactory,
@@ -279,9 +282,6 @@ def test_the_bureau_sees_that_an_assessment_is_a_draft_without_opening_it(client
 
 @pytest.mark.django_db
 def test_a_password_may_not_contain_the_login_name_or_the_unit():
-    from django.contrib.auth.password_validation import validate_password
-    from django.core.exceptions import ValidationError
-
     user = UserFactory(username="fudan", organisation=UnitFactory(short_name="复旦大学"))
     for password in ("Fudan@2026", "复旦大学@2026Ab"):
         with pytest.raises(ValidationError) as refused:
@@ -333,8 +333,6 @@ def test_the_500_page_needs_no_database(django_assert_num_queries):
 
 
 def test_money_problem_takes_decimals_only_as_the_column_does():
-    from shanghai_experts.validators import money_problem
-
     assert money_problem(Decimal("999999.99"), "x") is None
     assert money_problem(Decimal("1000000"), "x") == "x：金额过大，请以万元为单位填写。"
     assert State.DRAFT == "draft"

@@ -3,13 +3,15 @@
 import io
 import subprocess
 import zipfile
+from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from reviews import printing, workflow
+from applications.models import Application, Expert
+from reviews import printing, scoring, workflow
 from reviews.models import AuditRecord, RenderedPdf
 
 from .factories import (
@@ -104,8 +106,6 @@ def test_application_pdf_holds_every_box(client, app, tmp_path):
 
 
 def test_long_text_flows_onto_further_pages(client, app):
-    from applications.models import Application
-
     Application.objects.filter(pk=app.pk).update(service_content="长" * 999 + "末")
     Application.objects.filter(pk=app.pk).update(service_goal="目标。" * 400)
     client.force_login(UserFactory(organisation=app.unit))
@@ -185,8 +185,6 @@ def test_pdf_is_scoped_and_audited(client, app):
 
 
 def test_pdf_query_count_does_not_grow_with_rows(client, app):
-    from applications.models import Expert
-
     client.force_login(UserFactory(organisation=app.unit))
     get_pdf(client, reverse("reviews:pdf", args=[app.pk]))  # the session's first touch
     # Both measured downloads render (the stored copy of a submitted form would serve them).
@@ -265,10 +263,6 @@ def test_fingerprint_ignores_what_reviewers_record_later(call):
     submitted = printing.fingerprint(printing.submitted_snapshot(app))
     app = workflow.transition(app, "accept", user=recommender)
     app = workflow.transition(app, "recommend", user=recommender, comment="同意推荐")
-    from decimal import Decimal
-
-    from reviews import scoring
-
     bureau = UserFactory(organisation=BureauFactory())
     scoring.record_scores(
         app, reviewer=bureau, points={c.pk: Decimal(7) for c in call.criteria.all()}

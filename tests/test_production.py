@@ -22,9 +22,10 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from reviews import notifications, workflow
-from reviews.models import AuditRecord, OutboundMail, SubmittedContent
-from reviews.retention import PSEUDONYM, purge
+from reviews import notifications, printing, workflow
+from reviews.dbroles import grant_app_role
+from reviews.models import AuditRecord, OutboundMail, RenderedPdf, SubmittedContent
+from reviews.retention import PSEUDONYM, purge, retention_cutoff
 from shanghai_experts.models import Call, User
 
 from .factories import BureauFactory, CompleteApplicationFactory, UnitFactory, UserFactory
@@ -290,9 +291,6 @@ def test_purge_clears_sessions_and_old_login_failures_and_pseudonymises_old_cont
     assert (report.sessions, report.login_attempts, report.pseudonymised) == (1, 1, 0)
     assert list(Session.objects.values_list("session_key", flat=True)) == ["new"]
 
-    from reviews import printing
-    from reviews.models import RenderedPdf
-
     printing.form_pdf(app)
     assert RenderedPdf.objects.count() == 1
     later = record.created_at + datetime.timedelta(days=settings.AUDIT_RETENTION_DAYS + 1)
@@ -312,8 +310,6 @@ def test_purge_clears_sessions_and_old_login_failures_and_pseudonymises_old_cont
 
 
 def test_retention_below_the_minimum_is_not_applied(settings):
-    from reviews.retention import retention_cutoff
-
     settings.AUDIT_RETENTION_DAYS = 10
     now = timezone.now()
     assert now - retention_cutoff(now) == datetime.timedelta(days=190)
@@ -329,8 +325,6 @@ postgres_only = pytest.mark.skipif(
 @postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_the_application_role_cannot_rewrite_the_audit_trail(call):
-    from reviews.dbroles import grant_app_role
-
     submit(call)
     record = AuditRecord.objects.get(action="submit")
     role = "se_app_test"

@@ -6,7 +6,7 @@ import threading
 from functools import partial
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -211,8 +211,6 @@ def test_two_recommender_actions_at_once_never_lose_an_update(call):
     outcomes = []
 
     def act(user, action):
-        from django.db import connections
-
         barrier.wait()
         try:
             workflow.transition(app, action, user=user, comment="并发")

@@ -11,7 +11,13 @@ from applications.models import Expert
 from shanghai_experts.text import reader_length
 from shanghai_experts.validators import validate_mobile, validate_office_phone, validate_uscc
 
-from .factories import BureauFactory, CompleteApplicationFactory, make_uscc
+from .factories import (
+    ApplicationFactory,
+    BureauFactory,
+    CompleteApplicationFactory,
+    DistrictFactory,
+    make_uscc,
+)
 
 
 def problems_of(app):
@@ -28,8 +34,6 @@ def test_complete_application_has_no_problems(app):
 
 
 def test_empty_draft_lists_every_required_box(db, call):
-    from .factories import ApplicationFactory
-
     problems = problems_of(ApplicationFactory(call=call))
     for field in ("name", "category", "start_date", "mobile", "service_content", "summary"):
         assert problems[(None, field)] == "此项为必填项。"
@@ -279,8 +283,6 @@ def test_commission_may_be_chosen(app, commission):
 
 
 def test_another_district_may_not_be_chosen(app):
-    from .factories import DistrictFactory
-
     app.recommender = DistrictFactory()
     assert problems_of(app)[(None, "recommender")] == "只能向本单位所在区人社局或行业主管部门申报。"
 

@@ -5,18 +5,23 @@ import secrets
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.admin.sites import site
+from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from django.utils import translation
 
 from reviews.models import AuditRecord
+from shanghai_experts import settings as project_settings
+from shanghai_experts.templatetags.ui import mask_phone
 
-from .factories import PASSWORD, BureauFactory, UnitFactory, UserFactory
+from .factories import PASSWORD, AssessmentFactory, BureauFactory, UnitFactory, UserFactory
 
 
 def messages_for(password, user=None):
@@ -64,10 +69,6 @@ def test_password_not_like_the_username():
 
 
 def test_passwords_are_hashed_with_argon2(settings):
-    from django.contrib.auth.hashers import check_password, make_password
-
-    from shanghai_experts import settings as project_settings
-
     # The suite hashes with MD5 for speed (conftest); the project's own setting is Argon2.
     assert project_settings.PASSWORD_HASHERS[0] == "shanghai_experts.auth.Argon2Hasher"
     settings.PASSWORD_HASHERS = project_settings.PASSWORD_HASHERS
@@ -209,8 +210,6 @@ def test_audit_records_cannot_be_changed_or_deleted(client):
         AuditRecord.objects.all().delete()
     with pytest.raises(PermissionError):
         AuditRecord.objects.update(comment="x")
-    from django.contrib.admin.sites import site
-
     admin = site._registry[AuditRecord]
     assert not admin.has_change_permission(None) and not admin.has_delete_permission(None)
 
@@ -247,8 +246,6 @@ def test_security_headers_and_csp(client):
 
 
 def test_templates_have_no_inline_scripts():
-    from pathlib import Path
-
     for path in Path(settings.BASE_DIR, "templates").rglob("*.html"):
         text = path.read_text(encoding="utf-8")
         for tag in text.split("<script")[1:]:
@@ -320,15 +317,11 @@ def test_check_deploy_refuses_a_short_audit_retention():
     ],
 )
 def test_phone_masking(phone, masked):
-    from shanghai_experts.templatetags.ui import mask_phone
-
     assert mask_phone(phone) == masked
 
 
 @pytest.mark.django_db
 def test_lists_mask_phones_and_item_pages_show_them(client, call):
-    from .factories import AssessmentFactory
-
     # Submitted: a draft is the unit's own (test_drafts_stay_private).
     item = AssessmentFactory(call=call, mobile="13912345678", state="recommended")
     item.base.mobile = "13912345678"
@@ -345,8 +338,6 @@ def test_lists_mask_phones_and_item_pages_show_them(client, call):
     connection.vendor != "postgresql", reason="the database-level guard is PostgreSQL's"
 )
 def test_the_database_refuses_to_change_audit_records(client):
-    from django.db import DatabaseError, transaction
-
     user = UserFactory(organisation=UnitFactory())
     client.force_login(user)
     record = AuditRecord.objects.get(action="login")

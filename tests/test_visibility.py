@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from applications.models import Application
 from reviews import notes, publication, scoring, workflow
-from reviews.models import OutboundMail, Publication
+from reviews.models import AuditRecord, Note, OutboundMail, Publication
 from shanghai_experts import visibility
 from shanghai_experts.states import State
 
@@ -270,7 +270,5 @@ def test_internal_notes_pass_between_recommender_and_bureau_only(client, call, p
     ).content.decode()
     assert "只有推荐单位和市人社局可以填写内部意见" in page
     assert "请核实经费测算" not in page
-    from reviews.models import AuditRecord, Note
-
     assert Note.objects.count() == 2  # item_in's and the bureau's
     assert AuditRecord.objects.filter(action="note", object_id=app.pk).count() == 2

@@ -5,6 +5,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+
+from tests.factories import PASSWORD
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -71,10 +74,6 @@ def pytest_runtest_makereport(item, call):
 
 def log_in(page, live_server, user):
     """Log in through the login page as `user` (any earlier session is dropped first)."""
-    from playwright.sync_api import expect
-
-    from tests.factories import PASSWORD
-
     page.context.clear_cookies()
     page.goto(f"{live_server.url}/login/")
     page.get_by_label("用户名").fill(user.username)

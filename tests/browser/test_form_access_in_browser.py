@@ -4,10 +4,13 @@ section navigation and error summary lead to the boxes."""
 import pytest
 from playwright.sync_api import expect
 
+from reviews import reviewers, workflow
+from shanghai_experts.models import Organisation
 from tests.browser.conftest import log_in
 from tests.factories import (
     AssessmentFactory,
     BaseFactory,
+    BureauFactory,
     CallFactory,
     CompleteApplicationFactory,
     UnitFactory,
@@ -70,10 +73,6 @@ def test_every_box_of_the_assessment_form_has_its_own_name(page, live_server):
 
 
 def test_lists_on_a_phone_keep_the_state_in_view(browser, live_server):
-    from reviews import reviewers, workflow
-    from shanghai_experts.models import Organisation
-    from tests.factories import BureauFactory
-
     call = CallFactory()
     unit = UnitFactory()
     owner = UserFactory(organisation=unit)
