@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.encoding import force_str
@@ -23,6 +23,7 @@ from django_otp import user_has_device
 
 from shanghai_experts.auth import OrganisationBackend
 from shanghai_experts.models import Organisation, User
+from shanghai_experts.permissions import permission_required
 from shanghai_experts.text import parse_id
 
 from . import onboarding, services, twofactor
@@ -105,16 +106,14 @@ def resend_activation(request):
     return redirect("accounts:status")
 
 
-def _approver(request) -> Organisation:
-    org = request.user.organisation
-    if org is None or not (org.is_bureau or org.kind == Organisation.Kind.DISTRICT):
-        raise Http404
-    return org
+def _registration(request, pk) -> Organisation:
+    return get_object_or_404(Organisation.objects.select_related("district", "commission"), pk=pk)
 
 
+@permission_required("accounts.approve_registrations")
 def approvals(request):
     """注册审核: registrations of the district's units (the bureau: all)."""
-    org = _approver(request)
+    org = request.user.organisation
     show = request.GET.get("show", "pending")
     if show not in {"pending", "rejected", "approved"}:
         show = "pending"
@@ -137,11 +136,10 @@ def approvals(request):
     )
 
 
-def decide(request, pk):
+@permission_required("accounts.decide_registration", fn=_registration)
+def decide(request, unit, pk):
     """注册审核, one unit: the list's 通过 / 不予通过 lead here, where the registration is shown
     again with the decision and its reason, and nothing changes until 确认 is pressed."""
-    org = _approver(request)
-    unit = get_object_or_404(services.pending_for(org).select_related("district"), pk=pk)
     if unit.approval != Organisation.Approval.PENDING:
         messages.info(request, f"「{unit.name}」的注册已经审核过。")
         return redirect("accounts:approvals")
@@ -260,16 +258,18 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 # --- colleagues -------------------------------------------------------------------------------
 
 
-def _org_admin(request) -> Organisation:
-    user = request.user
-    if user.organisation is None or not user.is_org_admin:
-        raise Http404
-    return user.organisation
+def _colleague(request, pk) -> User:
+    return get_object_or_404(User, pk=pk)
 
 
+def _active_colleague(request, pk) -> User:
+    return get_object_or_404(User, pk=pk, is_active=True)
+
+
+@permission_required("accounts.manage_colleagues")
 def colleagues(request):
     """本单位账号: the organisation's accounts; invite a colleague, deactivate one."""
-    org = _org_admin(request)
+    org = request.user.organisation
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         invited = services.invite_colleague(request, form.cleaned_data)
@@ -283,9 +283,8 @@ def colleagues(request):
 
 
 @require_POST
-def colleague_active(request, pk):
-    org = _org_admin(request)
-    colleague = get_object_or_404(User, pk=pk, organisation=org)
+@permission_required("accounts.manage_colleague", fn=_colleague)
+def colleague_active(request, colleague, pk):
     active = request.POST.get("active") == "1"
     try:
         services.set_colleague_active(request, colleague, active)
@@ -297,9 +296,8 @@ def colleague_active(request, pk):
 
 
 @require_POST
-def colleague_resend(request, pk):
-    org = _org_admin(request)
-    colleague = get_object_or_404(User, pk=pk, organisation=org, is_active=True)
+@permission_required("accounts.manage_colleague", fn=_active_colleague)
+def colleague_resend(request, colleague, pk):
     try:
         services.resend_activation(request, colleague)
     except services.AccountError as error:
@@ -312,15 +310,13 @@ def colleague_resend(request, pk):
 # --- bulk onboarding --------------------------------------------------------------------------
 
 
-def _onboarder(request) -> Organisation:
-    org = request.user.organisation
-    if org is None or not (org.is_bureau or org.is_recommender):
-        raise Http404
-    return org
+def _batch(request, pk) -> OnboardingBatch:
+    return get_object_or_404(OnboardingBatch, pk=pk)
 
 
+@permission_required("accounts.onboard_units")
 def onboarding_template(request):
-    org = _onboarder(request)
+    org = request.user.organisation
     response = HttpResponse(
         onboarding.template(org),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -331,9 +327,10 @@ def onboarding_template(request):
     return response
 
 
+@permission_required("accounts.onboard_units")
 def onboarding_upload(request):
     """批量开通: upload the filled template; the next page previews it."""
-    org = _onboarder(request)
+    org = request.user.organisation
     form = OnboardingUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -357,9 +354,8 @@ def onboarding_upload(request):
     )
 
 
-def onboarding_preview(request, pk):
-    org = _onboarder(request)
-    batch = get_object_or_404(OnboardingBatch, pk=pk, organisation=org)
+@permission_required("accounts.see_onboarding_batch", fn=_batch)
+def onboarding_preview(request, batch, pk):
     if request.method == "POST":
         try:
             created, updated = onboarding.apply(request, batch)
@@ -384,9 +380,10 @@ def onboarding_preview(request, pk):
     )
 
 
+@permission_required("accounts.onboard_units")
 def units(request):
     """The units a recommender manages, with their contact and whether they have activated."""
-    org = _onboarder(request)
+    org = request.user.organisation
     q = request.GET.get("q", "").replace("\x00", "")[:50]
     qs = (
         Organisation.objects.filter(onboarding.scope_q(org))
