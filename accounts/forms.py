@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.template.loader import render_to_string
 
-from reviews import notifications
+from records import outbox
 from shanghai_experts.auth import clean_username
 from shanghai_experts.forms import HalfWidthCharField
 from shanghai_experts.models import Organisation, User
@@ -210,7 +210,7 @@ class ChinesePasswordResetForm(PasswordResetForm):
     ):
         """Through the outbox like every notice: a mail outage delays the link, never loses it."""
         subject = "".join(render_to_string(subject_template_name, context).splitlines())
-        notifications.queue([to_email], subject, render_to_string(email_template_name, context))
+        outbox.queue([to_email], subject, render_to_string(email_template_name, context))
 
 
 class CodeForm(forms.Form):

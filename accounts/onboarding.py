@@ -29,8 +29,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from reviews import notifications
-from reviews.models import AuditRecord, OutboundMail
+from records import outbox
+from records.models import AuditRecord, OutboundMail
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Organisation, User
 from shanghai_experts.text import half_width, normalise_uscc
@@ -366,7 +366,7 @@ def apply(request, batch: OnboardingBatch) -> tuple[int, int]:
     batch.created_count, batch.updated_count = len(new_orgs), len(changed_orgs)
     batch.save(update_fields=["confirmed_at", "created_count", "updated_count"])
     if len(mails) <= SEND_INLINE:
-        notifications.send_after_commit([m.pk for m in mails])
+        outbox.send_after_commit([m.pk for m in mails])
     return len(new_orgs), len(changed_orgs)
 
 

@@ -1,7 +1,7 @@
 """Accounts: registration and its approval, activation links, colleagues.
 
 Every change here runs in a transaction with an audit record, and every notice goes through the
-outbox (reviews.notifications), so a notice exists if and only if the change does.
+outbox (records.outbox), so a notice exists if and only if the change does.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from reviews import notifications
-from reviews.models import AuditRecord, OutboundMail
+from records import outbox
+from records.models import AuditRecord, OutboundMail
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Organisation, User
 
@@ -99,7 +99,7 @@ def mail(to: list[str], subject: str, lines: list[str]) -> OutboundMail | None:
     message = OutboundMail.objects.create(
         recipients=to, subject=f"【专家服务基层项目】{subject}"[:200], body="\n".join(lines)
     )
-    notifications.send_after_commit([message.pk])
+    outbox.send_after_commit([message.pk])
     return message
 
 

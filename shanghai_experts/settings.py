@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "shanghai_experts",
+    "records",
     "applications",
     "bases",
     "reviews",
