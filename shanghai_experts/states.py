@@ -47,3 +47,23 @@ ASSESSED_STATES = frozenset(
         State.RECTIFIED,
     }
 )
+
+#: The colour of each state's badge (a Bootstrap context: text-bg-<colour>), wherever an item's
+#: state is shown (its page, the lists, a transition's target).
+STATE_COLOURS = {
+    State.DRAFT: "secondary",
+    State.SUBMITTED: "primary",
+    State.UNDER_REVIEW: "info",
+    State.RETURNED: "warning",
+    State.RECOMMENDED: "success",
+    State.NOT_RECOMMENDED: "dark",
+    State.NATIONAL_CANDIDATE: "success",
+    State.MUNICIPAL_TEAM: "success",
+    State.NATIONAL_TEAM: "success",
+    State.NOT_SELECTED: "dark",
+    State.COMMENDED: "success",
+    State.QUALIFIED: "success",
+    State.RECTIFYING: "warning",
+    State.RECTIFICATION_SUBMITTED: "primary",
+    State.RECTIFIED: "success",
+}

@@ -6,30 +6,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from shanghai_experts import visibility
-from shanghai_experts.states import State
+from shanghai_experts.states import STATE_COLOURS, State
 from shanghai_experts.visibility import shown_state
 
 register = template.Library()
 
 STATE_LABELS = dict(State.choices)
-
-STATE_COLOURS = {
-    State.DRAFT: "secondary",
-    State.SUBMITTED: "primary",
-    State.UNDER_REVIEW: "info",
-    State.RETURNED: "warning",
-    State.RECOMMENDED: "success",
-    State.NOT_RECOMMENDED: "dark",
-    State.NATIONAL_CANDIDATE: "success",
-    State.MUNICIPAL_TEAM: "success",
-    State.NATIONAL_TEAM: "success",
-    State.NOT_SELECTED: "dark",
-    State.COMMENDED: "success",
-    State.QUALIFIED: "success",
-    State.RECTIFYING: "warning",
-    State.RECTIFICATION_SUBMITTED: "primary",
-    State.RECTIFIED: "success",
-}
 
 
 @register.simple_tag(takes_context=True)
