@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Organisation
+from shanghai_experts.permissions import permission_required
 from shanghai_experts.validators import date_problem
 
 from .. import (
@@ -13,7 +14,7 @@ from .. import (
     services,
     workflow,
 )
-from .common import bureau_org, current_call
+from .common import current_call
 
 
 class ExtensionForm(forms.Form):
@@ -51,8 +52,8 @@ def _save(request, form, save, *, call, done: str, url: str):
     return redirect(url)
 
 
+@permission_required("reviews.set_call")
 def extensions(request):
-    bureau_org(request)
     call = current_call()
     form = ExtensionForm(request.POST or None, call=call)
     saved = _save(
@@ -97,9 +98,10 @@ class DirectLimitForm(forms.Form):
     reason = forms.CharField(label="理由", max_length=200)
 
 
+@permission_required("reviews.set_call")
 def quotas(request):
     """The bureau raises a recommender's quota of recommended service teams (优中选优)."""
-    org = bureau_org(request)
+    org = request.user.organisation
     call = current_call()
     posted = request.POST if request.method == "POST" else None
     direct = posted is not None and posted.get("form") == "direct"
@@ -158,9 +160,9 @@ class ReviewDeadlineForm(forms.Form):
         return deadline
 
 
+@permission_required("reviews.set_call")
 def review_deadline(request):
     """The bureau sets the call's 评审截止时间 (moving it later is the extension)."""
-    bureau_org(request)
     call = current_call()
     form = ReviewDeadlineForm(
         request.POST or None, call=call, initial={"deadline": call.review_deadline}

@@ -13,10 +13,10 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from applications.models import Application
-from bases.models import Assessment
 from shanghai_experts import lockout
 from shanghai_experts.http import client_ip
+from shanghai_experts.items import KINDS
+from shanghai_experts.permissions import permission_required
 from shanghai_experts.states import State
 
 from .. import (
@@ -25,8 +25,7 @@ from .. import (
     workflow,
 )
 from ..models import AuditRecord
-from ..workflow import APPLICATION, ASSESSMENT
-from .common import PAGE_SIZE, bureau_org
+from .common import PAGE_SIZE
 
 
 class AuditFilter(forms.Form):
@@ -107,9 +106,9 @@ class AuditFilter(forms.Form):
         return qs
 
 
+@permission_required("reviews.see_security")
 def audit_log(request):
     """The bureau's view of the audit trail, newest first, filterable; read only."""
-    bureau_org(request)
     filters = AuditFilter(request.GET or None)
     records = filters.apply(
         AuditRecord.objects.select_related("actor", "organisation", "content_type").order_by(
@@ -140,11 +139,13 @@ AUDIT_COLUMNS = [
 def _audit_rows(records):
     """The records as cells, streamed in chunks; an item is named by its reference number
     (the call's year comes with the row, not from a query per row)."""
-    app_type = ContentType.objects.get_for_model(Application).pk
-    assessment_type = ContentType.objects.get_for_model(Assessment).pk
+    # Each kind of item (shanghai_experts.items) by its content type, with its call's year.
+    item_kinds = {ContentType.objects.get_for_model(k.model).pk: k for k in KINDS.values()}
     year_of = {
-        model: Subquery(model.objects.filter(pk=OuterRef("object_id")).values("call__year")[:1])
-        for model in (Application, Assessment)
+        f"{k.code}_year": Subquery(
+            k.model.objects.filter(pk=OuterRef("object_id")).values("call__year")[:1]
+        )
+        for k in KINDS.values()
     }
     # Any other object by its kind in Chinese and its number (申报批次 #3, 机构 #12).
     kinds = {
@@ -155,11 +156,7 @@ def _audit_rows(records):
     states = dict(State.choices)
     rows = (
         records.select_related(None)
-        .annotate(
-            org_name=F("organisation__name"),
-            app_year=year_of[Application],
-            assessment_year=year_of[Assessment],
-        )
+        .annotate(org_name=F("organisation__name"), **year_of)
         .values_list(
             "created_at",
             "username",
@@ -167,22 +164,20 @@ def _audit_rows(records):
             "client_ip",
             "content_type_id",
             "object_id",
-            "app_year",
-            "assessment_year",
             "action_label",
             "from_state",
             "to_state",
             "outcome",
             "comment",
+            *year_of,
         )
         .iterator(chunk_size=2000)
     )
-    for (when, username, org, ip, type_id, object_id, app_year, ass_year, label,
-         before, after, outcome, comment) in rows:  # fmt: skip
-        if type_id == app_type:
-            target = Application.reference_for(app_year, object_id)
-        elif type_id == assessment_type:
-            target = Assessment.reference_for(ass_year, object_id)
+    for (when, username, org, ip, type_id, object_id, label, before, after, outcome,
+         comment, *years) in rows:  # fmt: skip
+        if (kind := item_kinds.get(type_id)) is not None:
+            year = dict(zip(year_of, years, strict=True))[f"{kind.code}_year"]
+            target = kind.reference_for(year, object_id)
         else:
             target = f"{kinds.get(type_id, '')} #{object_id}" if type_id else ""
         yield (
@@ -231,27 +226,31 @@ def _audit_xlsx(request, records):
 
 def _name_items(records) -> None:
     """Each record's item by its reference number (ZJ2026-00002), two queries a page."""
-    wanted = {APPLICATION: set(), ASSESSMENT: set()}
+    kind_of_label = {k.model_label.lower(): k for k in KINDS.values()}
+
+    def kind_of_record(record):
+        ct = record.content_type
+        return kind_of_label.get(f"{ct.app_label}.{ct.model}") if ct else None
+
+    wanted = {code: set() for code in KINDS}
     for record in records:
-        kind = {"application": APPLICATION, "assessment": ASSESSMENT}.get(
-            record.content_type.model if record.content_type else ""
-        )
-        if kind:
-            wanted[kind].add(record.object_id)
+        if (kind := kind_of_record(record)) is not None:
+            wanted[kind.code].add(record.object_id)
     found = {}
-    for kind, model in ((APPLICATION, Application), (ASSESSMENT, Assessment)):
-        if wanted[kind]:
-            for item in model.objects.filter(pk__in=wanted[kind]).select_related("call"):
-                found[(kind, item.pk)] = item
+    for code, pks in wanted.items():
+        if pks:
+            for item in KINDS[code].model.objects.filter(pk__in=pks).select_related("call"):
+                found[(code, item.pk)] = item
     for record in records:
-        model = record.content_type.model if record.content_type else ""
-        record.item_named = found.get((model, record.object_id))
+        kind = kind_of_record(record)
+        record.item_named = found.get((kind.code, record.object_id)) if kind else None
 
 
+@permission_required("reviews.see_security")
 def lockouts(request):
     """Every lock that holds (a login name from one address, an address, a login name), however
     the failures were spread; the bureau lifts each one on its own after checking who asks."""
-    org = bureau_org(request)
+    org = request.user.organisation
     if request.method == "POST":
         kind = request.POST.get("kind", "")
         username = request.POST.get("username", "")
@@ -300,8 +299,8 @@ def _unlock_problem(kind: str, username: str, address: str) -> str:
     return ""
 
 
+@permission_required("reviews.see_security")
 def failing_mail(request):
     """Notices that keep failing to send: the bureau tells those people another way."""
-    bureau_org(request)
     page = Paginator(notifications.failing(), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "reviews/failing_mail.html", {"page": page})

@@ -10,10 +10,11 @@ from openpyxl.utils import get_column_letter
 
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Call
+from shanghai_experts.permissions import permission_required
 
 from .. import exports, services, statistics
 from ..queries import QueueFilter, recommenders
-from .common import current_call, reviewer_org
+from .common import current_call
 
 STAT_FIELDS = ("category", "recommender", "state")
 
@@ -45,8 +46,9 @@ def _scope(request, org, organisations):
     return scope, filters, calls
 
 
+@permission_required("reviews.see_statistics")
 def statistics_page(request):
-    org = reviewer_org(request)
+    org = request.user.organisation
     organisations = recommenders()  # the bureau's filter, and every table's labels
     scope, filters, calls = _scope(request, org, organisations)
     labels = dict(organisations)
