@@ -1,9 +1,11 @@
 """Helpers the review pages share."""
 
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from applications.models import Application
 from bases.models import Assessment
+from shanghai_experts.items import APPLICATION, kind_of
 from shanghai_experts.models import Call
 
 from .. import (
@@ -11,6 +13,16 @@ from .. import (
 )
 
 PAGE_SIZE = 50
+
+
+def item_getter(*related):
+    """For permission_required's `fn`: the item of the URL's kind (shanghai_experts.items)
+    and pk, with `related` loaded in the same query; the rule then decides who may see it."""
+
+    def item(request, pk, kind=APPLICATION.code, **_):
+        return get_object_or_404(kind_of(kind).model.objects.select_related(*related), pk=pk)
+
+    return item
 
 
 def reviewer_org(request):

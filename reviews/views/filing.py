@@ -4,7 +4,7 @@ import datetime
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,14 +13,15 @@ from django.views.decorators.http import require_POST
 
 from shanghai_experts.forms import HalfWidthCharField
 from shanghai_experts.http import client_ip
-from shanghai_experts.items import WorkflowError
+from shanghai_experts.items import APPLICATION, WorkflowError
 from shanghai_experts.models import Organisation
+from shanghai_experts.permissions import permission_required
 from shanghai_experts.text import parse_id
 from shanghai_experts.validators import validate_mobile, validate_office_phone
 
 from .. import filing
 from ..queries import recommenders
-from .common import bureau_org, current_call, workflow_model
+from .common import current_call, item_getter
 
 
 class ContactForm(forms.Form):
@@ -51,16 +52,10 @@ class ReceivedForm(forms.Form):
         return value
 
 
-def _recommender(request) -> Organisation:
-    org = request.user.organisation
-    if org is None or not org.is_recommender:
-        raise Http404
-    return org
-
-
+@permission_required("reviews.file_recommendation")
 def filing_page(request):
     """推荐报送: the contact the notice asks for, the 推荐函, and whether the paper arrived."""
-    org = _recommender(request)
+    org = request.user.organisation
     call = current_call()
     record = filing.filing_for(call, org)
     initial = {
@@ -94,15 +89,14 @@ def filing_page(request):
     )
 
 
+@permission_required("reviews.print_letter")
 def letter(request):
     """The 推荐函 as a stamp-ready PDF: a recommender's own; the bureau names the recommender."""
     org = request.user.organisation
     call = current_call()
-    if org is not None and org.is_bureau:
+    if org.is_bureau:
         pk = parse_id(request.GET.get("recommender"))
         org = get_object_or_404(Organisation, pk=pk, kind__in=Organisation.RECOMMENDER_KINDS)
-    else:
-        org = _recommender(request)
     response = HttpResponse(filing.letter_pdf(call, org), content_type="application/pdf")
     response.headers["Content-Disposition"] = content_disposition_header(
         bool(request.GET.get("download")), filing.letter_filename(call, org)
@@ -110,9 +104,9 @@ def letter(request):
     return response
 
 
+@permission_required("reviews.record_paper")
 def paper_page(request):
     """书面材料: each recommender's contact, its recommended items, and what has arrived."""
-    bureau_org(request)
     call = current_call()
     organisations = recommenders()
     if request.method == "POST":
@@ -170,12 +164,9 @@ def paper_page(request):
 
 
 @require_POST
-def item_paper(request, pk, kind="application"):
+@permission_required("reviews.record_item_paper", fn=item_getter("unit"))
+def item_paper(request, item, pk, kind=APPLICATION.code):
     """The bureau marks one item's paper as received (or withdraws the mark)."""
-    bureau_org(request)
-    item = get_object_or_404(
-        workflow_model(kind).objects.visible_to(request.user).select_related("unit"), pk=pk
-    )
     clear = bool(request.POST.get("clear"))
     form = ReceivedForm(request.POST)
     if not clear and not form.is_valid():
