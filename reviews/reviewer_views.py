@@ -11,6 +11,7 @@ from applications.models import Application
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Call
 from shanghai_experts.paging import CappedPaginator, count_label
+from shanghai_experts.permissions import permission_required
 from shanghai_experts.text import parse_id, parse_ids
 
 from . import printing, reviewers, scoring
@@ -19,24 +20,26 @@ from .models import ReviewAssignment, ScoreSheet
 from .queries import AssignmentFilter
 from .services import audit
 from .sheet_entry import SheetEntry
-from .views.common import PAGE_SIZE, bureau_org, current_call
+from .views.common import PAGE_SIZE, current_call
 from .workflow import WorkflowError
 
 
-def _reviewer(request):
-    org = request.user.organisation
-    if org is None or not org.is_reviewer_panel:
-        raise Http404
-    return org
+def _assignment(request, pk) -> ReviewAssignment:
+    """The user's own assignment to item `pk` (the lookup is by the user: nobody reaches
+    another reviewer's)."""
+    assignment = reviewers.assignment_for(request.user, pk)
+    if assignment is None:
+        raise Http404  # another reviewer's item, or nobody's
+    return assignment
 
 
 # --- the 评审专家 -----------------------------------------------------------------------------
 
 
+@permission_required("reviews.review_assigned")
 def my_reviews(request):
     """The items assigned to this 评审专家, where each stands, 50 a page: what is left to do
     first, filtered by where it stands or searched by name."""
-    _reviewer(request)
     filters = AssignmentFilter(request.GET or None)
     counts = reviewers.worklist_counts(request.user)
     shown = filters.apply(reviewers.assigned_items(request.user))
@@ -61,12 +64,9 @@ def my_reviews(request):
     )
 
 
-def review(request, pk):
+@permission_required("reviews.review_item", fn=_assignment)
+def review(request, assignment, pk):
     """One assigned item: the declaration first, then the score sheet (own sheet only)."""
-    _reviewer(request)
-    assignment = reviewers.assignment_for(request.user, pk)
-    if assignment is None:
-        raise Http404  # another reviewer's item, or nobody's
     app = assignment.application
     criteria = list(app.call.criteria.all())
     sheet = (
@@ -155,12 +155,9 @@ def _confirm(request, app, action, *, entry=None, criteria=None):
     return render(request, "reviews/review_confirm.html", context)
 
 
-def review_pdf(request, pk):
-    """The submitted 附件1 of an assigned item, contacts masked."""
-    _reviewer(request)
-    assignment = reviewers.assignment_for(request.user, pk)
-    if assignment is None or assignment.declaration == assignment.Declaration.RECUSED:
-        raise Http404
+@permission_required("reviews.print_assigned", fn=_assignment)
+def review_pdf(request, assignment, pk):
+    """The submitted 附件1 of an assigned item, contacts masked (not once recused)."""
     app = assignment.application
     pdf = printing.render_html(printing.form_html(app, mask_contacts=True))
     audit(
@@ -178,9 +175,9 @@ def review_pdf(request, pk):
 # --- the bureau --------------------------------------------------------------------------------
 
 
+@permission_required("reviews.assign_reviewers")
 def assign(request):
     """The bureau assigns 评审专家: to a selection, or to every item of a 服务领域; N per item."""
-    bureau_org(request)
     call = current_call()
     items = (
         Application.objects.filter(call=call, state__in=scoring.SCORABLE_STATES)
@@ -231,8 +228,8 @@ def assign(request):
     )
 
 
+@permission_required("reviews.assign_reviewers")
 def progress(request):
-    bureau_org(request)
     call = current_call()
     return render(
         request, "reviews/progress.html", {"call": call, "progress": reviewers.progress(call)}
@@ -240,9 +237,9 @@ def progress(request):
 
 
 @require_POST
+@permission_required("reviews.assign_reviewers")
 def reopen(request, pk):
     """The bureau reopens a submitted sheet of a 评审专家."""
-    bureau_org(request)
     sheet = get_object_or_404(ScoreSheet.objects.select_related("application"), pk=pk)
     try:
         scoring.reopen_sheet(
