@@ -5,12 +5,13 @@ from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from shanghai_experts.forms import StaleVersion
+from shanghai_experts.permissions import permission_required
 
 from . import roster
 from .models import Application
@@ -33,18 +34,12 @@ class RosterForm(forms.Form):
         )
 
 
-def _editable_application(request, pk) -> Application:
-    org = request.user.organisation
-    if org is None or not org.is_unit:
-        raise Http404
-    app = get_object_or_404(Application.objects.visible_to(request.user).filter(unit=org), pk=pk)
-    if not app.is_editable:
-        raise Http404
-    return app
+def _application(request, pk) -> Application:
+    return get_object_or_404(Application, pk=pk)
 
 
-def roster_template(request, pk):
-    _editable_application(request, pk)
+@permission_required("applications.replace_roster", fn=_application)
+def roster_template(request, app, pk):
     response = HttpResponse(
         roster.template(),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -55,9 +50,9 @@ def roster_template(request, pk):
     return response
 
 
-def roster_import(request, pk):
+@permission_required("applications.replace_roster", fn=_application)
+def roster_import(request, app, pk):
     """Upload or paste; the answer is the preview (nothing saved yet)."""
-    app = _editable_application(request, pk)
     form = RosterForm(request.POST or None, request.FILES or None)
     context = {"app": app, "form": form, "max_experts": roster.MAX_EXPERTS}
     if request.method == "POST" and form.is_valid():
@@ -84,8 +79,8 @@ def roster_import(request, pk):
 
 
 @require_POST
-def roster_confirm(request, pk):
-    app = _editable_application(request, pk)
+@permission_required("applications.replace_roster", fn=_application)
+def roster_confirm(request, app, pk):
     edit = reverse("applications:edit", args=[app.pk]) + "#sec-experts"
     try:
         version, experts = roster.unsign(app, request.POST.get("token", ""))

@@ -6,11 +6,12 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 
 from .models import Organisation
+from .permissions import permission_required
 from .signals import organisation_changed, password_changed
 
 
@@ -53,11 +54,10 @@ class CommissionForm(forms.Form):
     )
 
 
+@permission_required("shanghai_experts.edit_own_organisation")
 def my_organisation(request):
     """本单位信息: a unit records its 行业主管部门 (where it may submit, besides its district)."""
     org = request.user.organisation
-    if org is None or not org.is_unit:
-        raise Http404
     form = CommissionForm(request.POST or None, initial={"commission": org.commission})
     if request.method == "POST" and form.is_valid():
         before = org.commission
