@@ -57,10 +57,14 @@ class ItemKind:
     selection_name: str
     #: The model, as "app_label.ModelName" (this floor imports no form's app).
     model_label: str
+    #: URL names that do not follow `url_prefix`, as (name, its own name): 附件2's workflow
+    #: actions are reviews:act_assessment.
+    url_names: tuple[tuple[str, str], ...] = ()
 
     def url(self, name: str, *args) -> str:
         """The review engine's URL `name` for an item of this kind (upload_scan, note, act…)."""
-        return reverse(f"reviews:{self.url_prefix}{name}", args=args)
+        full = dict(self.url_names).get(name, f"{self.url_prefix}{name}")
+        return reverse(f"reviews:{full}", args=args)
 
     def reference_for(self, year, pk) -> str:
         return f"{self.reference_prefix}{year}-{pk or 0:05d}"
@@ -98,6 +102,7 @@ ASSESSMENT = ItemKind(
     print_template="pdf/assessment.html",
     selection_name="selected_assessment",
     model_label="bases.Assessment",
+    url_names=(("act", "act_assessment"),),
 )
 
 #: Every kind, by code.
