@@ -13,6 +13,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from records import audit
 from shanghai_experts import lockout
 from shanghai_experts.http import client_ip
 from shanghai_experts.items import KINDS
@@ -211,12 +212,10 @@ def _audit_xlsx(request, records):
     handle = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it)
     wb.save(handle)
     handle.seek(0)
-    AuditRecord.objects.create(
+    audit.record(
         action="export_audit",
-        action_label="导出审计日志",
-        actor=request.user,
-        username=request.user.get_username(),
-        organisation=request.user.organisation,
+        label="导出审计日志",
+        user=request.user,
         comment=f"{count} 条；条件：{request.GET.urlencode()}",
         client_ip=client_ip(request),
     )
@@ -250,7 +249,6 @@ def _name_items(records) -> None:
 def lockouts(request):
     """Every lock that holds (a login name from one address, an address, a login name), however
     the failures were spread; the bureau lifts each one on its own after checking who asks."""
-    org = request.user.organisation
     if request.method == "POST":
         kind = request.POST.get("kind", "")
         username = request.POST.get("username", "")
@@ -271,12 +269,10 @@ def lockouts(request):
         }[kind]
         released = lockout.unlock(kind, username, parsed)
         if released:
-            AuditRecord.objects.create(
+            audit.record(
                 action="unlock",
-                action_label="解除锁定",
-                actor=request.user,
-                username=request.user.get_username(),
-                organisation=org,
+                label="解除锁定",
+                user=request.user,
                 comment=f"解除{what[:220]}的登录锁定（{released} 次失败不再计入）",
                 client_ip=client_ip(request),
             )
