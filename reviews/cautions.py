@@ -3,12 +3,17 @@ a spread above the call's `spread_threshold`), a score from one reviewer only, o
 
 from __future__ import annotations
 
+from shanghai_experts import visibility
 from shanghai_experts.text import plain_number
 
 
-def cautions(item) -> list[str]:
-    """The warnings for one 附件1 item (its `call` loaded); none for a base assessment."""
-    if item.workflow_kind != "application":
+def cautions(item, organisation=None) -> list[str]:
+    """The warnings for one item the bureau selects with scores (its `call` loaded); none
+    for a base assessment, and none for a reader the visibility matrix keeps from the scores
+    (`organisation`; None: the bureau's own pages, which every caller has checked)."""
+    if not item.item_kind.decided_by_bureau:
+        return []
+    if organisation is not None and not visibility.may_see(organisation, item, "scores"):
         return []
     out = []
     threshold = item.call.spread_threshold
@@ -23,9 +28,10 @@ def cautions(item) -> list[str]:
     return out
 
 
-def with_cautions(items) -> list:
-    """`items`, each with `.cautions`; the flagged ones first keep their order."""
+def with_cautions(items, organisation=None) -> list:
+    """`items`, each with `.cautions` as `organisation` may see them; the flagged ones first
+    keep their order."""
     items = list(items)
     for item in items:
-        item.cautions = cautions(item)
+        item.cautions = cautions(item, organisation)
     return items

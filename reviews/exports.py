@@ -404,7 +404,7 @@ def export(
     类别 shows the decision the reader may see: the bureau (`viewer`, and the national list,
     which only the bureau exports) the decision as it stands, anyone else the published one.
     """
-    decisions = national or (viewer is not None and viewer.is_bureau)
+    decisions = national or visibility.list_sees_decisions(viewer)
     handle = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it)
     rows = table_rows(call, apps, assessments, order, decisions=decisions)
     count = write_workbook(call, rows, handle, national=national)

@@ -26,6 +26,7 @@ from django.utils import timezone
 from applications.choices import Category, ServiceForm, Talent, TitleLevel
 from applications.models import Application, Expert, ServicePlace
 from bases.models import Assessment
+from shanghai_experts import visibility
 from shanghai_experts.divisions import divisions
 from shanghai_experts.models import Call, Organisation, RecommenderQuota
 from shanghai_experts.states import ASSESSED_STATES, RECOMMENDED_STATES, State
@@ -81,7 +82,18 @@ class Scope:
 
     @property
     def bureau(self) -> bool:
+        """Whether the page counts the whole city's items (its drafts too), not one
+        recommender's: which items, not what is shown of them."""
         return self.organisation.is_bureau
+
+    @property
+    def sees_decisions(self) -> bool:
+        """Whether the counts show the bureau's decisions before they are announced."""
+        return visibility.list_sees_decisions(self.organisation)
+
+    def sees_funding(self, published: bool) -> bool:
+        """Whether 资助经费 and 配套支持 of items (announced or not) count for the reader."""
+        return visibility.may_see_in_list(self.organisation, "funding", published=published)
 
     @property
     def wants_applications(self) -> bool:
@@ -116,11 +128,9 @@ class Scope:
         return qs.order_by()
 
 
-def shown(state: str, published: str, bureau: bool) -> str:
-    """The state a viewer counts an application in (visibility.shown_state, on values)."""
-    if bureau or state not in RECOMMENDED_STATES or state == State.RECOMMENDED:
-        return state
-    return published or State.RECOMMENDED
+def shown(state: str, published: str, sees_decisions: bool) -> str:
+    """The state a viewer counts an application in (visibility.state_as_seen)."""
+    return visibility.state_as_seen(state, published, sees_decision=sees_decisions)
 
 
 class AppGroup(NamedTuple):
@@ -211,7 +221,7 @@ def _funnel(scope, groups, assessments) -> Table:
     counts = Counter()
     for group in groups:
         n, published = group.n, group.published
-        seen = shown(group.state, published, scope.bureau)
+        seen = shown(group.state, published, scope.sees_decisions)
         if seen == State.DRAFT:
             counts["draft"] += n
             continue
@@ -307,10 +317,10 @@ def _money(scope, groups) -> Table:
             continue
         entry = sums[group.category]
         entry[0] += group.requested or ZERO
-        if scope.bureau or group.published:
+        if scope.sees_funding(bool(group.published)):
             entry[1] += group.granted or ZERO
             entry[2] += group.support or ZERO
-        if shown(group.state, group.published, scope.bureau) in SELECTED_STATES:
+        if shown(group.state, group.published, scope.sees_decisions) in SELECTED_STATES:
             entry[3] += group.n
     rows = []
     for category, label in (
@@ -327,7 +337,7 @@ def _money(scope, groups) -> Table:
         ["类别", "申请经费", "资助经费", "配套支持", "上限合计（入选数 × 单项上限）"],
         rows,
         series=(1, 2, 3),
-        note="" if scope.bureau else "资助经费与配套支持在市人社局公布结果后计入。",
+        note="" if scope.sees_funding(False) else "资助经费与配套支持在市人社局公布结果后计入。",
     )
 
 

@@ -83,7 +83,7 @@ def bulk(request):
 
 
 def _confirm_page(request, t, items, comment, reason_error):
-    items = with_cautions(items)
+    items = with_cautions(items, request.user.organisation)
     for item in items:
         item.version_key = _version_key(item)
         item.refusal = workflow.refusal(item, t.action, request.user, run_checks=False)
