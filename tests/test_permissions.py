@@ -6,13 +6,16 @@ The expected answers are written out here as a table, independently of the predi
 that changes must change its row.
 """
 
+import re
+
 import pytest
 import rules
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpResponse
+from django.template import Context, Template
 from django.test import RequestFactory
-from django.urls import URLResolver, get_resolver
+from django.urls import URLResolver, get_resolver, resolve
 
 from accounts.models import OnboardingBatch
 from applications.models import Application
@@ -422,3 +425,25 @@ def test_the_open_list_names_only_undeclared_pages():
         if name in views:
             assert getattr(views[name], "permission", None) is None, name
     assert set(PUBLIC) <= set(views)
+
+
+@pytest.mark.parametrize("role", [role for role in ROLES if role != "anonymous"])
+def test_a_menu_offers_only_pages_whose_rule_allows_the_role(role):
+    """The menus (portal.templatetags.menus) choose their items by organisation kind; each
+    item's page must declare a rule that lets that kind in (or be open to everyone)."""
+    request = RequestFactory().get("/")
+    request.user = USERS[role]
+    html = Template('{% load menus %}{% site_menu "main" %}{% site_menu "account" %}').render(
+        Context({"request": request, "user": USERS[role]})
+    )
+    links = re.findall(r'href="(/[^"]*)"', html)
+    assert links
+    for link in links:
+        match = resolve(link)
+        target = getattr(match.func, "view_class", match.func)
+        name = f"{target.__module__}.{target.__qualname__}"
+        rule = getattr(match.func, "permission", None)
+        if rule is None:
+            assert name in PUBLIC or name in PENDING, link
+        else:
+            assert allowed(USERS[role], rule), (link, rule)
