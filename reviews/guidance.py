@@ -16,6 +16,7 @@ import dataclasses
 import datetime
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
@@ -24,13 +25,10 @@ from django.utils import timezone
 from shanghai_experts import visibility
 from shanghai_experts.items import fingerprint
 from shanghai_experts.models import StampedScanStatus
-from shanghai_experts.states import EDITABLE_STATES, State
+from shanghai_experts.states import State
 
 from .models import AuditRecord, StampedScan
 from .printing import submitted_snapshot
-
-#: Before the bureau's outcome: the unit's stamped copy is still asked for.
-AWAITING_OUTCOME = frozenset({State.SUBMITTED, State.UNDER_REVIEW, State.RECOMMENDED})
 
 #: The audit records a result is read from.
 RESULT_ACTIONS = (
@@ -139,7 +137,7 @@ def _result(item, organisation, records) -> Result | None:
     role = visibility.role_of(organisation, item)
     if role not in (visibility.UNIT, visibility.RECOMMENDER, visibility.BUREAU):
         return None
-    if item.workflow_kind == "application":
+    if item.item_kind.decided_by_bureau:
         return _application_result(item, organisation, records)
     return _assessment_result(item, records)
 
@@ -350,55 +348,156 @@ def _steps_text(template: str, call, deadline) -> str:
     )
 
 
+# --- 下一步: the words of each state, for each role ----------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Situation:
+    """What a state's words may need to say the next step: the item, who reads it, when."""
+
+    item: object
+    organisation: object
+    now: datetime.datetime | None
+    scans: tuple
+    result: Result | None
+
+    @property
+    def call(self):
+        return self.item.call
+
+    @property
+    def kind(self):
+        return self.item.item_kind
+
+    @property
+    def countdown(self) -> str:
+        """The reader's own deadline, counted down (截止 …，还有 n 天)."""
+        return countdown(self.call.deadline_for(self.organisation), self.now)
+
+
+#: A step: its text, or a function of the Situation giving a text, several, or none.
+Step = str | Callable[[Situation], str | list[str] | None]
+
+
+def _bureau_decides(text: str) -> Step:
+    """`text`, for a kind of item the bureau selects among (附件1) only."""
+    return lambda s: text if s.kind.decided_by_bureau else None
+
+
+def _told(step: Step | None = None) -> Step:
+    """The unit's last step: what follows from the result it was told, for a kind the bureau
+    decides; otherwise `step`."""
+
+    def words(s: Situation):
+        if s.result is not None and s.kind.decided_by_bureau:
+            return _result_steps(s.item, s.result, s.call)
+        return _say(step, s)
+
+    return words
+
+
+def _unannounced_or(step: Step | None = None) -> Step:
+    """For the bureau, a decision not announced yet; once announced, `step`."""
+
+    def words(s: Situation):
+        if not visibility.is_published(s.item):
+            return "已作出决定；在“公布结果”公布前，申报单位和推荐单位看不到。"
+        return _say(step, s)
+
+    return words
+
+
+def _submit_by(s: Situation) -> str:
+    return f"完善表格后提交（{s.countdown}）。"
+
+
+def _scan_owed(s: Situation) -> str | None:
+    return _scan_step(s.item, s.call, s.scans)
+
+
+def _offline_steps(s: Situation) -> str | None:
+    """The call's own words for the recommender's offline steps (Call.recommender_steps)."""
+    if not s.call.recommender_steps:
+        return None
+    return _steps_text(s.call.recommender_steps, s.call, s.call.deadline_for(s.organisation))
+
+
+U, R, B = visibility.UNIT, visibility.RECOMMENDER, visibility.BUREAU
+
+#: What each role does next with an item in each state (the state as it sees it), in order:
+#: state → role → steps. Every state names every role, with () where that role has nothing
+#: to do (tests/test_transition_words.py checks that none is missing).
+NEXT_STEPS: dict[str, dict[str, tuple[Step, ...]]] = {
+    State.DRAFT: {U: (_submit_by, _told()), R: (), B: ()},
+    State.RETURNED: {U: (_submit_by, _told()), R: (), B: ()},
+    State.SUBMITTED: {
+        U: (
+            lambda s: f"等待{s.item.recommender}受理；受理前可撤回修改。",
+            _scan_owed,
+            _told(),
+        ),
+        R: (lambda s: f"请受理，或写明意见退回修改（{s.countdown}）。",),
+        B: (),
+    },
+    State.UNDER_REVIEW: {
+        U: (_scan_owed, _told(lambda s: f"{s.item.recommender}审核中。")),
+        R: (lambda s: f"审核后推荐（填写推荐单位意见）或不予推荐（{s.countdown}）。",),
+        B: (),
+    },
+    State.RECOMMENDED: {
+        U: (_scan_owed, _told(_bureau_decides("已报送市人社局评审；结果公布后会收到通知。"))),
+        R: (
+            _bureau_decides("已推荐至市人社局；截止前可在“推荐排序”调整顺序，或撤回推荐。"),
+            _offline_steps,
+        ),
+        B: (
+            lambda s: (
+                "分配评审专家并评分，再决定：拟推荐国家级、列入市级服务团或不予入选。"
+                if s.kind.decided_by_bureau
+                else "作出评估结论：通报表扬、合格或限期整改。"
+            ),
+        ),
+    },
+    State.NOT_RECOMMENDED: {U: (_told(),), R: (), B: ()},
+    State.NATIONAL_CANDIDATE: {
+        U: (_told(),),
+        R: (),
+        B: (_unannounced_or("待人社部结果：登记批准、转市级或未批准。"),),
+    },
+    State.MUNICIPAL_TEAM: {U: (_told(),), R: (), B: (_unannounced_or(),)},
+    State.NOT_SELECTED: {U: (_told(),), R: (), B: (_unannounced_or(),)},
+    State.NATIONAL_TEAM: {U: (_told(),), R: (), B: (_unannounced_or(),)},
+    State.COMMENDED: {U: (_told(),), R: (), B: ()},
+    State.QUALIFIED: {U: (_told(),), R: (), B: ()},
+    State.RECTIFYING: {
+        U: (_told("请按整改意见整改，并在期限内提交整改报告。"),),
+        R: (),
+        B: (),
+    },
+    State.RECTIFICATION_SUBMITTED: {
+        U: (_told("整改报告已提交；市人社局审核后会通知本单位。"),),
+        R: (),
+        B: ("审核整改报告：验收通过或退回。",),
+    },
+    State.RECTIFIED: {U: (_told(),), R: (), B: ()},
+}
+
+
+def _say(step: Step | None, situation: Situation) -> list[str]:
+    if step is None:
+        return []
+    said = step(situation) if callable(step) else step
+    if not said:
+        return []
+    return [said] if isinstance(said, str) else list(said)
+
+
 def next_steps(item, organisation, *, scans=(), now=None, result=None) -> list[str]:
-    """What `organisation` does next with `item` (its own view of the state), in order.
-    `scans` are the item's scans (graded by grade_scans), `result` what it was told."""
-    call = item.call
+    """What `organisation` does next with `item` (its own view of the state), in order: the
+    words of NEXT_STEPS for its role. `scans` are the item's scans (graded by grade_scans),
+    `result` what it was told."""
     role = visibility.role_of(organisation, item)
     state = visibility.shown_state(item, organisation)
-    steps = []
-    if role == visibility.UNIT:
-        deadline = call.deadline_for(organisation)
-        if state in EDITABLE_STATES:
-            steps.append(f"完善表格后提交（{countdown(deadline, now)}）。")
-        elif state == State.SUBMITTED:
-            steps.append(f"等待{item.recommender}受理；受理前可撤回修改。")
-        if state in AWAITING_OUTCOME:
-            scan_step = _scan_step(item, call, scans)
-            if scan_step:
-                steps.append(scan_step)
-        if result is not None and item.workflow_kind == "application":
-            steps += _result_steps(item, result, call)
-        elif state == State.UNDER_REVIEW:
-            steps.append(f"{item.recommender}审核中。")
-        elif state == State.RECOMMENDED and item.workflow_kind == "application":
-            steps.append("已报送市人社局评审；结果公布后会收到通知。")
-        elif state == State.RECTIFYING:
-            steps.append("请按整改意见整改，并在期限内提交整改报告。")
-        elif state == State.RECTIFICATION_SUBMITTED:
-            steps.append("整改报告已提交；市人社局审核后会通知本单位。")
-    elif role == visibility.RECOMMENDER:
-        deadline = call.deadline_for(organisation)
-        if state == State.SUBMITTED:
-            steps.append(f"请受理，或写明意见退回修改（{countdown(deadline, now)}）。")
-        elif state == State.UNDER_REVIEW:
-            steps.append(
-                f"审核后推荐（填写推荐单位意见）或不予推荐（{countdown(deadline, now)}）。"
-            )
-        elif state == State.RECOMMENDED:
-            if item.workflow_kind == "application":
-                steps.append("已推荐至市人社局；截止前可在“推荐排序”调整顺序，或撤回推荐。")
-            if call.recommender_steps:
-                steps.append(_steps_text(call.recommender_steps, call, deadline))
-    elif role == visibility.BUREAU:
-        if item.state == State.RECOMMENDED and item.workflow_kind == "application":
-            steps.append("分配评审专家并评分，再决定：拟推荐国家级、列入市级服务团或不予入选。")
-        elif item.state == State.RECOMMENDED:
-            steps.append("作出评估结论：通报表扬、合格或限期整改。")
-        elif item.state in visibility.DECISION_STATES and not visibility.is_published(item):
-            steps.append("已作出决定；在“公布结果”公布前，申报单位和推荐单位看不到。")
-        elif item.state == State.NATIONAL_CANDIDATE:
-            steps.append("待人社部结果：登记批准、转市级或未批准。")
-        elif item.state == State.RECTIFICATION_SUBMITTED:
-            steps.append("审核整改报告：验收通过或退回。")
-    return steps
+    steps = NEXT_STEPS[state].get(role, ())
+    situation = Situation(item, organisation, now, tuple(scans), result)
+    return [text for step in steps for text in _say(step, situation)]

@@ -17,22 +17,29 @@ from records.outbox import (  # noqa: F401 (the outbox's own names, for callers 
     send_due,
     split,
 )
+from shanghai_experts import visibility
 from shanghai_experts.models import Organisation, User
-from shanghai_experts.states import State
 
 from .models import OutboundMail
 
+#: A transition's `next_actor` when its notice asks nobody but the unit to act.
+NOBODY = "nobody"
 
-def _next_actor_orgs(item) -> list[Organisation]:
-    if item.state == State.SUBMITTED and item.recommender_id:
+
+def next_actor_orgs(item, next_actor: str) -> list[Organisation]:
+    """The organisations a transition's notice asks to act next (Transition.next_actor),
+    besides the unit: the item's recommender, or the bureau."""
+    if next_actor == visibility.RECOMMENDER and item.recommender_id:
         return [item.recommender]
-    if item.state in (State.RECOMMENDED, State.RECTIFICATION_SUBMITTED):
+    if next_actor == visibility.BUREAU:
         return list(Organisation.objects.filter(kind=Organisation.Kind.MUNICIPAL))
     return []
 
 
-def recipients(item) -> list[str]:
-    orgs = [*_next_actor_orgs(item), item.unit]
+def recipients(item, next_actor: str = NOBODY) -> list[str]:
+    """Who a transition's notice goes to: the unit's people and the contact of its form, and
+    the people of its next actor."""
+    orgs = [*next_actor_orgs(item, next_actor), item.unit]
     addresses = set(
         User.objects.filter(organisation__in=orgs, is_active=True)
         .exclude(email="")
@@ -44,10 +51,15 @@ def recipients(item) -> list[str]:
     return sorted(addresses)
 
 
+#: A transition's notice: its subject, and the lines around what the transition says.
+SUBJECT = "【专家服务基层项目】{item} — {label}"
+SIGNATURE = "上海市专家服务基层项目申报评审系统（本邮件由系统自动发送）"
+
+
 def queue_transition_mail(item, transition, comment: str) -> OutboundMail | None:
     """Write the notice of `transition` to the outbox (call inside the transition's
     transaction); it is sent once the transaction commits."""
-    to = recipients(item)
+    to = recipients(item, transition.next_actor)
     if not to:
         return None
     url = settings.SITE_URL.rstrip("/") + item.get_absolute_url()
@@ -56,17 +68,18 @@ def queue_transition_mail(item, transition, comment: str) -> OutboundMail | None
     ]
     if comment:
         lines.append(f"意见：{comment}")
-    if item.state == State.RECTIFYING and getattr(item, "rectify_deadline", None):
-        lines.append(f"请于 {item.rectify_deadline:%Y年%m月%d日} 前提交整改报告。")
+    note = transition.notice_note and transition.notice_note(item)
+    if note:
+        lines.append(note)
     lines += [
         "",
         f"查看详情：{url}",
         "",
-        "上海市专家服务基层项目申报评审系统（本邮件由系统自动发送）",
+        SIGNATURE,
     ]
     mail = OutboundMail.objects.create(
         recipients=to,
-        subject=f"【专家服务基层项目】{item} — {transition.label}"[:200],
+        subject=SUBJECT.format(item=item, label=transition.label)[:200],
         body="\n".join(lines),
     )
     send_after_commit([mail.pk])

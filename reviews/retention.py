@@ -23,9 +23,10 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
+from records import audit
 from shanghai_experts import signals as core_signals
 
-from .models import AuditRecord, RenderedPdf, SubmittedContent
+from .models import RenderedPdf, SubmittedContent
 
 PSEUDONYM = "（已脱敏）"
 #: Keys of a snapshot, and of its expert rows, that hold personal data.
@@ -98,9 +99,9 @@ def purge(now=None) -> PurgeReport:
             content.save(update_fields=["data", "purged_at"])
             report.pseudonymised += 1
         if report.pseudonymised:
-            AuditRecord.objects.create(
+            audit.record(
                 action="purge",
-                action_label="到期数据脱敏",
+                label="到期数据脱敏",
                 comment=(
                     f"保留期 {settings.AUDIT_RETENTION_DAYS} 天届满：{report.pseudonymised} 份"
                     f"提交内容中的联系人、电话、邮箱及专家姓名、手机已脱敏（{cutoff:%Y-%m-%d} 之前）。"

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -15,6 +14,7 @@ from django.utils import timezone
 from applications.models import Application
 from bases.models import Assessment
 from bases.services import bases_due, starting_contact
+from records.audit import record
 from shanghai_experts.models import (
     Call,
     DeadlineExtension,
@@ -26,24 +26,10 @@ from shanghai_experts.states import RECOMMENDED_STATES, State
 from shanghai_experts.text import plain_number
 from shanghai_experts.validators import date_problem, money_problem
 
-from .models import AuditRecord
 from .workflow import WorkflowError
 
-
-def audit(obj, *, action, label, user, comment="", client_ip=None, state="") -> AuditRecord:
-    return AuditRecord.objects.create(
-        content_type=ContentType.objects.get_for_model(type(obj)),
-        object_id=obj.pk,
-        username=user.get_username(),
-        action=action,
-        action_label=label,
-        from_state=state,
-        to_state=state,
-        actor=user,
-        organisation=user.organisation,
-        comment=comment,
-        client_ip=client_ip,
-    )
+#: The one audit call (records.audit.record), by the name the review steps call it.
+audit = record
 
 
 def ranked_recommendations(call: Call, recommender: Organisation):

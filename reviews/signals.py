@@ -7,6 +7,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_save
 
+from records import audit
+from records.audit import Outcome
 from shanghai_experts import lockout
 from shanghai_experts import signals as core_signals
 from shanghai_experts.auth import axes_username, clean_username
@@ -14,20 +16,16 @@ from shanghai_experts.http import client_ip
 from shanghai_experts.lockout import forget_pair
 from shanghai_experts.models import Call
 
-from .models import AuditRecord
 from .scoring import seed_criteria
-
-Outcome = AuditRecord.Outcome
 
 
 def _record(request, *, action, label, outcome, user=None, username="", comment=""):
-    AuditRecord.objects.create(
+    audit.record(
         action=action,
-        action_label=label,
+        label=label,
         outcome=outcome,
-        actor=user,
-        username=(username or (user.get_username() if user else ""))[:150],
-        organisation=getattr(user, "organisation", None) if user else None,
+        user=user,
+        username=username,
         comment=comment,
         client_ip=client_ip(request) if request is not None else None,
     )

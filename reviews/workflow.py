@@ -29,24 +29,32 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from shanghai_experts import visibility
+from records import audit
+from records.models import AuditRecord
+from shanghai_experts import items, visibility
 from shanghai_experts.items import WorkflowError, fingerprint
 from shanghai_experts.models import Organisation, StampedScanStatus
 from shanghai_experts.pledge import PLEDGE, PLEDGE_RECORD
-from shanghai_experts.states import RECOMMENDED_STATES, State
+from shanghai_experts.states import RECOMMENDED_STATES, STATE_COLOURS, State
 
-from .models import AuditRecord, RecommenderFiling, StampedScan, SubmittedContent
-from .notifications import queue_transition_mail
+from .models import RecommenderFiling, StampedScan, SubmittedContent
+from .notifications import NOBODY, queue_transition_mail
 
-UNIT, RECOMMENDER, BUREAU = "unit", "recommender", "bureau"
-APPLICATION, ASSESSMENT = "application", "assessment"
+#: The roles that act on an item, as shanghai_experts.visibility names them.
+UNIT, RECOMMENDER, BUREAU = visibility.UNIT, visibility.RECOMMENDER, visibility.BUREAU
+ACTING_ROLES = frozenset({UNIT, RECOMMENDER, BUREAU})
+#: The codes of the item kinds (shanghai_experts.items), which the transitions' `kinds` name.
+APPLICATION, ASSESSMENT = items.APPLICATION.code, items.ASSESSMENT.code
 BOTH = frozenset({APPLICATION, ASSESSMENT})
-KIND_LABELS = {APPLICATION: "服务团申报", ASSESSMENT: "服务基地评估"}
 ROLE_LABELS = {UNIT: "申报单位", RECOMMENDER: "推荐单位", BUREAU: "市人社局"}
 
 
 @dataclasses.dataclass(frozen=True)
 class Transition:
+    """One step of the workflow, with everything said about it: who takes it from where to
+    where, what it checks and changes, and its words (the confirmation page, the notice, the
+    history). tests/test_transition_words.py checks that every transition has them all."""
+
     action: str
     label: str
     sources: frozenset[str]
@@ -63,6 +71,41 @@ class Transition:
     #: What the audit record says besides the comment, from the action's params (the
     #: 信用承诺 of a submission, the 文号 and date of 人社部批准).
     record_note: Callable[[dict], str] | None = None
+
+    # --- its words -------------------------------------------------------------------------
+    #: What happens, said on the confirmation page before it happens; "" when the label says
+    #: it all. None is a transition whose words were forgotten (the test says which).
+    consequence: str | None = None
+    #: What happens, said on the page that confirms it for several items at once, when that
+    #: says more than `consequence` (the reason a bulk 不予入选 shares).
+    consequence_for_many: str = ""
+    #: What its comment box is called (the unit reads most of them); "" when it has none.
+    comment_label: str = ""
+    #: Its confirmation page offers a comment box even though none is required (评估意见).
+    comment_offered: bool = False
+    #: It asks for a deadline (the 整改期限 of 限期整改).
+    asks_deadline: bool = False
+    #: It asks for the Ministry's document: the 文号 and date of 人社部批准.
+    asks_approval: bool = False
+    #: Whom its notice asks to act next besides the unit, which is always told: RECOMMENDER,
+    #: BUREAU, UNIT (the unit itself), or NOBODY (whoever acted carries on, or it is over).
+    #: None is a transition whose next actor was forgotten.
+    next_actor: str | None = None
+    #: The bureau's own work: no notice, and no line in the history a unit or recommender
+    #: reads (they learn the result from its publication).
+    internal: bool = False
+    #: A line its notice adds after the comment, from the item as it now stands.
+    notice_note: Callable[..., str] | None = None
+
+    @property
+    def asks_comment(self) -> bool:
+        """Whether its confirmation page shows a comment box."""
+        return self.comment_required or self.comment_offered
+
+    @property
+    def badge(self) -> str:
+        """The badge colour of the state it leads to."""
+        return STATE_COLOURS[self.target]
 
 
 # --- preconditions -----------------------------------------------------------------------
@@ -237,8 +280,10 @@ def record_return(item, user, now, comment, params) -> None:
 
 def stamp_submitted(item, user, now, comment, params) -> None:
     item.submitted_at = now
-    if item.workflow_kind == APPLICATION:
-        item.record_leader()  # what the bureau's list shows of the roster, as submitted
+    # What a form keeps of itself as submitted, for the lists (附件1: its roster's leader).
+    record_leader = getattr(item, "record_leader", None)
+    if record_leader is not None:
+        record_leader()
 
 
 def regrade_scan(item, user, now, comment, params) -> None:
@@ -299,6 +344,15 @@ def reopen_published(item, user, now, comment, params) -> None:
         item.published_state = ""
 
 
+# --- the notice's words ------------------------------------------------------------------
+
+
+def rectification_due(item) -> str:
+    """The 整改期限 the unit must meet, as its notice says it."""
+    deadline = getattr(item, "rectify_deadline", None)
+    return f"请于 {deadline:%Y年%m月%d日} 前提交整改报告。" if deadline else ""
+
+
 def _s(*states: str) -> frozenset[str]:
     return frozenset(states)
 
@@ -316,6 +370,8 @@ TRANSITIONS: dict[str, Transition] = {
             checks=(deadline_open, form_complete, within_unit_limit, pledge_wording),
             effects=(stamp_submitted, regrade_scan),
             record_note=pledge_note,
+            consequence="",  # confirmed on the edit page, with the 信用承诺
+            next_actor=RECOMMENDER,
         ),
         Transition(
             "withdraw",
@@ -325,9 +381,18 @@ TRANSITIONS: dict[str, Transition] = {
             UNIT,
             kinds=BOTH,
             button_class="btn-outline-secondary",
+            consequence="撤回后回到草稿，填写的内容全部保留，可修改后在截止时间前重新提交。",
+            next_actor=UNIT,
         ),
         Transition(
-            "accept", "受理", _s(State.SUBMITTED), State.UNDER_REVIEW, RECOMMENDER, kinds=BOTH
+            "accept",
+            "受理",
+            _s(State.SUBMITTED),
+            State.UNDER_REVIEW,
+            RECOMMENDER,
+            kinds=BOTH,
+            consequence="受理后申报单位不能再撤回，由本单位审核。",
+            next_actor=NOBODY,  # the recommender that accepted reviews it
         ),
         Transition(
             "return",
@@ -339,6 +404,9 @@ TRANSITIONS: dict[str, Transition] = {
             comment_required=True,
             effects=(record_return,),
             button_class="btn-warning",
+            consequence="退回后申报单位可修改并重新提交。",
+            comment_label="退回意见（申报单位将看到）",
+            next_actor=UNIT,
         ),
         Transition(
             "recommend",
@@ -351,6 +419,9 @@ TRANSITIONS: dict[str, Transition] = {
             checks=(deadline_open, within_quota, contact_recorded, unit_scan_matches),
             effects=(record_opinion,),
             button_class="btn-success",
+            consequence="推荐后报送市人社局，占用本单位 1 个推荐名额。",
+            comment_label="推荐单位意见",
+            next_actor=BUREAU,
         ),
         Transition(
             "not_recommend",
@@ -361,6 +432,9 @@ TRANSITIONS: dict[str, Transition] = {
             kinds=BOTH,
             comment_required=True,
             button_class="btn-outline-danger",
+            consequence="不予推荐后本项目不再报送市人社局。",
+            comment_label="不予推荐的理由（申报单位将看到）",
+            next_actor=NOBODY,
         ),
         Transition(
             "withdraw_recommendation",
@@ -373,6 +447,9 @@ TRANSITIONS: dict[str, Transition] = {
             checks=(deadline_open,),
             effects=(clear_rank,),
             button_class="btn-outline-warning",
+            consequence="撤回后回到审核中，释放所占推荐名额；截止时间前可再次推荐。",
+            comment_label="撤回推荐的理由",
+            next_actor=NOBODY,  # the recommender that withdrew it reviews it again
         ),
         Transition(
             "select_national",
@@ -381,6 +458,9 @@ TRANSITIONS: dict[str, Transition] = {
             State.NATIONAL_CANDIDATE,
             BUREAU,
             checks=(recommender_scan_present,),
+            consequence="拟推荐国家级。结果公布前，申报单位和推荐单位看不到本决定。",
+            next_actor=BUREAU,  # it records the Ministry's answer
+            internal=True,
         ),
         Transition(
             "select_municipal",
@@ -389,6 +469,9 @@ TRANSITIONS: dict[str, Transition] = {
             State.MUNICIPAL_TEAM,
             BUREAU,
             checks=(recommender_scan_present,),
+            consequence="列入市级服务团。结果公布前，申报单位和推荐单位看不到本决定。",
+            next_actor=NOBODY,
+            internal=True,
         ),
         Transition(
             "decline",
@@ -399,6 +482,12 @@ TRANSITIONS: dict[str, Transition] = {
             comment_required=True,
             button_class="btn-outline-danger",
             checks=(recommender_scan_present,),
+            consequence="不予入选。结果公布前，申报单位和推荐单位看不到本决定。",
+            consequence_for_many="不予入选。结果公布前，申报单位和推荐单位看不到本决定；"
+            "理由将随结果告知申报单位。",
+            comment_label="不予入选的理由",
+            next_actor=NOBODY,
+            internal=True,
         ),
         Transition(
             "revoke_decision",
@@ -409,6 +498,13 @@ TRANSITIONS: dict[str, Transition] = {
             comment_required=True,
             effects=(reopen_published,),
             button_class="btn-outline-warning",
+            consequence="撤销后回到“已推荐至市人社局”，可重新决定；"
+            "如结果已公布，将通知申报单位重新评审。",
+            comment_label="撤销决定的理由",
+            # The bureau decides again; a published result that is reopened is news to its
+            # staff too (the notice goes out only then: see _transition).
+            next_actor=BUREAU,
+            internal=True,
         ),
         Transition(
             "mohrss_approve",
@@ -419,6 +515,11 @@ TRANSITIONS: dict[str, Transition] = {
             checks=(mohrss_approval_given,),
             effects=(record_mohrss_approval,),
             record_note=mohrss_note,
+            consequence="登记人社部批准：列入国家级服务团。请按人社部批准文件填写文号和日期，"
+            "二者记入流转记录；公布国家级结果前，申报单位和推荐单位看不到本结果。",
+            asks_approval=True,
+            next_actor=NOBODY,
+            internal=True,
         ),
         Transition(
             "mohrss_to_municipal",
@@ -426,6 +527,9 @@ TRANSITIONS: dict[str, Transition] = {
             _s(State.NATIONAL_CANDIDATE),
             State.MUNICIPAL_TEAM,
             BUREAU,
+            consequence="",
+            next_actor=NOBODY,
+            internal=True,
         ),
         Transition(
             "mohrss_decline",
@@ -435,6 +539,10 @@ TRANSITIONS: dict[str, Transition] = {
             BUREAU,
             comment_required=True,
             button_class="btn-outline-danger",
+            consequence="",
+            comment_label="人社部未批准的说明",
+            next_actor=NOBODY,
+            internal=True,
         ),
         # 附件2: the bureau's outcome and the rectification cycle.
         Transition(
@@ -447,6 +555,10 @@ TRANSITIONS: dict[str, Transition] = {
             effects=(record_outcome,),
             button_class="btn-success",
             checks=(recommender_scan_present,),
+            consequence="",
+            comment_label="评估意见",
+            comment_offered=True,
+            next_actor=NOBODY,
         ),
         Transition(
             "qualify",
@@ -457,6 +569,10 @@ TRANSITIONS: dict[str, Transition] = {
             kinds=frozenset({ASSESSMENT}),
             effects=(record_outcome,),
             checks=(recommender_scan_present,),
+            consequence="",
+            comment_label="评估意见",
+            comment_offered=True,
+            next_actor=NOBODY,
         ),
         Transition(
             "require_rectification",
@@ -472,6 +588,11 @@ TRANSITIONS: dict[str, Transition] = {
             ),
             effects=(record_outcome,),
             button_class="btn-warning",
+            consequence="",
+            comment_label="整改意见",
+            asks_deadline=True,
+            next_actor=UNIT,
+            notice_note=rectification_due,
         ),
         Transition(
             "submit_rectification",
@@ -483,6 +604,8 @@ TRANSITIONS: dict[str, Transition] = {
             checks=(report_written, pledge_wording),
             effects=(stamp_rectification,),
             record_note=pledge_note,
+            consequence="",  # confirmed on its own page, with the 信用承诺
+            next_actor=BUREAU,
         ),
         Transition(
             "accept_rectification",
@@ -492,6 +615,8 @@ TRANSITIONS: dict[str, Transition] = {
             BUREAU,
             kinds=frozenset({ASSESSMENT}),
             button_class="btn-success",
+            consequence="",
+            next_actor=NOBODY,
         ),
         Transition(
             "return_rectification",
@@ -502,6 +627,10 @@ TRANSITIONS: dict[str, Transition] = {
             kinds=frozenset({ASSESSMENT}),
             comment_required=True,
             button_class="btn-warning",
+            consequence="",
+            comment_label="退回意见（依托单位将看到）",
+            next_actor=UNIT,
+            notice_note=rectification_due,
         ),
     )
 }
@@ -539,16 +668,14 @@ SNAPSHOT_ACTIONS = frozenset({"submit"})
 
 
 def roles_of(user, item) -> set[str]:
+    """The roles `user`'s organisation holds for `item`: its role in the visibility matrix
+    (visibility.role_of, the one place that decides it) and, for the bureau, the recommender's
+    as well on its own direct route (特贴专家领衔项目直报), where it accepts and recommends."""
     org = getattr(user, "organisation", None)
-    if org is None:
-        return set()
-    roles = set()
-    if item.unit_id == org.pk:
-        roles.add(UNIT)
-    if item.recommender_id == org.pk:
+    role = visibility.role_of(org, item)
+    roles = {role} & ACTING_ROLES
+    if role == BUREAU and item.recommender_id == org.pk:
         roles.add(RECOMMENDER)
-    if org.is_bureau:
-        roles.add(BUREAU)
     return roles
 
 
@@ -560,7 +687,7 @@ def refusal(
     if t is None:
         return "未知的操作。"
     if item.workflow_kind not in t.kinds:
-        return f"“{t.label}”不适用于{KIND_LABELS[item.workflow_kind]}。"
+        return f"“{t.label}”不适用于{item.item_kind.label}。"
     if t.role not in roles_of(user, item):
         return f"只有{ROLE_LABELS[t.role]}可以执行“{t.label}”。"
     if item.state not in t.sources:
@@ -614,18 +741,15 @@ def transition(
         # A refused attempt is part of the audit trail too (it is not part of the history
         # shown on the item, which lists what happened to it).
         t = TRANSITIONS.get(action)
-        AuditRecord.objects.create(
-            content_type=ContentType.objects.get_for_model(type(item)),
-            object_id=item.pk,
-            action=action[:32],
-            action_label=t.label if t else "未知的操作",
-            outcome=AuditRecord.Outcome.REFUSED,
+        audit.record(
+            item,
+            action=action,
+            label=t.label if t else "未知的操作",
+            outcome=audit.REFUSED,
             # The state it was refused in, not the caller's possibly stale copy of it.
             from_state=type(item).objects.filter(pk=item.pk).values_list("state", flat=True).first()
             or "",
-            actor=user,
-            username=user.get_username(),
-            organisation=getattr(user, "organisation", None),
+            user=user,
             comment=str(exc),
             client_ip=client_ip,
         )
@@ -652,22 +776,19 @@ def _transition(item, action, user, comment, client_ip, params, version=None):
         if reason:
             raise WorkflowError(reason)
         from_state = locked.state
-        was_published = visibility.is_published(locked) and locked.workflow_kind == APPLICATION
+        was_published = locked.item_kind.decided_by_bureau and visibility.is_published(locked)
         for effect in t.effects:
             effect(locked, user, now, comment, params)
         locked.state = t.target
         locked.version += 1
         locked.save()
-        record = AuditRecord.objects.create(
-            content_type=ContentType.objects.get_for_model(model),
-            object_id=locked.pk,
+        record = audit.record(
+            locked,
             action=t.action,
-            action_label=t.label,
+            label=t.label,
             from_state=from_state,
             to_state=t.target,
-            actor=user,
-            username=user.get_username(),
-            organisation=user.organisation,
+            user=user,
             comment="\n".join(
                 line for line in (comment, t.record_note and t.record_note(params)) if line
             ),
@@ -677,9 +798,7 @@ def _transition(item, action, user, comment, client_ip, params, version=None):
             SubmittedContent.objects.create(record=record, data=locked.snapshot())
         # The bureau's decisions reach units and recommenders by publication, not one by one;
         # a published result that is revoked is news to them, though.
-        if t.action not in BUREAU_INTERNAL_ACTIONS or (
-            t.action == "revoke_decision" and was_published
-        ):
+        if not t.internal or (t.action == "revoke_decision" and was_published):
             queue_transition_mail(locked, t, comment)
     return locked
 
@@ -698,19 +817,14 @@ def history(item):
 
 
 #: The bureau's own work on an item: never in the history a unit or recommender reads. They
-#: learn the result from its publication (action "publish"), not from these records.
+#: learn the result from its publication (action "publish"), not from these records. The
+#: internal transitions, and the review steps that are not transitions.
 BUREAU_INTERNAL_ACTIONS = frozenset(
-    {
+    {t.action for t in TRANSITIONS.values() if t.internal}
+    | {
         "score",
         "funding",
         "national_rank",
-        "select_national",
-        "select_municipal",
-        "decline",
-        "revoke_decision",
-        "mohrss_approve",
-        "mohrss_to_municipal",
-        "mohrss_decline",
         "assign_reviewer",
         "note",  # internal notes show in their own section, to the recommender and the bureau
     }

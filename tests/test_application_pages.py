@@ -138,7 +138,8 @@ def test_submit_complete_application(
     # One notice, sent as one message per recipient: nobody sees another's address.
     assert [len(message.to) for message in mailoutbox] == [1] * len(mailoutbox)
     recipients = sorted(message.to[0] for message in mailoutbox)
-    assert recipients == notifications.recipients(app) and len(recipients) == 2
+    told = workflow.TRANSITIONS["submit"].next_actor
+    assert recipients == notifications.recipients(app, told) and len(recipients) == 2
     assert all(app.reference in message.body for message in mailoutbox)
 
 

@@ -52,16 +52,16 @@ class ActionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.transition = transition
         comment = self.fields["comment"]
-        comment.label = COMMENT_LABELS.get(transition.action, "理由")
+        comment.label = transition.comment_label or "理由"
         comment.required = transition.comment_required
         comment.widget = forms.Textarea(attrs={"rows": 4, "class": "form-control"})
         comment.error_messages["required"] = f"“{transition.label}”须填写意见。"
         self.fields["deadline"].widget = forms.DateInput(
             attrs={"type": "date", "class": "form-control", "style": "max-width:12em"}
         )
-        self.fields["deadline"].required = transition.action == "require_rectification"
+        self.fields["deadline"].required = transition.asks_deadline
         self.fields["deadline"].error_messages["required"] = "限期整改须填写整改期限。"
-        approval = transition.action == "mohrss_approve"
+        approval = transition.asks_approval
         self.fields["document_number"].required = approval
         self.fields["document_number"].error_messages.update(
             required="人社部批准文号：请填写人社部批准文件的文号，例如 人社厅函〔2026〕58号。",
@@ -75,41 +75,9 @@ class ActionForm(forms.Form):
     def params(self) -> dict:
         """What the workflow's checks and effects read besides the comment."""
         data = self.cleaned_data
-        if self.transition.action == "mohrss_approve":
+        if self.transition.asks_approval:
             return {"document_number": data["document_number"], "approved_on": data["approved_on"]}
         return {"deadline": data["deadline"]} if data["deadline"] else {}
-
-
-#: What the comment box is called for each action (the unit reads most of them).
-COMMENT_LABELS = {
-    "recommend": "推荐单位意见",
-    "return": "退回意见（申报单位将看到）",
-    "not_recommend": "不予推荐的理由（申报单位将看到）",
-    "withdraw_recommendation": "撤回推荐的理由",
-    "decline": "不予入选的理由",
-    "revoke_decision": "撤销决定的理由",
-    "mohrss_decline": "人社部未批准的说明",
-    "require_rectification": "整改意见",
-    "commend": "评估意见",
-    "qualify": "评估意见",
-    "return_rectification": "退回意见（依托单位将看到）",
-}
-
-#: What happens, said before it happens.
-CONSEQUENCES = {
-    "withdraw": "撤回后回到草稿，填写的内容全部保留，可修改后在截止时间前重新提交。",
-    "accept": "受理后申报单位不能再撤回，由本单位审核。",
-    "return": "退回后申报单位可修改并重新提交。",
-    "recommend": "推荐后报送市人社局，占用本单位 1 个推荐名额。",
-    "not_recommend": "不予推荐后本项目不再报送市人社局。",
-    "withdraw_recommendation": "撤回后回到审核中，释放所占推荐名额；截止时间前可再次推荐。",
-    "select_national": "拟推荐国家级。结果公布前，申报单位和推荐单位看不到本决定。",
-    "select_municipal": "列入市级服务团。结果公布前，申报单位和推荐单位看不到本决定。",
-    "decline": "不予入选。结果公布前，申报单位和推荐单位看不到本决定。",
-    "revoke_decision": "撤销后回到“已推荐至市人社局”，可重新决定；如结果已公布，将通知申报单位重新评审。",
-    "mohrss_approve": "登记人社部批准：列入国家级服务团。请按人社部批准文件填写文号和日期，"
-    "二者记入流转记录；公布国家级结果前，申报单位和推荐单位看不到本结果。",
-}
 
 
 def _act_page(request, item, t, form, status=200):
@@ -118,7 +86,7 @@ def _act_page(request, item, t, form, status=200):
         "item": item,
         "transition": t,
         "form": form,
-        "consequence": CONSEQUENCES.get(t.action, ""),
+        "consequence": t.consequence,
         "post_url": request.path,
     }
     if t.action == "recommend" and item.counts_against_quota:
