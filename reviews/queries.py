@@ -20,10 +20,12 @@ from applications.choices import Category
 from applications.models import Application
 from bases.models import Assessment
 from bases.services import commended_units
+from shanghai_experts import visibility
 from shanghai_experts.models import Organisation
 from shanghai_experts.states import ASSESSED_STATES, RECOMMENDED_STATES, State
 from shanghai_experts.widgets import ListFilter, filter_widgets
 
+from . import columns
 from .models import ReviewAssignment
 from .workflow import APPLICATION, ASSESSMENT
 
@@ -108,8 +110,8 @@ def matching_units(q: str, fk: str = "unit_id") -> Q:
     return Q(**{f"{fk}__in": units if len(found) > UNIT_MATCH_LIMIT else found})
 
 
-#: Sorts only the bureau's list offers.
-BUREAU_SORTS = frozenset({"-score_mean", "-score_spread", "priority"})
+#: Sorts only the bureau's list offers: those of the columns a recommender's list lacks.
+BUREAU_SORTS = columns.hidden_sorts(visibility.RECOMMENDER)
 
 
 class QueueFilter(ListFilter):
