@@ -174,9 +174,13 @@ class Column:
 
     def is_available_to(self, organisation) -> bool:
         """Whether this column is on `organisation`'s list at all."""
-        if self.bureau_list and visibility.list_role(organisation) != visibility.BUREAU:
+        return self.is_on_list_of(visibility.list_role(organisation))
+
+    def is_on_list_of(self, role: str) -> bool:
+        """Whether this column is on the lists of `role` (shanghai_experts.visibility)."""
+        if self.bureau_list and role != visibility.BUREAU:
             return False
-        return not self.aspect or visibility.may_see_in_list(organisation, self.aspect)
+        return not self.aspect or visibility.role_sees(role, self.aspect)
 
 
 COLUMNS = (
@@ -307,10 +311,10 @@ def available(organisation) -> list[Column]:
     return [c for c in COLUMNS if c.is_available_to(organisation)]
 
 
-def hidden_sorts(organisation) -> frozenset[str]:
-    """The sorts of the columns `organisation`'s list lacks: its filter does not offer them
+def hidden_sorts(role: str) -> frozenset[str]:
+    """The sorts of the columns the lists of `role` lack: their filter does not offer them
     (sorting by a score the reader may not see would reveal it)."""
-    return frozenset(c.sort for c in COLUMNS if c.sort and not c.is_available_to(organisation))
+    return frozenset(c.sort for c in COLUMNS if c.sort and not c.is_on_list_of(role))
 
 
 def choosable(organisation) -> list[Column]:

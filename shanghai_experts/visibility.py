@@ -125,7 +125,12 @@ def may_see_in_list(organisation, aspect: str, *, published: bool = False) -> bo
     row, or (`published`) of the rows whose decision is announced. A column shows only what
     its reader sees on every row; a count or a sum read as grouped values passes `published`
     for each group."""
-    return _allows(MATRIX[list_role(organisation)][aspect], published)
+    return role_sees(list_role(organisation), aspect, published=published)
+
+
+def role_sees(role: str, aspect: str, *, published: bool = False) -> bool:
+    """Whether `role` sees `aspect` of every item, or (`published`) of an announced one."""
+    return _allows(MATRIX[role][aspect], published)
 
 
 def state_as_seen(

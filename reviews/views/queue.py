@@ -3,11 +3,13 @@
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 
+from shanghai_experts import visibility
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Call
 from shanghai_experts.paging import CappedPaginator, Concatenated, capped_counts, count_label
 
 from .. import (
+    columns,
     exports,
     services,
     workflow,
@@ -66,11 +68,10 @@ def queue_view(request):
         shown = filters.apply_to_assessments(assessment_queue(request.user, call))
     paginator = CappedPaginator(shown, PAGE_SIZE, count_of=found[showing])
     page = paginator.get_page(request.GET.get("page"))
+    # 优先支持 is read only where its column can show it (reviews.columns).
+    priority = showing == APPLICATION and columns.BY_KEY["priority"].is_available_to(org)
     complete_rows(
-        page,
-        call,
-        organisations,
-        priority_units=filters.priority_units if org.is_bureau and showing == APPLICATION else None,
+        page, call, organisations, priority_units=filters.priority_units if priority else None
     )
     counts = {kind: count_label(found.get(kind, 0)) for kind in (APPLICATION, ASSESSMENT)}
     context = {
@@ -78,9 +79,10 @@ def queue_view(request):
         "filters": filters,
         # The bulk controls show only where a row on the page has a box to tick.
         "can_bulk": any(workflow.bulk_applies(item, org) for item in page),
-        # The bureau's totals line: the count is the paginator's; the sums read every
-        # matching row, so they come by a second request (queue_totals) after the page.
-        "show_totals": org.is_bureau and showing == APPLICATION,
+        # The bureau's totals line: the count is the paginator's; the sums (资助经费 among
+        # them: for a reader who sees the funding of every row) read every matching row, so
+        # they come by a second request (queue_totals) after the page.
+        "show_totals": showing == APPLICATION and visibility.may_see_in_list(org, "funding"),
         "page": page,
         "showing": showing,
         "counts": counts,
