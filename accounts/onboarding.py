@@ -19,7 +19,6 @@ import io
 from contextlib import closing
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -29,8 +28,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from records import outbox
-from records.models import AuditRecord, OutboundMail
+from records import audit, outbox
+from records.models import OutboundMail
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Organisation, User
 from shanghai_experts.text import half_width, normalise_uscc
@@ -392,24 +391,21 @@ def _activation_mail(user: User, uploader: Organisation) -> OutboundMail:
 
 
 def _audit(request, batch, new_orgs, changed_orgs) -> None:
-    org_type = ContentType.objects.get_for_model(Organisation)
-    actor, ip = request.user, client_ip(request)
-    records = [
-        AuditRecord(
-            content_type=org_type,
-            object_id=org.pk,
-            action="onboard",
-            action_label="批量导入单位" if created else "批量更新联系人",
-            actor=actor,
-            username=actor.get_username(),
-            organisation=actor.organisation,
-            comment=f"{batch.file_name}：{org.name}",
-            client_ip=ip,
-        )
-        for created, orgs in ((True, new_orgs), (False, changed_orgs))
-        for org in orgs
-    ]
-    AuditRecord.objects.bulk_create(records, batch_size=500)
+    ip = client_ip(request)
+    audit.record_all(
+        [
+            audit.build(
+                org,
+                action="onboard",
+                label="批量导入单位" if created else "批量更新联系人",
+                user=request.user,
+                comment=f"{batch.file_name}：{org.name}",
+                client_ip=ip,
+            )
+            for created, orgs in ((True, new_orgs), (False, changed_orgs))
+            for org in orgs
+        ]
+    )
 
 
 def batches_for(org: Organisation):

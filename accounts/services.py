@@ -21,6 +21,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from records import outbox
+from records.audit import REFUSED, SUCCESS, record
 from records.models import AuditRecord, OutboundMail
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Organisation, User
@@ -39,18 +40,12 @@ class AccountError(Exception):
 
 
 def audit(request, action: str, label: str, *, target=None, comment: str = "", user=None, ok=True):
-    actor = user if user is not None else getattr(request, "user", None)
-    if actor is not None and not actor.is_authenticated:
-        actor = None
-    return AuditRecord.objects.create(
-        content_type=ContentType.objects.get_for_model(target) if target is not None else None,
-        object_id=target.pk if target is not None else None,
+    return record(
+        target,
         action=action,
-        action_label=label,
-        outcome=AuditRecord.Outcome.SUCCESS if ok else AuditRecord.Outcome.REFUSED,
-        actor=actor,
-        username=actor.get_username() if actor else "",
-        organisation=actor.organisation if actor else None,
+        label=label,
+        outcome=SUCCESS if ok else REFUSED,
+        user=user if user is not None else getattr(request, "user", None),
         comment=comment,
         client_ip=client_ip(request) if request is not None else None,
     )
