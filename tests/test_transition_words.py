@@ -8,6 +8,8 @@ from shanghai_experts import visibility
 from shanghai_experts.items import KINDS
 from shanghai_experts.states import STATE_COLOURS, State
 
+from .factories import AssessmentFactory, BureauFactory, CompleteApplicationFactory
+
 #: The roles that read 下一步 on an item's page. A 评审专家 reads its own review page, never
 #: the item's, so it has no words here.
 ROLES = (visibility.UNIT, visibility.RECOMMENDER, visibility.BUREAU)
@@ -90,3 +92,21 @@ def test_the_table_asks_what_the_confirmation_page_shows():
         "require_rectification": (True, True, False),
         "return_rectification": (True, False, False),
     }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("factory", [CompleteApplicationFactory, AssessmentFactory])
+def test_every_state_says_its_words_to_every_role_of_either_kind(call, factory):
+    """The words that need data (a deadline, the recommender's name, the result) can be said
+    for every state, role and kind: each is plain text, none is blank."""
+    item = factory(call=call)
+    readers = {
+        visibility.UNIT: item.unit,
+        visibility.RECOMMENDER: item.recommender,
+        visibility.BUREAU: BureauFactory(),
+    }
+    for state in State.values:
+        item.state = state
+        for role, organisation in readers.items():
+            steps = guidance.next_steps(item, organisation)
+            assert all(isinstance(step, str) and step.strip() for step in steps), (state, role)
