@@ -1,7 +1,8 @@
 """下一步 and 结果: what each role does next with an item, by when, and what was decided.
 
 The wording of the offline steps lives with the call (Call.unit_steps, recommender_steps), so
-the 2027 call edits it in the admin; the rest follows from the state the viewer sees.
+the 2027 call edits it in the admin; the rest is NEXT_STEPS, the words of each state (as the
+viewer sees it) for each role, read in order.
 
 The result of an item (`result_for`) is what its unit and recommender are told at the top of
 its pages once the bureau publishes (shanghai_experts.visibility: nothing before): the outcome,

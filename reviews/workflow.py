@@ -16,6 +16,11 @@
 
 `transition()` is the only code that changes an item's state. It checks who may act and the
 preconditions, locks the row inside a transaction, writes an audit record and queues e-mail.
+
+Each Transition also carries its words: what its confirmation page says and asks, whom its
+notice tells, whether it is the bureau's internal work. The pages, the notice and the history
+read them here; what each role does next in each state is reviews.guidance.NEXT_STEPS, and a
+state's badge colour shanghai_experts.states.STATE_COLOURS.
 """
 
 from __future__ import annotations
