@@ -25,12 +25,12 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from records import audit
 from shanghai_experts.models import Call, User
 
 from . import notifications
 from .models import ReviewAssignment
 from .scoring import SCORABLE_STATES, shown_time
-from .services import audit
 from .workflow import WorkflowError
 
 #: Reviewers reminded in one run at most (the rest wait a minute).
@@ -67,7 +67,7 @@ def set_review_deadline(
         ReviewAssignment.objects.filter(
             application__call=locked, reminded_hours__isnull=False
         ).update(reminded_hours=None)
-        audit(
+        audit.record(
             locked,
             action="review_deadline",
             label="设置评审截止时间",

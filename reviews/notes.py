@@ -3,11 +3,11 @@
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
+from records import audit
 from shanghai_experts import visibility
 from shanghai_experts.items import WorkflowError
 
 from .models import Note
-from .services import audit
 
 MAX_LENGTH = 2000
 
@@ -36,7 +36,7 @@ def add_note(item, *, user, text: str, client_ip=None) -> Note:
             organisation=user.organisation,
             text=text,
         )
-        audit(
+        audit.record(
             item,
             action="note",
             label="内部意见",

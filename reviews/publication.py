@@ -22,6 +22,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from applications.models import Application
+from records import audit
 from shanghai_experts.items import WorkflowError
 from shanghai_experts.models import Call, User
 from shanghai_experts.states import State
@@ -29,7 +30,6 @@ from shanghai_experts.states import State
 from .cautions import with_cautions
 from .models import OutboundMail, Publication
 from .notifications import send_after_commit
-from .services import audit
 
 Stage = Publication.Stage
 SELECTION_STATES = (State.NATIONAL_CANDIDATE, State.MUNICIPAL_TEAM, State.NOT_SELECTED)
@@ -182,7 +182,7 @@ def publish(
         for item in items:
             item.published_state = item.state
             item.save(update_fields=["published_state", "updated_at"])
-            audit(
+            audit.record(
                 item,
                 action="publish",
                 label="公布结果",
@@ -195,7 +195,7 @@ def publish(
             call=call, stage=stage, published_by=user, items=len(items)
         )
         sent = _queue_notices(items)
-        audit(
+        audit.record(
             publication,
             action="publish",
             label="公布结果",

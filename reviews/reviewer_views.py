@@ -8,6 +8,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from applications.models import Application
+from records import audit
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Call
 from shanghai_experts.paging import CappedPaginator, count_label
@@ -18,7 +19,6 @@ from . import printing, reviewers, scoring
 from .item_views import form_table
 from .models import ReviewAssignment, ScoreSheet
 from .queries import AssignmentFilter
-from .services import audit
 from .sheet_entry import SheetEntry
 from .views.common import PAGE_SIZE, current_call
 from .workflow import WorkflowError
@@ -160,7 +160,7 @@ def review_pdf(request, assignment, pk):
     """The submitted 附件1 of an assigned item, contacts masked (not once recused)."""
     app = assignment.application
     pdf = printing.render_html(printing.form_html(app, mask_contacts=True))
-    audit(
+    audit.record(
         app,
         action="download_pdf",
         label="下载打印表",

@@ -20,13 +20,13 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from applications.models import Application
+from records import audit
 from shanghai_experts import paging
 from shanghai_experts.items import WorkflowError
 from shanghai_experts.models import Call, Organisation, User
 
 from .models import WORKLIST_ORDER, ReviewAssignment, ScoreSheet
 from .scoring import SCORABLE_STATES, refresh_scores
-from .services import audit
 
 Declaration = ReviewAssignment.Declaration
 
@@ -96,7 +96,7 @@ def assign(
                         )
                 except IntegrityError:
                     continue  # assigned meanwhile by someone else
-                audit(
+                audit.record(
                     app,
                     action="assign_reviewer",
                     label="分配评审专家",
@@ -126,7 +126,7 @@ def declare(assignment: ReviewAssignment, *, user: User, recuse: bool, client_ip
         locked.declared_at = timezone.now()
         locked.save(update_fields=["declaration", "declared_at"])
         app = Application.objects.select_for_update().get(pk=locked.application_id)
-        audit(
+        audit.record(
             app,
             action="assign_reviewer",
             label="评审专家申请回避" if recuse else "评审专家声明无利益冲突",

@@ -14,13 +14,13 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
+from records import audit
 from shanghai_experts import filecheck, visibility
 from shanghai_experts.models import StampedScanStatus
 from shanghai_experts.states import State
 
 from . import printing
 from .models import StampedScan
-from .services import audit
 from .workflow import WorkflowError
 
 PDF = "application/pdf"
@@ -223,7 +223,7 @@ def store(item, *, user, upload, typed: str = "", client_ip=None) -> StampedScan
             model.objects.filter(pk=item.pk).update(applicant_scan=grade)
             item.applicant_scan = grade
         verdict = {True: "校验码一致", False: "校验码不一致", None: "未识别校验码"}[scan.matches]
-        audit(
+        audit.record(
             item,
             action="upload_scan",
             label="上传盖章扫描件",

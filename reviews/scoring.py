@@ -17,11 +17,11 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from applications.models import Application
+from records import audit
 from shanghai_experts.models import Call, User
 from shanghai_experts.states import State
 
 from .models import DEFAULT_CRITERIA, ReviewAssignment, Score, ScoreSheet, ScoringCriterion
-from .services import audit
 from .workflow import WorkflowError
 
 #: The bureau scores an item once it is recommended, and may revise until MOHRSS decides.
@@ -172,7 +172,7 @@ def record_scores(
             Score(sheet=sheet, criterion=c, points=points[c.pk]) for c in criteria
         )
         refresh_scores(locked)
-        audit(
+        audit.record(
             locked,
             action="score",
             label="评审评分" if sheet.submitted_at else "保存评分草稿",
@@ -234,7 +234,7 @@ def reopen_sheet(sheet: ScoreSheet, *, user: User, reason: str, client_ip=None) 
         locked.save(update_fields=["submitted_at", "version", "updated_at"])
         _mark_assignment(locked)
         refresh_scores(app)
-        audit(
+        audit.record(
             app,
             action="score",
             label="重新开放评分表",
