@@ -16,11 +16,12 @@ from django.template.loader import render_to_string
 
 from applications.models import Application
 from bases.models import Assessment
+from records import audit
 from shanghai_experts.items import WorkflowError
 from shanghai_experts.models import Call, Organisation
 from shanghai_experts.states import ASSESSED_STATES, RECOMMENDED_STATES
 
-from . import printing, services
+from . import printing
 from .models import RecommenderFiling
 
 
@@ -52,7 +53,7 @@ def save_contact(call, org, *, user, data: dict, client_ip=None) -> RecommenderF
     filing.mobile = data["mobile"]
     filing.updated_by = user
     filing.save()
-    services.audit(
+    audit.record(
         call,
         action="filing_contact",
         label="填写推荐报送联系人",
@@ -145,7 +146,7 @@ def record_paper(
         marked += items.filter(paper_received_on__isnull=True).update(
             paper_received_on=on, paper_received_by=user
         )
-    services.audit(
+    audit.record(
         call,
         action="paper_received",
         label="登记书面材料已收到",
@@ -174,7 +175,7 @@ def record_item_paper(
     type(item).objects.filter(pk=item.pk).update(
         paper_received_on=on, paper_received_by=user if on else None
     )
-    services.audit(
+    audit.record(
         item,
         action="paper_received",
         label="登记书面材料已收到" if on else "撤销书面材料登记",

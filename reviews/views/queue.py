@@ -3,6 +3,7 @@
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 
+from records import audit
 from shanghai_experts import visibility
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Call
@@ -151,7 +152,7 @@ def export_list(request):
         order = exports.RANK_ORDER
         filename = f"{call.year}年专家服务基层项目一览表（{org}）.xlsx"
     handle, count = exports.export(call, apps, assessments, order, national=national, viewer=org)
-    services.audit(
+    audit.record(
         call,
         action="export",
         label="导出一览表",

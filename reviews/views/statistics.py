@@ -8,11 +8,12 @@ from django.shortcuts import render
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from records import audit
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Call
 from shanghai_experts.permissions import permission_required
 
-from .. import exports, services, statistics
+from .. import exports, statistics
 from ..queries import QueueFilter, recommenders
 from .common import current_call
 
@@ -93,7 +94,7 @@ def _xlsx(request, scope, tables):
     wb.save(handle)
     handle.seek(0)
     filename = f"{scope.call.year}年专家服务基层项目统计（{scope.organisation}）.xlsx"
-    services.audit(
+    audit.record(
         scope.call,
         action="export_statistics",
         label="导出统计",
