@@ -14,6 +14,7 @@ from bases.forms import RectificationForm
 from bases.models import Assessment
 from bases.services import has_priority
 from bases.views import autosave
+from records import audit
 from shanghai_experts import visibility
 from shanghai_experts.forms import StaleVersion
 from shanghai_experts.http import client_ip, kept_copy_saved
@@ -136,7 +137,7 @@ def project_notice(request, pk):
     pdf = printing.project_notice_pdf(
         app, result, bureau.name if bureau is not None else printing.BUREAU_NAME
     )
-    services.audit(
+    audit.record(
         app,
         action="download_pdf",
         label="下载立项通知",

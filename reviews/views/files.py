@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from applications.models import Application
 from bases.models import Assessment
+from records import audit
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Call, Organisation
 from shanghai_experts.text import parse_ids
@@ -18,7 +19,6 @@ from .. import (
     filing,
     printing,
     scans,
-    services,
     workflow,
 )
 from ..models import StampedScan
@@ -38,7 +38,7 @@ def item_pdf(request, pk, kind=workflow.APPLICATION):
     related = ("call", "unit", "recommender") + (("base",) if kind == workflow.ASSESSMENT else ())
     item = get_object_or_404(model.objects.visible_to(request.user).select_related(*related), pk=pk)
     content = printing.form_pdf(item)
-    services.audit(
+    audit.record(
         item,
         action="download_pdf",
         label="下载打印表",
@@ -97,7 +97,7 @@ def zip_pdfs(request):
             f"一次最多打包 {ZIP_LIMIT} 份（当前 {total} 份），请按推荐单位或状态筛选后分批下载。",
         )
         return redirect("reviews:queue")
-    services.audit(
+    audit.record(
         call,
         action="download_zip",
         label="批量下载打印表",
@@ -181,7 +181,7 @@ def download_scan(request, pk):
     scan = get_object_or_404(StampedScan.objects.select_related("content_type"), pk=pk)
     model = scan.content_type.model_class()
     item = get_object_or_404(model.objects.visible_to(request.user), pk=scan.object_id)
-    services.audit(
+    audit.record(
         item,
         action="download_scan",
         label="下载盖章扫描件",
