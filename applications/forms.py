@@ -10,25 +10,22 @@ from functools import partial
 
 from django import forms
 from django.core.validators import MinValueValidator
-from django.db import transaction
-from django.forms.utils import ErrorDict
 from django.urls import reverse
 
 from bases.models import Base
 from shanghai_experts.divisions import divisions
 from shanghai_experts.forms import (
+    CONTACT_FIELD_CLASSES,
+    CONTACT_WIDGETS,
     HalfWidthCharField,
     HalfWidthDecimalField,
-    Problem,
+    ItemBundle,
     RecommenderSelect,
-    StaleVersion,
     bound_long_texts,
     chinese_blanks,
     recommender_label,
-    summary_label,
 )
 from shanghai_experts.formsets import bounded_inlineformset_factory
-from shanghai_experts.states import EDITABLE_STATES
 from shanghai_experts.validators import date_problem
 
 from .choices import ServiceForm, Talent
@@ -88,8 +85,7 @@ class ApplicationForm(forms.ModelForm):
     class Meta:
         model = Application
         field_classes = {
-            "mobile": HalfWidthCharField,
-            "office_phone": HalfWidthCharField,
+            **CONTACT_FIELD_CLASSES,
             "budget_total": HalfWidthDecimalField,
             "requested_amount": HalfWidthDecimalField,
         }
@@ -137,9 +133,7 @@ class ApplicationForm(forms.ModelForm):
             "summary": forms.Textarea(attrs={"rows": 4}),
             "service_goal": forms.Textarea(attrs={"rows": 3}),
             "applicant_opinion": forms.Textarea(attrs={"rows": 3}),
-            "office_phone": forms.TextInput(attrs={"placeholder": "021-63588888"}),
-            "mobile": forms.TextInput(attrs={"placeholder": "13812345678", "inputmode": "tel"}),
-            "email": forms.TextInput(attrs={"placeholder": "name@example.com", "type": "email"}),
+            **CONTACT_WIDGETS,
         }
         labels = {
             "category": "申报类别",
@@ -462,155 +456,14 @@ FORMSETS = {
 }
 
 
-class ApplicationBundle:
+class ApplicationBundle(ItemBundle):
     """The main form with its four row lists, saved together or not at all."""
 
-    def __init__(self, application: Application, data=None):
-        self.application = application
-        self.form = ApplicationForm(data, instance=application)
-        self.formsets = {}
-        for prefix, formset_class in FORMSETS.items():
-            formset = formset_class(data, instance=application, prefix=prefix)
-            if data is None and not formset.initial_forms:
-                # A blank row to start with, so the list shows what it wants.
-                formset = formset_class(instance=application, prefix=prefix)
-                formset.extra = 1
-            self.formsets[prefix] = formset
-        self.section_errors: dict[str, list[str]] = {}
-        self.summary: list[str] = []
-        #: Beside each summary line, the id of the box it is about (the line links to it).
-        self.summary_anchors: list[str] = []
-
-    @property
-    def summary_items(self) -> list[tuple[str, str]]:
-        anchors = self.summary_anchors + [""] * (len(self.summary) - len(self.summary_anchors))
-        return list(zip(self.summary, anchors, strict=False))
-
-    @property
-    def refused_sections(self) -> list[str]:
-        """The lists whose declared row count was refused (no row of theirs is cleaned)."""
-        return [prefix for prefix, fs in self.formsets.items() if fs.declared_refusal]
-
-    def is_valid(self) -> bool:
-        if self.refused_sections:
-            return False  # decided from the row counts alone, before any row is built
-        valid = self.form.is_valid()
-        for formset in self.formsets.values():
-            valid = formset.is_valid() and valid
-        return valid
-
-    def save(self) -> Application:
-        """Save everything under a row lock; refuse if someone saved in between."""
-        with transaction.atomic():
-            row = (
-                Application.objects.select_for_update()
-                .filter(pk=self.application.pk)
-                .values_list("version", "state")
-                .first()
-            )
-            # Only a draft or a returned form is written, whatever the view checked before.
-            if row is None or row[1] not in EDITABLE_STATES:
-                raise StaleVersion
-            current = row[0]
-            if current != self.form.cleaned_data["version"]:
-                raise StaleVersion
-            app = self.form.save(commit=False)
-            app.version = current + 1
-            app.save()
-            for formset in self.formsets.values():
-                formset.save(commit=False)  # fills deleted_objects
-                for obj in formset.deleted_objects:
-                    obj.delete()
-                position = 0
-                for row_form in formset.forms:
-                    if row_form in formset.deleted_forms:
-                        continue
-                    if row_form.instance.pk is None and not row_form.has_changed():
-                        continue  # a blank row the user never filled
-                    row_form.instance.application = app
-                    row_form.instance.position = position
-                    row_form.instance.save()
-                    position += 1
-        return app
-
-    # Errors from the submission check, attached where the user will look.
-    def attach(self, problems: list[Problem]) -> None:
-        """Show `problems` on the fields concerned. The bundle shows saved data (unbound)."""
-        for form in [self.form, *(f for fs in self.formsets.values() for f in fs.forms)]:
-            if not form.is_bound:
-                # add_error() expects a cleaned form; an unbound one has nothing to clean.
-                form._errors, form.cleaned_data = ErrorDict(), {}
-        by_pk = {
-            section: {f.instance.pk: (i, f) for i, f in enumerate(fs.forms) if f.instance.pk}
-            for section, fs in self.formsets.items()
-        }
-        for problem in problems:
-            if problem.section:
-                index, row_form = by_pk[problem.section][problem.row_pk]
-                row_form.add_error(problem.field, problem.message)
-                label = summary_label(row_form, problem.field, row=True)
-                who = _row_name(row_form)
-                where = f"{ROW_SECTIONS[problem.section]}第 {index + 1} 行{who}·{label}"
-                anchor = f"id_{problem.section}-{index}-{problem.field}"
-            elif problem.field in self.formsets:
-                self.section_errors.setdefault(problem.field, []).append(problem.message)
-                where = ROW_SECTIONS[problem.field]
-                anchor = f"rows-{problem.field}"
-            elif problem.field == "relies_on_base":
-                self.form.add_error("relies_on_base_choice", problem.message)
-                where = "是否依托专家服务基地"
-                anchor = "id_relies_on_base_choice_0"
-            elif problem.field in self.form.fields:
-                self.form.add_error(problem.field, problem.message)
-                where = summary_label(self.form, problem.field)
-                anchor = f"id_{problem.field}"
-            else:
-                self.form.add_error(None, problem.message)
-                where = str(Application._meta.get_field(problem.field).verbose_name)
-                anchor = ""
-            self.summary.append(f"{where}：{problem.message}")
-            self.summary_anchors.append(anchor)
-
-    def format_summary(self) -> list[str]:  # noqa: C901 - one loop per kind of error
-        """Names the fields whose format was refused, for the message at the top."""
-        lines, anchors = [], []
-        refused = self.refused_sections
-        if refused:
-            # Only the refusal: the rows of a refused list are not cleaned, and the autosave
-            # that asks for this summary answers without building them.
-            self.summary_anchors = [f"rows-{section}" for section in refused]
-            return [
-                f"{ROW_SECTIONS[section]}：{self.formsets[section].declared_refusal}"
-                for section in refused
-            ]
-        for name, errors in self.form.errors.items():
-            label = "表单" if name == "__all__" else summary_label(self.form, name)
-            lines += [f"{label}：{e}" for e in errors]
-            anchors += ["" if name == "__all__" else f"id_{name}"] * len(errors)
-        for section, formset in self.formsets.items():
-            for index, row_form in enumerate(formset.forms):
-                for name, errors in row_form.errors.items():
-                    label = summary_label(row_form, name, row=True)
-                    who = _row_name(row_form)
-                    lines += [
-                        f"{ROW_SECTIONS[section]}第 {index + 1} 行{who}·{label}：{e}"
-                        for e in errors
-                    ]
-                    anchors += [f"id_{section}-{index}-{name}"] * len(errors)
-            errors = formset.non_form_errors()
-            lines += [f"{ROW_SECTIONS[section]}：{e}" for e in errors]
-            anchors += [f"rows-{section}"] * len(errors)
-        self.summary_anchors = anchors
-        return lines
-
-
-def _row_name(row_form) -> str:
-    """赵新增 for a roster row with a name: so a message names the expert, not only the row."""
-    if "name" not in row_form.fields:
-        return ""
-    data = row_form.cleaned_data if hasattr(row_form, "cleaned_data") else {}
-    name = (data.get("name") if data else None) or getattr(row_form.instance, "name", "")
-    return f" {name.strip()}" if name and name.strip() else ""
+    form_class = ApplicationForm
+    formset_classes = FORMSETS
+    row_sections = ROW_SECTIONS
+    #: 是否依托专家服务基地 is asked as a pair of radio buttons.
+    problem_boxes = {"relies_on_base": ("relies_on_base_choice", "id_relies_on_base_choice_0")}
 
 
 def _distinguish_repeated_labels(form) -> None:

@@ -6,7 +6,6 @@ submission checks completeness (see applications.rules.submission_problems).
 
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 
 from shanghai_experts import items, visibility
 from shanghai_experts.divisions import divisions
@@ -17,7 +16,7 @@ from shanghai_experts.models import (
     PaperReceipt,
     StampedScanStatus,
 )
-from shanghai_experts.states import EDITABLE_STATES, State
+from shanghai_experts.states import State
 
 from . import rules
 from .choices import (
@@ -25,6 +24,7 @@ from .choices import (
     Affiliation,
     BaseLevel,
     Category,
+    ServiceForm,
     Talent,
     TitleLevel,
 )
@@ -32,29 +32,14 @@ from .choices import (
 MONEY = {"max_digits": 8, "decimal_places": 2, "null": True, "blank": True}
 
 
-class ApplicationQuerySet(models.QuerySet):
-    def for_item_page(self) -> "ApplicationQuerySet":
-        """With what an item's page and its edit page print about it."""
-        return self.select_related("call", "unit", "unit__district", "recommender")
-
-    def visible_to(self, user) -> "ApplicationQuerySet":
-        """What the user's organisation may see; everything else is a 404."""
-        org = getattr(user, "organisation", None)
-        if org is None:
-            return self.none()
-        if org.is_unit:
-            return self.filter(unit=org)
-        if org.is_recommender:
-            return self.filter(recommender=org).exclude(state=State.DRAFT)
-        if org.is_bureau:
-            return self.exclude(state=State.DRAFT)
-        return self.none()
+class ApplicationQuerySet(items.ItemQuerySet):
+    item_page_related = ("call", "unit", "unit__district", "recommender")
 
     def for_list(self) -> "ApplicationQuerySet":
         return self.select_related("call", "unit", "recommender")
 
 
-class Application(ListedRows, PaperReceipt, StampedScanStatus):
+class Application(items.KindOfItem, ListedRows, PaperReceipt, StampedScanStatus):
     call = models.ForeignKey(
         Call, verbose_name="申报批次", on_delete=models.PROTECT, related_name="applications"
     )
@@ -271,38 +256,13 @@ class Application(ListedRows, PaperReceipt, StampedScanStatus):
                 codes[box] = found
         self.support_county_codes = codes
 
-    #: The item's page (lists link many at once: shanghai_experts.links.pk_url).
-    detail_url_name = "applications:detail"
-
-    def get_absolute_url(self) -> str:
-        return reverse(self.detail_url_name, args=[self.pk])
-
     item_kind = items.APPLICATION
-    workflow_kind = item_kind.code
-    #: The name of the queue's selection box for this kind of item.
-    selection_name = item_kind.selection_name
+    detail_url_name = "applications:detail"
 
     @property
     def category_label(self) -> str:
         """类别 as the 一览表 prints it: 国家级服务团 or 市级服务团."""
         return CATEGORY_LIST_LABELS.get(self.category, "")
-
-    @property
-    def reference(self) -> str:
-        """The reference number printed on the form and quoted in correspondence."""
-        return self.reference_for(self.call.year if self.call_id else "----", self.pk)
-
-    @staticmethod
-    def reference_for(year, pk) -> str:
-        """The reference number of item `pk` of the call of `year` (ZJ2026-00002)."""
-        return items.APPLICATION.reference_for(year, pk)
-
-    #: A service-team application uses the recommender's quota (a base assessment does not).
-    counts_against_quota = item_kind.counts_against_quota
-
-    @property
-    def is_editable(self) -> bool:
-        return self.state in EDITABLE_STATES
 
     # The workflow's protocol (shanghai_experts.items.WorkflowItem); the rules live in
     # applications.rules.
@@ -314,6 +274,20 @@ class Application(ListedRows, PaperReceipt, StampedScanStatus):
 
     def snapshot(self) -> dict:
         return rules.snapshot(self)
+
+    def form_context(self) -> dict:
+        """Beside the item, what its printed form (item_kind.print_template) and its
+        confirmation page list: its rows, and the 服务形式 to tick (no rows for a blank form)."""
+        saved = self.pk is not None
+        places = list(self.places.all()) if saved else []
+        return {
+            "experts": list(self.experts.all()) if saved else [],
+            "places": places,
+            "place_counts": self.place_counts(places),
+            "budget_items": list(self.budget_items.all()) if saved else [],
+            "funding_sources": list(self.funding_sources.all()) if saved else [],
+            "service_form_choices": ServiceForm.choices,
+        }
 
     def record_leader(self) -> None:
         """Copy the first 领衔专家's title level and honours onto the item (not saved)."""

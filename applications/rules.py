@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.core.validators import validate_email
-
 from shanghai_experts.divisions import divisions
-from shanghai_experts.forms import Problem, recommender_choices
+from shanghai_experts.forms import Problem, contact_problems, recommender_choices
 from shanghai_experts.models import ITEM_RECORD_FIELDS, Organisation
 from shanghai_experts.states import State
 from shanghai_experts.text import plain_number, plain_value, reader_length
@@ -16,7 +14,6 @@ from shanghai_experts.validators import (
     format_error,
     is_blank,
     validate_mobile,
-    validate_office_phone,
     validate_uscc,
 )
 
@@ -115,16 +112,7 @@ def submission_problems(app) -> list[Problem]:
 
     _check_dates(app, call, add)
 
-    for field, validator in (
-        ("office_phone", validate_office_phone),
-        ("mobile", validate_mobile),
-        ("email", validate_email),
-    ):
-        value = getattr(app, field)
-        if not is_blank(value):
-            error = format_error(value.strip(), validator)
-            if error:
-                add(field, "请输入有效的电子邮箱地址。" if field == "email" else error)
+    problems += contact_problems(app)
 
     for box in ASSISTANCE_BOXES:
         ticked, counties = getattr(app, box), getattr(app, f"{box}_counties")

@@ -5,27 +5,24 @@ bases.rules.submission_problems decides whether it can be submitted.
 """
 
 from django import forms
-from django.db import transaction
-from django.forms.utils import ErrorDict
 
 from shanghai_experts.forms import (
-    HalfWidthCharField,
-    Problem,
-    StaleVersion,
+    CONTACT_FIELD_CLASSES,
+    CONTACT_WIDGETS,
+    ItemBundle,
+    VersionChecked,
     bound_long_texts,
     chinese_blanks,
-    summary_label,
 )
-from shanghai_experts.states import EDITABLE_STATES, State
+from shanghai_experts.states import State
 
 from .choices import HostType
 from .models import Assessment, Base
 from .rules import REQUIRED_FIELDS, allowed_recommenders
 
-CONTACT_WIDGETS = {
-    "office_phone": forms.TextInput(attrs={"placeholder": "021-63588888"}),
-    "mobile": forms.TextInput(attrs={"placeholder": "13812345678", "inputmode": "tel"}),
-    "email": forms.TextInput(attrs={"placeholder": "name@example.com", "type": "email"}),
+#: The boxes of 一、基本信息 that the registry keeps too (ContactFields).
+BASIC_WIDGETS = {
+    **CONTACT_WIDGETS,
     "own_experts": forms.NumberInput(attrs={"min": "0"}),
     "external_experts": forms.NumberInput(attrs={"min": "0"}),
 }
@@ -58,33 +55,7 @@ def _number_messages(form):
             form.fields[name].max_value = 100000
 
 
-class VersionChecked:
-    """A form over an assessment that refuses to overwrite a save made since it loaded, or a
-    save in a state where its boxes may not change (checked on the locked row)."""
-
-    #: The states in which the form's boxes may be saved.
-    editable_states = EDITABLE_STATES
-
-    def save_checked(self) -> Assessment:
-        with transaction.atomic():
-            current = (
-                Assessment.objects.select_for_update()
-                .filter(pk=self.instance.pk)
-                .values_list("version", "state")
-                .first()
-            )
-            if current is None or current[1] not in self.editable_states:
-                raise StaleVersion
-            current = current[0]
-            if current != self.cleaned_data["version"]:
-                raise StaleVersion
-            assessment = self.save(commit=False)
-            assessment.version = current + 1
-            assessment.save()
-        return assessment
-
-
-class AssessmentForm(VersionChecked, forms.ModelForm):
+class AssessmentForm(forms.ModelForm):
     host_types = host_types_field()
     version = forms.IntegerField(widget=forms.HiddenInput)
     #: Blank is allowed in a draft; these are marked * (ui.bs_field) as submission needs them.
@@ -92,7 +63,7 @@ class AssessmentForm(VersionChecked, forms.ModelForm):
 
     class Meta:
         model = Assessment
-        field_classes = {"mobile": HalfWidthCharField, "office_phone": HalfWidthCharField}
+        field_classes = CONTACT_FIELD_CLASSES
         fields = [
             *Assessment.CONTACT_FIELDS,
             "system_building",
@@ -107,7 +78,7 @@ class AssessmentForm(VersionChecked, forms.ModelForm):
             "recommender",
         ]
         widgets = {
-            **CONTACT_WIDGETS,
+            **BASIC_WIDGETS,
             "system_building": forms.Textarea(attrs={"rows": 5}),
             "flexible_talent": forms.Textarea(attrs={"rows": 5}),
             "activities": forms.Textarea(attrs={"rows": 10}),
@@ -140,35 +111,14 @@ class AssessmentForm(VersionChecked, forms.ModelForm):
             if not assessment.list_goal and assessment.three_year_plan:
                 self.initial["list_goal"] = assessment.three_year_plan
         _number_messages(self)
-        self.fields["email"].error_messages["invalid"] = "E-mail 格式不正确。"
         bound_long_texts(self)
         chinese_blanks(self)
 
-    def attach(self, problems: list[Problem]) -> list[str]:
-        """Show submission problems on their fields; return the summary lines."""
-        if not self.is_bound:
-            self._errors, self.cleaned_data = ErrorDict(), {}
-        lines, self.summary_anchors = [], []
-        for problem in problems:
-            if problem.field in self.fields:
-                self.add_error(problem.field, problem.message)
-                where = summary_label(self, problem.field)
-                self.summary_anchors.append(f"id_{problem.field}")
-            else:
-                self.add_error(None, problem.message)
-                where = str(Assessment._meta.get_field(problem.field).verbose_name)
-                self.summary_anchors.append("")
-            lines.append(f"{where}：{problem.message}")
-        return lines
 
-    def format_summary(self) -> list[str]:
-        lines, self.summary_anchors = [], []
-        for name, errors in self.errors.items():
-            label = "表单" if name == "__all__" else summary_label(self, name)
-            for e in errors:
-                lines.append(f"{label}：{e}")
-                self.summary_anchors.append("" if name == "__all__" else f"id_{name}")
-        return lines
+class AssessmentBundle(ItemBundle):
+    """附件2 has no lists of rows: the bundle is its one form."""
+
+    form_class = AssessmentForm
 
 
 class RectificationForm(VersionChecked, forms.ModelForm):
@@ -196,9 +146,9 @@ class BaseForm(forms.ModelForm):
 
     class Meta:
         model = Base
-        field_classes = {"mobile": HalfWidthCharField, "office_phone": HalfWidthCharField}
+        field_classes = CONTACT_FIELD_CLASSES
         fields = ["name", "host_unit", "level", "year_selected", *Assessment.CONTACT_FIELDS]
-        widgets = {**CONTACT_WIDGETS, "level": forms.RadioSelect}
+        widgets = {**BASIC_WIDGETS, "level": forms.RadioSelect}
         labels = CONTACT_LABELS
 
     def __init__(self, *args, **kwargs):
@@ -210,7 +160,6 @@ class BaseForm(forms.ModelForm):
         self.fields["year_selected"].error_messages["invalid"] = "请输入四位年份，例如 2022。"
         self.fields["year_selected"].min_value = 2000
         _number_messages(self)
-        self.fields["email"].error_messages["invalid"] = "E-mail 格式不正确。"
         self.fields["host_types"].required = True
         self.fields["host_types"].error_messages["required"] = "请至少勾选一项。"
 

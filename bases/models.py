@@ -1,7 +1,6 @@
 """Expert service bases (专家服务基地) and their assessment in a call (附件2)."""
 
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 
 from shanghai_experts import items
@@ -12,10 +11,10 @@ from shanghai_experts.models import (
     PaperReceipt,
     StampedScanStatus,
 )
-from shanghai_experts.states import EDITABLE_STATES, State
+from shanghai_experts.states import State
 
 from . import rules
-from .choices import BaseLevel
+from .choices import BaseLevel, HostType
 
 
 class ContactFields(models.Model):
@@ -102,24 +101,8 @@ class Base(ContactFields):
         return self.name
 
 
-class AssessmentQuerySet(models.QuerySet):
-    def for_item_page(self):
-        """With what an assessment's page and its edit page print about it."""
-        return self.select_related("call", "base", "unit", "recommender")
-
-    def visible_to(self, user):
-        """The same scope as applications: own unit, addressed recommender, bureau."""
-        org = getattr(user, "organisation", None)
-        if org is None:
-            return self.none()
-        if org.is_unit:
-            return self.filter(unit=org)
-        if org.is_recommender or org.is_bureau:
-            # A draft is the unit's own until it is submitted, as with 附件1.
-            return self.exclude(state=State.DRAFT).filter(
-                **({} if org.is_bureau else {"recommender": org})
-            )
-        return self.none()
+class AssessmentQuerySet(items.ItemQuerySet):
+    item_page_related = ("call", "base", "unit", "recommender")
 
 
 #: The bureau's outcomes, as states of the assessment.
@@ -134,7 +117,7 @@ OUTCOME_STATES = frozenset(
 )
 
 
-class Assessment(ListedRows, ContactFields, PaperReceipt, StampedScanStatus):
+class Assessment(items.KindOfItem, ListedRows, ContactFields, PaperReceipt, StampedScanStatus):
     """附件2 专家服务基地动态管理表: one per base per call, through the shared workflow."""
 
     call = models.ForeignKey(
@@ -214,11 +197,7 @@ class Assessment(ListedRows, ContactFields, PaperReceipt, StampedScanStatus):
     objects = AssessmentQuerySet.as_manager()
 
     item_kind = items.ASSESSMENT
-    #: Base assessments do not use the recommender's service-team quota.
-    counts_against_quota = item_kind.counts_against_quota
-    workflow_kind = item_kind.code
-    #: The queue's selection box for this kind of item.
-    selection_name = item_kind.selection_name
+    detail_url_name = "bases:assessment"
     category_label = "服务基地评估"
 
     class Meta:
@@ -238,25 +217,6 @@ class Assessment(ListedRows, ContactFields, PaperReceipt, StampedScanStatus):
     def __str__(self) -> str:
         return f"{self.base.name}（{self.call.year}年评估）" if self.base_id else "服务基地评估"
 
-    #: The item's page (lists link many at once: shanghai_experts.links.pk_url).
-    detail_url_name = "bases:assessment"
-
-    def get_absolute_url(self) -> str:
-        return reverse(self.detail_url_name, args=[self.pk])
-
-    @property
-    def reference(self) -> str:
-        return self.reference_for(self.call.year if self.call_id else "----", self.pk)
-
-    @staticmethod
-    def reference_for(year, pk) -> str:
-        """The reference number of item `pk` of the call of `year` (JD2026-00002)."""
-        return items.ASSESSMENT.reference_for(year, pk)
-
-    @property
-    def is_editable(self) -> bool:
-        return self.state in EDITABLE_STATES
-
     @property
     def is_rectification_overdue(self) -> bool:
         return (
@@ -275,6 +235,11 @@ class Assessment(ListedRows, ContactFields, PaperReceipt, StampedScanStatus):
 
     def snapshot(self) -> dict:
         return rules.snapshot(self)
+
+    def form_context(self) -> dict:
+        """Beside the item, what its printed form (item_kind.print_template) lists: the
+        依托单位类型 to tick."""
+        return {"host_types": HostType.choices}
 
     def change_label(self, key: str) -> str:
         return str(self._meta.get_field(key).verbose_name)

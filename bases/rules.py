@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from django.core.validators import validate_email
-
-from shanghai_experts.forms import Problem, recommender_choices
+from shanghai_experts.forms import Problem, contact_problems, recommender_choices
 from shanghai_experts.models import ITEM_RECORD_FIELDS, Organisation
 from shanghai_experts.text import plain_value, reader_length
-from shanghai_experts.validators import (
-    format_error,
-    is_blank,
-    validate_mobile,
-    validate_office_phone,
-)
+from shanghai_experts.validators import is_blank
 
 from .choices import HostType
 
@@ -62,16 +55,7 @@ def submission_problems(assessment) -> list[Problem]:
         and assessment.own_experts + assessment.external_experts == 0
     ):
         add("own_experts", "对口联系专家（副高及以上职称）合计至少 1 人。")
-    for field, validator in (
-        ("office_phone", validate_office_phone),
-        ("mobile", validate_mobile),
-        ("email", validate_email),
-    ):
-        value = getattr(assessment, field)
-        if not is_blank(value):
-            error = format_error(value, validator)
-            if error:
-                add(field, "E-mail 格式不正确。" if field == "email" else error)
+    problems += contact_problems(assessment)
     limit = assessment.call.base_narrative_limit
     for field in LIMITED_NARRATIVES:
         length = reader_length(getattr(assessment, field))

@@ -1,7 +1,7 @@
 """The site's URLconf: the top floor, where the forms' pages meet the review engine.
 
-The two forms' edit pages submit through the workflow, which lives on a floor above them; the
-engine's `transition` is handed to those views here rather than imported by them.
+The two forms' edit and confirmation pages are one view of every kind (reviews.editing), which
+submits through the workflow beside it; each path says which kind of item it edits.
 """
 
 from django.contrib import admin
@@ -11,9 +11,9 @@ from django.urls import include, path
 from applications import roster_views
 from applications import views as application_views
 from bases import views as base_views
-from reviews import item_views
-from reviews.workflow import refusal, transition
+from reviews import editing, item_views
 from shanghai_experts import account_views, division_views
+from shanghai_experts.items import APPLICATION, ASSESSMENT
 
 from . import views
 
@@ -21,13 +21,11 @@ admin.site.site_header = "专家服务基层项目 系统管理"
 admin.site.site_title = "专家服务基层项目 系统管理"
 admin.site.index_title = "管理首页"
 
-SUBMITS = {"transition": transition, "refusal": refusal}
-
 application_patterns = [
     path("new/", application_views.create, name="create"),
     path("<id:pk>/", item_views.application_detail, name="detail"),
-    path("<id:pk>/edit/", application_views.edit, SUBMITS, name="edit"),
-    path("<id:pk>/submit/", application_views.submit, SUBMITS, name="submit"),
+    path("<id:pk>/edit/", editing.edit, {"kind": APPLICATION}, name="edit"),
+    path("<id:pk>/submit/", editing.submit, {"kind": APPLICATION}, name="submit"),
     path("<id:pk>/roster/", roster_views.roster_import, name="roster_import"),
     path("<id:pk>/roster/confirm/", roster_views.roster_confirm, name="roster_confirm"),
     path("<id:pk>/roster/template.xlsx", roster_views.roster_template, name="roster_template"),
@@ -39,16 +37,11 @@ base_patterns = [
     path("<id:pk>/edit/", base_views.base_form, name="edit"),
     path("open/", item_views.open_assessments, name="open"),
     path("assessments/<id:pk>/", item_views.assessment_detail, name="assessment"),
-    path(
-        "assessments/<id:pk>/edit/",
-        base_views.assessment_edit,
-        SUBMITS,
-        name="assessment_edit",
-    ),
+    path("assessments/<id:pk>/edit/", editing.edit, {"kind": ASSESSMENT}, name="assessment_edit"),
     path(
         "assessments/<id:pk>/submit/",
-        base_views.assessment_submit,
-        SUBMITS,
+        editing.submit,
+        {"kind": ASSESSMENT},
         name="assessment_submit",
     ),
     path("assessments/<id:pk>/rectification/", item_views.rectification, name="rectification"),

@@ -12,6 +12,7 @@ from applications.services import creation_refusal
 from bases.models import Assessment
 from bases.services import has_priority
 from reviews import exports, guidance, printing
+from shanghai_experts.items import KINDS
 from shanghai_experts.models import Call
 from shanghai_experts.states import State
 
@@ -73,6 +74,10 @@ def notice(request):
     return render(request, "notice.html", {"call": call, "blocks": notice_blocks(call.notice_text)})
 
 
+#: The blank samples of the notice's forms, by number (notice/forms/1/ is 附件1's).
+BLANK_FORMS = {kind.form.removeprefix("附件"): kind for kind in KINDS.values()}
+
+
 @login_not_required
 @require_safe
 def blank_form(request, form):
@@ -87,14 +92,13 @@ def blank_form(request, form):
             as_attachment=True,
             filename=f"附件3-{call.year}年专家服务基层项目一览表（空白）.xlsx",
         )
-    kind = {"1": "application", "2": "assessment"}.get(form)
+    kind = BLANK_FORMS.get(form)
     if kind is None:
         raise Http404
     # Rendered once and kept (printing.stored_pdf): an anonymous visitor costs a file read.
     pdf = printing.stored_pdf(printing.blank_form_html(kind, call))
-    name = "专家服务基层示范团项目申报表" if form == "1" else "专家服务基地动态管理表"
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(
-        False, f"附件{form}-{call.year}年{name}（空白）.pdf"
+        False, f"{kind.form}-{call.year}年{kind.form_title}（空白）.pdf"
     )
     return response

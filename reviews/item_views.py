@@ -13,10 +13,9 @@ from bases.choices import HostType
 from bases.forms import RectificationForm
 from bases.models import Assessment
 from bases.services import has_priority
-from bases.views import autosave
 from records import audit
 from shanghai_experts import visibility
-from shanghai_experts.forms import StaleVersion
+from shanghai_experts.forms import StaleVersion, autosave
 from shanghai_experts.http import client_ip, kept_copy_saved
 from shanghai_experts.models import Call, Organisation
 

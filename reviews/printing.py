@@ -20,11 +20,7 @@ from django.template.loader import render_to_string
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 
-from applications.choices import ServiceForm
-from applications.models import Application
-from bases.choices import HostType
-from bases.models import Assessment
-from shanghai_experts.items import fingerprint
+from shanghai_experts.items import ItemKind, fingerprint
 from shanghai_experts.states import EDITABLE_STATES
 
 from .models import RenderedPdf, StampedScan
@@ -63,40 +59,15 @@ def render_html(html: str) -> bytes:
 
 def form_html(item, **extra) -> str:
     """The print template of the item's form (附件1 or 附件2), filled in."""
-    context = {"item": item, "fingerprint": fingerprint(item.snapshot()), **extra}
-    if item.workflow_kind == "application":
-        experts = list(item.experts.all())
-        places = list(item.places.all())
-        context.update(
-            experts=experts,
-            places=places,
-            place_counts=item.place_counts(places),
-            budget_items=list(item.budget_items.all()),
-            funding_sources=list(item.funding_sources.all()),
-            service_form_choices=ServiceForm.choices,
-        )
-        return render_to_string("pdf/application.html", context)
-    context["host_types"] = HostType.choices
-    return render_to_string("pdf/assessment.html", context)
+    context = {"item": item, "fingerprint": fingerprint(item.snapshot()), **item.form_context()}
+    return render_to_string(item.item_kind.print_template, {**context, **extra})
 
 
-def blank_form_html(kind: str, call) -> str:
+def blank_form_html(kind: ItemKind, call) -> str:
     """附件1 or 附件2 with every box empty (空白表样), from the same templates as the filled."""
-    from_model = Application if kind == "application" else Assessment
-    item = from_model(call=call)
-    context = {"item": item, "fingerprint": "空白表样", "blank": True}
-    if kind == "application":
-        context.update(
-            experts=[],
-            places=[],
-            place_counts=(0, 0),
-            budget_items=[],
-            funding_sources=[],
-            service_form_choices=ServiceForm.choices,
-        )
-        return render_to_string("pdf/application.html", context)
-    context["host_types"] = HostType.choices
-    return render_to_string("pdf/assessment.html", context)
+    item = kind.model(call=call)
+    context = {"item": item, "fingerprint": "空白表样", "blank": True, **item.form_context()}
+    return render_to_string(kind.print_template, context)
 
 
 def form_pdf(item) -> bytes:
@@ -158,8 +129,7 @@ def project_notice_filename(app) -> str:
 
 
 def filename_for(item) -> str:
-    form = "附件1" if item.workflow_kind == "application" else "附件2"
-    return f"{item.reference}-{form}-{item}.pdf".replace("/", "／")
+    return f"{item.reference}-{item.item_kind.form}-{item}.pdf".replace("/", "／")
 
 
 def fingerprints_in_text(text: str) -> set[str]:
@@ -224,7 +194,7 @@ def _latest_scans(items) -> dict[tuple[str, int, str], StampedScan]:
             .order_by("object_id", "kind", "-uploaded_at", "-id")
         )
         for scan in scans:
-            latest.setdefault((model.workflow_kind, scan.object_id, scan.kind), scan)
+            latest.setdefault((model.item_kind.code, scan.object_id, scan.kind), scan)
     return latest
 
 

@@ -10,12 +10,17 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Protocol
 
+from django.apps import apps
+from django.db import models
 from django.urls import reverse
+from django.utils.module_loading import import_string
 
-from .forms import Problem
+from .forms import ItemBundle, Problem
 from .models import Call, Organisation
+from .states import EDITABLE_STATES, State
 
 
 def fingerprint(snapshot: dict) -> str:
@@ -41,6 +46,8 @@ class ItemKind:
     label: str
     #: The notice's name of its form (附件1, 附件2).
     form: str
+    #: The form's title, as its blank sample is named (专家服务基层示范团项目申报表).
+    form_title: str
     #: Prefix of its URL names in the review engine (reviews:upload_scan,
     #: reviews:assessment_upload_scan).
     url_prefix: str
@@ -57,6 +64,9 @@ class ItemKind:
     selection_name: str
     #: The model, as "app_label.ModelName" (this floor imports no form's app).
     model_label: str
+    #: Its edit page, as the dotted path of the form app's `Editor` (this floor imports no
+    #: form's app): what the one edit view (reviews.editing) needs of the kind.
+    editor_path: str
     #: URL names that do not follow `url_prefix`, as (name, its own name): 附件2's workflow
     #: actions are reviews:act_assessment.
     url_names: tuple[tuple[str, str], ...] = ()
@@ -71,9 +81,11 @@ class ItemKind:
 
     @property
     def model(self):
-        from django.apps import apps
-
         return apps.get_model(self.model_label)
+
+    @property
+    def editor(self) -> Editor:
+        return import_string(self.editor_path)
 
     def __str__(self) -> str:
         return self.label
@@ -83,6 +95,7 @@ APPLICATION = ItemKind(
     code="application",
     label="服务团申报",
     form="附件1",
+    form_title="专家服务基层示范团项目申报表",
     url_prefix="",
     reference_prefix="ZJ",
     decided_by_bureau=True,
@@ -90,11 +103,13 @@ APPLICATION = ItemKind(
     print_template="pdf/application.html",
     selection_name="selected",
     model_label="applications.Application",
+    editor_path="applications.views.EDITOR",
 )
 ASSESSMENT = ItemKind(
     code="assessment",
     label="服务基地评估",
     form="附件2",
+    form_title="专家服务基地动态管理表",
     url_prefix="assessment_",
     reference_prefix="JD",
     decided_by_bureau=False,
@@ -103,6 +118,7 @@ ASSESSMENT = ItemKind(
     selection_name="selected_assessment",
     model_label="bases.Assessment",
     url_names=(("act", "act_assessment"),),
+    editor_path="bases.views.EDITOR",
 )
 
 #: Every kind, by code.
@@ -112,6 +128,98 @@ KINDS: dict[str, ItemKind] = {kind.code: kind for kind in (APPLICATION, ASSESSME
 def kind_of(code: str) -> ItemKind:
     """The kind whose code is `code` (KeyError for an unknown one)."""
     return KINDS[code]
+
+
+@dataclasses.dataclass(frozen=True)
+class Editor:
+    """A kind's edit page and the page that confirms its submission, as the one edit view
+    (reviews.editing) shows them: what differs between the forms, declared by each form's app
+    (applications.views.EDITOR, bases.views.EDITOR) and found through ``ItemKind.editor``."""
+
+    #: The form with its lists of rows: ``bundle(item)`` shows the saved item,
+    #: ``bundle(item, data)`` what was posted.
+    bundle: type[ItemBundle]
+    #: The edit page's sections (anchor, title, the boxes in it), each shown with its count of
+    #: problems left.
+    sections: tuple
+    edit_template: str
+    submit_template: str
+    #: The name the two templates give the item (app, assessment).
+    item_name: str
+    #: The URL names of the two pages, each taking the item's pk.
+    edit_url: str
+    submit_url: str
+    #: The message once it is submitted.
+    done: Callable[[WorkflowItem], str]
+    #: What the confirmation page says was saved again since it was opened (申报表, 本表).
+    what: str = "本表"
+    #: What the confirmation page shows beside the item (its lists of rows).
+    submit_context: Callable[[WorkflowItem], dict] = lambda item: {}
+
+
+class ItemQuerySet(models.QuerySet):
+    """The queries every kind of item answers alike."""
+
+    #: What an item's page and its edit page print about it.
+    item_page_related: tuple[str, ...] = ("call", "unit", "recommender")
+
+    def for_item_page(self):
+        """With what an item's page and its edit page print about it."""
+        return self.select_related(*self.item_page_related)
+
+    def visible_to(self, user):
+        """What the user's organisation may see; everything else is a 404. A draft is the
+        unit's own until it is submitted; then its recommender and the bureau see it too."""
+        org = getattr(user, "organisation", None)
+        if org is None:
+            return self.none()
+        if org.is_unit:
+            return self.filter(unit=org)
+        if org.is_recommender:
+            return self.filter(recommender=org).exclude(state=State.DRAFT)
+        if org.is_bureau:
+            return self.exclude(state=State.DRAFT)
+        return self.none()
+
+
+class KindOfItem:
+    """What an item's model derives from its kind (``item_kind``), written once for every
+    kind: the codes the engine reads, its reference number, its page, whether it may change."""
+
+    item_kind: ItemKind
+    #: The item's page, a URL name taking its pk (lists link many at once:
+    #: shanghai_experts.links.pk_url).
+    detail_url_name: str
+
+    @property
+    def workflow_kind(self) -> str:
+        return self.item_kind.code
+
+    @property
+    def counts_against_quota(self) -> bool:
+        return self.item_kind.counts_against_quota
+
+    @property
+    def selection_name(self) -> str:
+        """The name of the queue's selection box for this kind of item."""
+        return self.item_kind.selection_name
+
+    @classmethod
+    def reference_for(cls, year, pk) -> str:
+        """The reference number of item `pk` of the call of `year` (ZJ2026-00002)."""
+        return cls.item_kind.reference_for(year, pk)
+
+    @property
+    def reference(self) -> str:
+        """The reference number printed on the form and quoted in correspondence."""
+        return self.reference_for(self.call.year if self.call_id else "----", self.pk)
+
+    def get_absolute_url(self) -> str:
+        return reverse(self.detail_url_name, args=[self.pk])
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in EDITABLE_STATES
 
 
 class WorkflowError(Exception):

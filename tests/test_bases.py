@@ -427,7 +427,7 @@ def test_bureau_registers_a_base_with_errors_named(client, people):
     page = client.post(reverse("bases:create"), data).content.decode()
     assert "入选年度：请输入四位年份，例如 2022。" in page
     assert "外单位专家（人）：不能为负数。" in page
-    assert "E-mail：E-mail 格式不正确。" in page
+    assert "E-mail：E-mail 格式不正确，例如 name@example.com。" in page
     assert "长三角智能制造专家服务基地" in page
     data.update(year_selected="2022", external_experts="4", email="base@example.org")
     client.post(reverse("bases:create"), data)

@@ -15,6 +15,7 @@ import pytest
 from PIL import Image, ImageChops
 
 from reviews import printing
+from shanghai_experts.items import APPLICATION, ASSESSMENT
 from shanghai_experts.states import State
 
 from .factories import (
@@ -182,7 +183,7 @@ def test_every_label_of_the_notices_form_1_is_whole_and_in_order(call):
 
 def test_the_blank_form_1_has_the_same_labels(call):
     assert_in_order(
-        raw_lines(printing.render_html(printing.blank_form_html("application", call))),
+        raw_lines(printing.render_html(printing.blank_form_html(APPLICATION, call))),
         APPLICATION_LABELS,
     )
 
@@ -191,7 +192,7 @@ def test_every_label_of_the_notices_form_2_is_whole_and_in_order(call):
     item = AssessmentFactory(call=call)
     item.state = State.SUBMITTED
     assert_in_order(raw_lines(rendered(item)), ASSESSMENT_LABELS)
-    blank = printing.render_html(printing.blank_form_html("assessment", call))
+    blank = printing.render_html(printing.blank_form_html(ASSESSMENT, call))
     assert_in_order(raw_lines(blank), ASSESSMENT_LABELS)
 
 

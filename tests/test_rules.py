@@ -100,7 +100,7 @@ def test_field_formats_on_the_application(app):
     problems = problems_of(app)
     assert problems[(None, "mobile")].startswith("手机号码应为 11 位数字")
     assert problems[(None, "office_phone")].startswith("办公电话应带区号")
-    assert problems[(None, "email")] == "请输入有效的电子邮箱地址。"
+    assert problems[(None, "email")] == "E-mail 格式不正确，例如 name@example.com。"
 
 
 # --- dates and service time ----------------------------------------------------------------
