@@ -4,6 +4,7 @@ the e-mails. And publication, staged."""
 
 import datetime
 import io
+import re
 import subprocess
 from decimal import Decimal
 
@@ -12,8 +13,9 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from applications.choices import CATEGORY_LIST_LABELS, Category
 from applications.models import Application
-from reviews import notes, publication, scoring, workflow
+from reviews import columns, notes, publication, scoring, workflow
 from reviews.models import AuditRecord, Note, OutboundMail, Publication
 from shanghai_experts import visibility
 from shanghai_experts.states import State
@@ -80,8 +82,8 @@ def item_in(call, people, state, published=False):
 
 
 def expected_state(role, state, published):
-    if role == "bureau" or state not in visibility.DECISION_STATES or published:
-        return state
+    if state not in visibility.DECISION_STATES or allowed(role, "decision", published):
+        return state  # published, the published state is the state here
     return State.RECOMMENDED
 
 
@@ -131,6 +133,115 @@ def test_lists_show_the_state_each_may_see(client, call, people, state):
     client.force_login(people["bureau"])
     page = client.get(reverse("reviews:queue")).content.decode()
     assert f'data-testid="state">{LABELS[state]}<' in page
+
+
+# --- every list and export, for every role and state, against the matrix ---------------------
+
+#: What a queue column shows of an item, by the column's key (the lists' other columns show
+#: nothing the matrix keeps back).
+LIST_ASPECTS = {"mean": "scores", "spread": "scores", "rank": "rank", "granted": "funding"}
+#: A team the bureau selected, in the state it is seen in (统计's 入选).
+SELECTED = {State.NATIONAL_CANDIDATE, State.MUNICIPAL_TEAM, State.NATIONAL_TEAM}
+#: The category a decision puts a team in, as the 一览表 names it (a 不予入选 keeps its own).
+DECIDED = {
+    State.NATIONAL_CANDIDATE: Category.NATIONAL,
+    State.NATIONAL_TEAM: Category.NATIONAL,
+    State.MUNICIPAL_TEAM: Category.MUNICIPAL,
+}
+
+
+def queue_table(page) -> tuple[list[str], list[dict[str, str]]]:
+    """The list's column keys and its rows, each cell's text by its column's key."""
+    table = page.split('<table class="table table-hover')[1].split("</table>")[0]
+    keys = re.findall(r'data-column="(\w+)"', table.split("</thead>")[0])
+    rows = []
+    for row in table.split("<tbody>")[1].split("<tr")[1:]:
+        cells = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        if len(cells) == len(keys):
+            rows.append(dict(zip(keys, cells, strict=True)))
+    return keys, rows
+
+
+def workbook(response):
+    return openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+
+
+def sheet_rows(sheet) -> dict:
+    """A 统计 sheet's rows by their label (first cell)."""
+    return {row[0]: row[1:] for row in sheet.iter_rows(min_row=3, values_only=True) if row[0]}
+
+
+@pytest.mark.parametrize("published", [False, True], ids=["before", "published"])
+@pytest.mark.parametrize("state", BUREAU_STATES)
+@pytest.mark.parametrize("role", ["recommender", "bureau"])
+def test_every_list_and_export_shows_each_role_what_the_matrix_allows(
+    client, call, people, role, state, published
+):
+    """The queue (both tabs, every column the user may choose), its sorts and totals line,
+    the 一览表 and the 统计 workbook, as each role with a list reads them."""
+    app = item_in(call, people, state, published)
+    published = visibility.is_published(app)
+    user = people[role]
+    user.list_columns = [c.key for c in columns.COLUMNS]  # every column it may show
+    user.save(update_fields=["list_columns"])
+    client.force_login(user)
+
+    page = client.get(reverse("reviews:queue")).content.decode()
+    keys, rows = queue_table(page)
+    (row,) = [r for r in rows if r["name"] == app.name]
+    assert row["state"] == LABELS[expected_state(role, state, published)]
+    seen = {"mean": "100.00（1人）", "spread": "0.00", "rank": "1", "granted": "8.50"}
+    for key, aspect in LIST_ASPECTS.items():
+        # A column shows what its reader sees on every row, or is not on the list.
+        assert (key in keys) == allowed(role, aspect, published=False), key
+        assert (row.get(key) == seen[key]) == allowed(role, aspect, published=False), key
+    table = page.split("<table")[1].split("</table>")[0]
+    assert ("100.00" in table) == allowed(role, "scores", published=False)
+    assert ("8.50" in table) == allowed(role, "funding", published=False)
+    assert "王评审" not in table or allowed(role, "reviewers", published)  # no list names them
+    sorts = page.split('name="sort"')[1].split("</select>")[0]
+    assert ('value="-score_mean"' in sorts) == allowed(role, "scores", published=False)
+    assert ('data-testid="totals"' in page) == allowed(role, "funding", published=False)
+    tab = client.get(reverse("reviews:queue"), {"category": "assessment"}).content.decode()
+    assert queue_table(tab)[0] == keys  # the same columns on either tab
+
+    sheet = workbook(client.get(reverse("reviews:export"))).active
+    (listed,) = [r for r in sheet.iter_rows(min_row=3, values_only=True) if r[3] == app.name]
+    category = DECIDED.get(expected_state(role, state, published), app.category)
+    assert listed[2] == CATEGORY_LIST_LABELS[category]
+    text = " ".join(str(v) for v in listed if v is not None)
+    assert not any(word in text for word in ("王评审", "评分", "8.5"))  # no such column
+
+    books = workbook(client.get(reverse("reviews:statistics"), {"format": "xlsx"}))
+    funnel = sheet_rows(books["申报进度"])
+    assert funnel["入选（国家级或市级）"][0] == (
+        1 if expected_state(role, state, published) in SELECTED else 0
+    )
+    money = sheet_rows(books["经费"])
+    assert money["合计"][1] == (8.5 if allowed(role, "funding", published) else 0)
+
+
+@pytest.mark.parametrize("role", ["recommender", "bureau"])
+def test_a_confirmation_warns_of_scores_only_to_those_who_see_them(client, call, people, role):
+    """The bulk confirmation's 评分 and its cautions (尚无评分, 分歧大) are the scores'."""
+    app = item_in(call, people, State.RECOMMENDED)
+    fresh = CompleteApplicationFactory(
+        call=call, unit=UnitFactory(district=people["unit"].organisation.district)
+    )
+    fresh = workflow.transition(fresh, "submit", user=UserFactory(organisation=fresh.unit))
+    item, action = (fresh, "accept") if role == "recommender" else (app, "decline")
+    Application.objects.filter(pk=item.pk).update(
+        score_mean=Decimal("70"), score_spread=Decimal("40"), score_count=2
+    )
+    client.force_login(people[role])
+    page = client.post(
+        reverse("reviews:queue"), {"bulk_action": action, "selected": [item.pk]}
+    ).content.decode()
+    assert 'data-testid="bulk-items"' in page
+    sees = allowed(role, "scores", published=False)
+    assert ("均分 70" in page) == sees
+    assert ("评分分歧大" in page) == sees
+    assert ('data-testid="cautions"' in page) == sees
 
 
 def test_the_recommenders_export_and_the_units_pdf_say_nothing_of_the_bureaus_work(
