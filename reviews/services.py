@@ -14,7 +14,7 @@ from django.utils import timezone
 from applications.models import Application
 from bases.models import Assessment
 from bases.services import bases_due, starting_contact
-from records.audit import record
+from records import audit
 from shanghai_experts.models import (
     Call,
     DeadlineExtension,
@@ -27,9 +27,6 @@ from shanghai_experts.text import plain_number
 from shanghai_experts.validators import date_problem, money_problem
 
 from .workflow import WorkflowError
-
-#: The one audit call (records.audit.record), by the name the review steps call it.
-audit = record
 
 
 def ranked_recommendations(call: Call, recommender: Organisation):
@@ -52,7 +49,7 @@ def _apply_order(items, ordered_pks, *, field, action, label, refusal, user, cli
         Application.objects.filter(pk=pk).update(**{field: rank})
         before = getattr(current[pk], field)
         if before != rank:
-            audit(
+            audit.record(
                 current[pk],
                 action=action,
                 label=label,
@@ -107,7 +104,7 @@ def record_funding(
             raise WorkflowError(f"资助经费：{label}服务团不超过 {plain_number(cap)} 万元。")
         locked.funding_granted, locked.bureau_support = granted, support
         locked.save(update_fields=["funding_granted", "bureau_support", "updated_at"])
-        audit(
+        audit.record(
             locked,
             action="funding",
             label="登记资助经费",
@@ -136,7 +133,7 @@ def grant_extension(
             organisation=organisation,
             defaults={"deadline": deadline, "reason": reason.strip(), "granted_by": user},
         )
-        audit(
+        audit.record(
             extension,
             action="extend",
             label="延长截止时间",
@@ -172,7 +169,7 @@ def set_quota(
             organisation=organisation,
             defaults={"quota": quota, "reason": reason.strip()},
         )
-        audit(
+        audit.record(
             record,
             action="quota",
             label="调整推荐名额",
@@ -202,7 +199,7 @@ def set_direct_limit(
         before = locked.direct_limit
         locked.direct_limit = limit
         locked.save(update_fields=["direct_limit"])
-        audit(
+        audit.record(
             locked,
             action="quota",
             label="设置特贴直报上限",
@@ -303,7 +300,7 @@ def open_assessments(*, call: Call, user: User, bases=None, client_ip=None) -> l
                 recommender_id=unit.district_id,
                 **starting_contact(base),
             )
-            audit(
+            audit.record(
                 assessment,
                 action="open",
                 label="发起基地评估",
