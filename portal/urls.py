@@ -12,7 +12,7 @@ from applications import roster_views
 from applications import views as application_views
 from bases import views as base_views
 from reviews import editing, item_views
-from shanghai_experts import account_views, division_views
+from shanghai_experts import account_views, division_views, health
 from shanghai_experts.items import APPLICATION, ASSESSMENT
 
 from . import views
@@ -69,6 +69,8 @@ urlpatterns = [
     path("reviews/", include("reviews.urls")),
     path("bases/", include((base_patterns, "bases"))),
     path("accounts/", include("accounts.urls")),
+    path("downloads/", include("jobs.urls")),
+    path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
 

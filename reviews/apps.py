@@ -7,6 +7,7 @@ class ReviewsConfig(AppConfig):
 
     def ready(self):
         # Signal receivers need the models, which Django loads only after the app registry.
-        from . import permissions, signals  # noqa: F401  (permissions: the pages' rules)
+        # permissions: the pages' rules; bundles: the files offered as background jobs.
+        from . import bundles, permissions, signals  # noqa: F401
 
         signals.connect()

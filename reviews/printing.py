@@ -158,14 +158,16 @@ class _Pipe:
 ZIP_CHUNK = 50
 
 
-def _stored_pdfs(items) -> list[bytes]:
+def _stored_pdfs(items, each=None) -> list[bytes]:
     """The PDFs of `items`, served from storage where rendered before; the rest are rendered
-    and stored with one INSERT."""
+    and stored with one INSERT. `each` is called after each form (a job's progress)."""
     pages = [form_html(item) for item in items]
     keys = [hashlib.sha256(html.encode("utf-8")).hexdigest() for html in pages]
     found = {r.key: r for r in RenderedPdf.objects.filter(key__in=set(keys))}
     out, new = [], {}
     for item, html, key in zip(items, pages, keys, strict=True):
+        if each is not None:
+            each()
         if key in found:
             with found[key].file.open("rb") as fh:
                 out.append(fh.read())
@@ -202,13 +204,21 @@ def scan_filename(item, scan: StampedScan) -> str:
     return f"{item.reference}-{scan.get_kind_display()}{scan.extension}".replace("/", "／")
 
 
-def zip_stream(items, leading=()):
+def zip_stream(items, leading=(), progress=None):
     """A ZIP of the items' PDFs, each followed by the latest stamped scans its unit and its
     recommender uploaded (named by reference number), yielded piece by piece as each chunk of
-    forms is ready. `leading` (name, bytes) pairs come first: a recommender's 推荐函."""
+    forms is ready. `leading` (name, bytes) pairs come first: a recommender's 推荐函.
+    `progress(n)` is told how many forms are done, form by form."""
     pipe = _Pipe()
     names = set()
     chunk = []
+    done = 0
+
+    def one_more():
+        nonlocal done
+        if progress is not None:
+            progress(done)
+        done += 1
 
     def add(name, data):
         if name in names:  # two items of the same name and reference cannot happen,
@@ -218,7 +228,7 @@ def zip_stream(items, leading=()):
 
     def flush():
         scans = _latest_scans(chunk)
-        for item, pdf in zip(chunk, _stored_pdfs(chunk), strict=True):
+        for item, pdf in zip(chunk, _stored_pdfs(chunk, one_more), strict=True):
             add(filename_for(item), pdf)
             for kind in (StampedScan.Kind.APPLICANT, StampedScan.Kind.RECOMMENDER):
                 scan = scans.get((item.workflow_kind, item.pk, kind))

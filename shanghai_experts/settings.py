@@ -6,6 +6,8 @@ DEBUG          "1"/"true" for development (default on, so `make run` works out o
 ALLOWED_HOSTS  comma separated
 PRIVATE_MEDIA_ROOT  where stamped scans are stored (default var/private, never served directly)
 SCAN_MAX_MB    the largest scan accepted, in MB (default 20)
+REDIS_URL      the shared cache and the job queue's broker (empty: none; jobs run at once)
+PRIVATE_STORAGE  "s3" for an S3-compatible object store (S3_BUCKET, S3_ENDPOINT_URL …)
 """
 
 import os
@@ -13,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -58,6 +61,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "shanghai_experts",
     "records",
+    "jobs",
     "applications",
     "bases",
     "reviews",
@@ -240,6 +244,68 @@ STORAGES = {
     # Under PRIVATE_MEDIA_ROOT, with no public address.
     "private": {"BACKEND": "shanghai_experts.storage.PrivateStorage"},
 }
+# Several application hosts share the private files: a shared volume as PRIVATE_MEDIA_ROOT, or
+# an S3-compatible object store (a government cloud's object storage speaks S3). No view
+# assumes a file it wrote is on its own disk: everything goes through storages["private"].
+if os.environ.get("PRIVATE_STORAGE", "").lower() == "s3":
+    STORAGES["private"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("S3_BUCKET", "shanghai-experts"),
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+            "access_key": os.environ.get("S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("S3_SECRET_KEY") or None,
+            "region_name": os.environ.get("S3_REGION") or None,
+            "location": os.environ.get("S3_PREFIX", "private"),
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+
+# The shared cache and the job queue. Without REDIS_URL (the embedded default) the cache is
+# the process's own and jobs run at once in the request that starts them.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "shanghai_experts.cache.TolerantRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
+        }
+    }
+# The database stays the truth for sessions; the cache spares it a read per request, and a
+# Redis outage logs no one out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A message not acknowledged this long after delivery is delivered again (Redis transport);
+# the job row, not this, is what finds a dead worker's job (jobs.services.resend_lost).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 5,
+}
+CELERY_TIMEZONE = "Asia/Shanghai"
+CELERY_BEAT_SCHEDULE = {
+    "send-notices": {"task": "records.tasks.send_notices", "schedule": 60.0},
+    "resend-lost-jobs": {"task": "jobs.tasks.resend_lost_jobs", "schedule": 60.0},
+    "expire-jobs": {"task": "jobs.tasks.expire_jobs", "schedule": 3600.0},
+    "deadline-reminders": {"task": "reviews.tasks.queue_reminders", "schedule": 300.0},
+    "retention-purge": {
+        "task": "reviews.tasks.purge_expired",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}
+#: How long a job's finished file can be downloaded (hours).
+JOB_FILE_HOURS = int(os.environ.get("JOB_FILE_HOURS", "24"))
 #: The largest stamped scan accepted (bytes); 20 MB unless SCAN_MAX_MB says otherwise.
 SCAN_MAX_BYTES = int(float(os.environ.get("SCAN_MAX_MB", "20")) * 1024 * 1024)
 #: An item keeps at most this many stamped scans of each kind (the latest counts).

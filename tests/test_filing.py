@@ -20,6 +20,7 @@ from reviews import printing, services, workflow
 from reviews.models import RecommenderFiling
 from shanghai_experts.items import WorkflowError
 
+from .downloads import job_file
 from .factories import (
     AssessmentFactory,
     BaseFactory,
@@ -278,8 +279,8 @@ def test_the_zip_holds_each_items_latest_scans_by_reference(
     upload(client, app, png(), name="意见.png")
 
     client.force_login(bureau_user)
-    response = client.get(reverse("reviews:zip"), {"recommender": district.pk})
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    content, _ = job_file(client, client.get(reverse("reviews:zip"), {"recommender": district.pk}))
+    archive = zipfile.ZipFile(io.BytesIO(content))
     assert archive.namelist() == [
         f"00-推荐函-{district}.pdf",
         printing.filename_for(app),
@@ -358,8 +359,7 @@ def test_zip_queries_do_not_grow_with_items_and_scans(client, call, district, of
     def zip_queries():
         client.force_login(bureau_user)
         with CaptureQueriesContext(connection) as queries:
-            response = client.get(reverse("reviews:zip"), {"recommender": district.pk})
-            b"".join(response.streaming_content)
+            job_file(client, client.get(reverse("reviews:zip"), {"recommender": district.pk}))
         return len(queries)
 
     def add(n, start):

@@ -14,6 +14,7 @@ from applications.models import Application, Expert
 from reviews import printing, scoring, workflow
 from reviews.models import AuditRecord, RenderedPdf
 
+from .downloads import job_file
 from .factories import (
     AssessmentFactory,
     BureauFactory,
@@ -222,15 +223,15 @@ def test_zip_of_the_recommenders_list_and_of_a_selection(client, call):
         app = workflow.transition(app, "accept", user=recommender)
         apps.append(workflow.transition(app, "recommend", user=recommender, comment="同意"))
     client.force_login(recommender)
-    response = client.get(reverse("reviews:zip"))
+    content, response = job_file(client, client.get(reverse("reviews:zip")))
     assert response["Content-Type"] == "application/zip"
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    archive = zipfile.ZipFile(io.BytesIO(content))
     names = archive.namelist()
     # The 推荐函 leads the recommender's ZIP.
     assert names == [f"00-推荐函-{district}.pdf", *(printing.filename_for(a) for a in apps)]
     assert "甲团" in compact(pdftotext(archive.read(names[1])))
-    response = client.post(reverse("reviews:zip"), {"selected": [apps[1].pk]})
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    content, _ = job_file(client, client.post(reverse("reviews:zip"), {"selected": [apps[1].pk]}))
+    archive = zipfile.ZipFile(io.BytesIO(content))
     assert archive.namelist() == [printing.filename_for(apps[1])]
     # Another recommender's items are not in its ZIP, even when their ids are posted.
     client.force_login(UserFactory(organisation=UnitFactory().district))
@@ -247,8 +248,8 @@ def test_bureau_zip_follows_the_list_filter(client, call):
     app = workflow.transition(app, "accept", user=recommender)
     workflow.transition(app, "recommend", user=recommender, comment="同意")
     client.force_login(UserFactory(organisation=BureauFactory()))
-    response = client.get(reverse("reviews:zip"), {"q": "只此"})
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    content, _ = job_file(client, client.get(reverse("reviews:zip"), {"q": "只此"}))
+    archive = zipfile.ZipFile(io.BytesIO(content))
     assert len(archive.namelist()) == 1
     response = client.get(reverse("reviews:zip"), {"q": "没有这个"}, follow=True)
     assert "没有可打包的项目" in response.content.decode()

@@ -20,6 +20,7 @@ from django.urls import URLResolver, get_resolver, resolve
 from accounts.models import OnboardingBatch
 from applications.models import Application
 from bases.models import Assessment
+from jobs.models import Job
 from reviews.models import ReviewAssignment
 from shanghai_experts.models import Organisation, User
 from shanghai_experts.permissions import allowed, permission_required
@@ -89,6 +90,7 @@ ROLE_RULES = {
     "accounts.approve_registrations": frozenset({"bureau", "district"}),
     "accounts.manage_colleagues": frozenset({"org_admin"}),
     "accounts.onboard_units": OFFICES,
+    "jobs.list_own_jobs": frozenset(ROLES) - {"anonymous"},
 }
 
 # --- rules on an item: who, for a draft, a returned item and any other state --------------------
@@ -160,6 +162,10 @@ OBJECT_RULES = {
         ("their assignment", ASSIGNMENT, {"reviewer"}),
         ("their recused assignment", RECUSED, {"reviewer"}),
         ("another reviewer's", ANOTHER_REVIEWERS, NOBODY),
+    ],
+    "jobs.see_own_job": [
+        ("their own job", Job(pk=1, user=USERS["district"]), {"district"}),
+        ("a colleague's job", Job(pk=2, user=COLLEAGUE), NOBODY),
     ],
     "reviews.print_assigned": [
         ("their assignment", ASSIGNMENT, {"reviewer"}),
@@ -355,6 +361,7 @@ PUBLIC = {
     "accounts.views.otp_verify": "the user's own second factor",
     "accounts.views.otp_enrol": "the user's own second factor",
     "accounts.views.security": "the user's own second factor",
+    "shanghai_experts.health.healthz": "the balancer's health check: one word per check, no data",
 }
 
 #: Views in modules other work is rewriting today; they declare their rule once it is done.

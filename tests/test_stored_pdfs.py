@@ -6,6 +6,7 @@ from django.urls import reverse
 from reviews import printing, workflow
 from reviews.models import RenderedPdf
 
+from .downloads import job_file
 from .factories import CompleteApplicationFactory, UnitFactory, UserFactory
 
 
@@ -27,8 +28,8 @@ def test_the_second_download_renders_nothing(client, submitted, monkeypatch):
     assert renders == [] and second == first
     # The ZIP serves the stored file too.
     client.force_login(UserFactory(organisation=submitted.recommender))
-    response = client.post(reverse("reviews:zip"), {"selected": [submitted.pk]})
-    assert response.status_code == 200 and b"".join(response.streaming_content)
+    content, _ = job_file(client, client.post(reverse("reviews:zip"), {"selected": [submitted.pk]}))
+    assert content
     assert renders == []
 
 

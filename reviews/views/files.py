@@ -2,33 +2,23 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from applications.models import Application
-from bases.models import Assessment
+from jobs import services as jobs
 from records import audit
 from shanghai_experts.http import client_ip
-from shanghai_experts.models import Call, Organisation
-from shanghai_experts.text import parse_ids
+from shanghai_experts.models import Call
 
 from .. import (
-    exports,
-    filing,
+    bundles,
     printing,
     scans,
     workflow,
 )
 from ..models import StampedScan
-from ..queries import (
-    QueueFilter,
-    export_applications,
-    export_assessments,
-    recommenders,
-)
-from ..workflow import APPLICATION, ASSESSMENT
 from .common import reviewer_org, workflow_model
 
 
@@ -55,77 +45,29 @@ def item_pdf(request, pk, kind=workflow.APPLICATION):
     return response
 
 
-#: A ZIP is rendered while it streams (about 0.15 s a form); beyond this many, filter first.
-ZIP_LIMIT = 300
-
-
 def zip_pdfs(request):
-    """The PDFs of the user's list (as filtered), or of the items ticked, in one ZIP."""
+    """The PDFs of the user's list (as filtered), or of the items ticked, in one ZIP: built in
+    the background (jobs), whatever its size; the page shows its progress."""
     org = reviewer_org(request)
     call = Call.objects.current()
     if call is None:
         raise Http404
-    data = request.POST if request.method == "POST" else request.GET
-    filters = QueueFilter(
-        data or None, recommenders=recommenders() if org.is_bureau else None, call=call
-    )
-    if request.method == "POST":
-        ids = {name: parse_ids(data.getlist(name)) for name in ("selected", "selected_assessment")}
-        apps = Application.objects.visible_to(request.user).filter(pk__in=ids["selected"])
-        assessments = Assessment.objects.visible_to(request.user).filter(
-            pk__in=ids["selected_assessment"]
-        )
-    else:
-        apps = export_applications(request.user, call, filters)
-        assessments = export_assessments(request.user, call, filters)
-        if APPLICATION not in filters.wants:
-            apps = apps.none()
-        if ASSESSMENT not in filters.wants:
-            assessments = assessments.none()
-    apps = apps.select_related("call", "unit", "recommender").order_by(*exports.RANK_ORDER)
-    apps = apps.prefetch_related("experts", "places", "budget_items", "funding_sources")
-    assessments = assessments.select_related("call", "unit", "recommender", "base").order_by(
-        "recommender_id", "-submitted_at", "id"
-    )
+    params = bundles.zip_params(request)
+    apps, assessments, _, _ = bundles.zip_selection(request.user, call, params)
     total = apps.count() + assessments.count()
     if total == 0:
         messages.error(request, "没有可打包的项目：请先勾选项目，或调整筛选条件。")
         return redirect("reviews:queue")
-    if total > ZIP_LIMIT:
-        messages.error(
-            request,
-            f"一次最多打包 {ZIP_LIMIT} 份（当前 {total} 份），请按推荐单位或状态筛选后分批下载。",
-        )
-        return redirect("reviews:queue")
-    audit.record(
-        call,
-        action="download_zip",
-        label="批量下载打印表",
+    job = jobs.start(
+        "zip_pdfs",
         user=request.user,
-        comment=f"{total} 份",
-        client_ip=client_ip(request),
+        organisation=org,
+        label=f"{call.year}年申报表打包（{total} 份）",
+        params={**params, "call": call.pk},
     )
-    filename = f"{call.year}年专家服务基层项目申报表（{org}）.zip"
-    # A recommender's ZIP, or the bureau's filtered to one recommender, opens with its 推荐函.
-    letter_of = org if org.is_recommender and request.method == "GET" else None
-    if org.is_bureau and request.method == "GET":
-        chosen = filters.chosen.get("recommender")
-        letter_of = (
-            Organisation.objects.filter(pk=chosen, kind__in=Organisation.RECOMMENDER_KINDS).first()
-            if chosen
-            else None
-        )
-    leading = (
-        [(filing.letter_filename(call, letter_of), filing.letter_pdf(call, letter_of))]
-        if letter_of is not None
-        else []
-    )
-    response = StreamingHttpResponse(
-        printing.zip_stream([*apps, *assessments], leading=leading),
-        content_type="application/zip",
-    )
-    response.headers["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
+    if not job.dispatched:
+        messages.warning(request, jobs.NOT_STARTED)
+    return redirect(job)
 
 
 @require_POST

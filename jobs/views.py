@@ -1,0 +1,83 @@
+"""我的下载: the user's jobs, one job's progress (a page, and the JSON its script polls), and the
+finished file, served from the private storage to the one who started it."""
+
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.cache import never_cache
+
+from records.audit import record
+from shanghai_experts.http import client_ip
+from shanghai_experts.models import Call
+from shanghai_experts.permissions import permission_required
+
+from . import registry, services
+from .models import Job
+
+#: How many recent jobs 我的下载 lists.
+LISTED = 50
+
+
+def own_job(request, pk):
+    return get_object_or_404(Job, pk=pk)
+
+
+@permission_required("jobs.list_own_jobs")
+def job_list(request):
+    jobs = list(Job.objects.filter(user=request.user)[:LISTED])
+    return render(request, "jobs/list.html", {"jobs": jobs, "hours": services.file_hours()})
+
+
+@never_cache
+@permission_required("jobs.see_own_job", fn=own_job)
+def job_detail(request, job, pk):
+    return render(
+        request,
+        "jobs/detail.html",
+        {"job": job, "hours": services.file_hours(), "refresh": not job.is_finished},
+    )
+
+
+@never_cache
+@permission_required("jobs.see_own_job", fn=own_job)
+def job_status(request, job, pk):
+    """What the progress bar's script reads every second or two."""
+    return JsonResponse(
+        {
+            "state": job.state,
+            "state_label": job.get_state_display(),
+            "done": job.done,
+            "total": job.total,
+            "percent": job.percent,
+            "finished": job.is_finished,
+            "error": job.error,
+            "download": (
+                f"{job.get_absolute_url()}download/" if job.state == Job.State.DONE else ""
+            ),
+        }
+    )
+
+
+@permission_required("jobs.see_own_job", fn=own_job)
+def job_download(request, job, pk):
+    if job.state != Job.State.DONE or not job.file:
+        raise Http404
+    try:
+        handle = services.storage().open(job.file, "rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    action, label = registry.get(job.kind).audit
+    # The download is recorded when the file is served, not when it was asked for.
+    record(
+        Call.objects.filter(pk=job.params.get("call")).first(),
+        action=action,
+        label=label,
+        user=request.user,
+        comment=f"{job.label}（{job.done} 份）" if job.total else job.label,
+        client_ip=client_ip(request),
+    )
+    response = FileResponse(handle, content_type=job.content_type or "application/octet-stream")
+    response.headers["Content-Disposition"] = content_disposition_header(True, job.file_name)
+    if job.size is not None:
+        response.headers["Content-Length"] = str(job.size)
+    return response
