@@ -30,7 +30,7 @@ from shanghai_experts.validators import date_problem
 
 from .choices import ServiceForm, Talent
 from .models import Application, BudgetItem, Expert, FundingSource, ServicePlace
-from .rules import REQUIRED_FIELDS, ROW_SECTIONS, allowed_recommenders
+from .rules import FORM_SECTIONS, REQUIRED_FIELDS, ROW_SECTIONS, allowed_recommenders
 
 YES_NO = [("yes", "是"), ("no", "否")]
 
@@ -462,6 +462,7 @@ class ApplicationBundle(ItemBundle):
     form_class = ApplicationForm
     formset_classes = FORMSETS
     row_sections = ROW_SECTIONS
+    sections = FORM_SECTIONS
     #: 是否依托专家服务基地 is asked as a pair of radio buttons.
     problem_boxes = {"relies_on_base": ("relies_on_base_choice", "id_relies_on_base_choice_0")}
 

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from shanghai_experts.divisions import divisions
 from shanghai_experts.forms import Problem, contact_problems, recommender_choices
-from shanghai_experts.models import ITEM_RECORD_FIELDS, Organisation
+from shanghai_experts.items import boxes_of
+from shanghai_experts.models import Organisation
 from shanghai_experts.states import State
 from shanghai_experts.text import plain_number, plain_value, reader_length
 from shanghai_experts.validators import (
@@ -285,41 +286,28 @@ def unit_limit_problem(app) -> str | None:
 def snapshot(app) -> dict:
     """The submitted content as plain data: for the history's diff and the fingerprint."""
 
-    skip = {
-        "id",
-        "call",
-        "unit",
-        "state",
-        "creation_token",
-        "version",
-        "created_at",
-        "updated_at",
-        "submitted_at",
-        "recommender_opinion",
-        "return_opinion",
-        "recommender_opinion_date",
-        # What recommenders and the bureau record later is not the unit's submitted content:
-        # the printed fingerprint must not change when an item is ranked, scored or funded.
-        "recommender_rank",
-        "bureau_rank",
-        "funding_granted",
-        "bureau_support",
-        "score_mean",
-        "score_spread",
-        "score_count",
-        "published_state",
-        # The list's copy of the first 领衔专家: the roster itself is below.
-        "leader_title_level",
-        "leader_talents",
-        "mohrss_document_number",  # the Ministry's approval, recorded by the bureau
-        "mohrss_approved_on",
-        *ITEM_RECORD_FIELDS,
-    }
-    data = {
-        f.name: plain_value(f.value_from_object(app))
-        for f in app._meta.concrete_fields
-        if f.name not in skip
-    }
+    data = boxes_of(
+        app,
+        not_content={
+            "creation_token",
+            # What recommenders and the bureau record later is not the unit's submitted
+            # content: the printed fingerprint must not change when an item is ranked, scored
+            # or funded.
+            "recommender_rank",
+            "bureau_rank",
+            "funding_granted",
+            "bureau_support",
+            "score_mean",
+            "score_spread",
+            "score_count",
+            "published_state",
+            # The list's copy of the first 领衔专家: the roster itself is below.
+            "leader_title_level",
+            "leader_talents",
+            "mohrss_document_number",  # the Ministry's approval, recorded by the bureau
+            "mohrss_approved_on",
+        },
+    )
     # From .all(), so rows prefetched for a batch (the ZIP of PDFs) cost no further query.
     rows = {
         "experts": (

@@ -12,7 +12,6 @@ from shanghai_experts.items import Editor
 from shanghai_experts.models import Call
 
 from .forms import ApplicationBundle
-from .rules import FORM_SECTIONS
 from .services import CreationRefused, create_application
 
 
@@ -52,13 +51,9 @@ def _submit_context(app) -> dict:
 
 #: 附件1's edit and confirmation pages, as the one edit view (reviews.editing) shows them.
 EDITOR = Editor(
-    bundle=ApplicationBundle,
-    sections=FORM_SECTIONS,
-    edit_template="applications/edit.html",
-    submit_template="applications/submit.html",
+    ApplicationBundle,
+    pages="applications:",
     item_name="app",
-    edit_url="applications:edit",
-    submit_url="applications:submit",
     done=lambda app: f"已提交至{app.recommender}。推荐单位受理前，您可在此查看申报状态。",
     what="申报表",
     submit_context=_submit_context,

@@ -18,7 +18,7 @@ from shanghai_experts.states import State
 
 from .choices import HostType
 from .models import Assessment, Base
-from .rules import REQUIRED_FIELDS, allowed_recommenders
+from .rules import FORM_SECTIONS, REQUIRED_FIELDS, allowed_recommenders
 
 #: The boxes of 一、基本信息 that the registry keeps too (ContactFields).
 BASIC_WIDGETS = {
@@ -119,6 +119,7 @@ class AssessmentBundle(ItemBundle):
     """附件2 has no lists of rows: the bundle is its one form."""
 
     form_class = AssessmentForm
+    sections = FORM_SECTIONS
 
 
 class RectificationForm(VersionChecked, forms.ModelForm):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from shanghai_experts.forms import Problem, contact_problems, recommender_choices
-from shanghai_experts.models import ITEM_RECORD_FIELDS, Organisation
-from shanghai_experts.text import plain_value, reader_length
+from shanghai_experts.items import boxes_of
+from shanghai_experts.models import Organisation
+from shanghai_experts.text import reader_length
 from shanghai_experts.validators import is_blank
 
 from .choices import HostType
@@ -81,30 +82,16 @@ def allowed_recommenders(unit: Organisation):
 def snapshot(assessment) -> dict:
     """The submitted content as plain data, for the history's diff and the fingerprint."""
 
-    skip = {
-        "id",
-        "call",
-        "base",
-        "unit",
-        "state",
-        "version",
-        "created_at",
-        "updated_at",
-        "submitted_at",
-        "recommender_opinion",
-        "return_opinion",
-        "recommender_opinion_date",
-        "outcome_opinion",
-        "rectify_deadline",
-        "rectification_report",
-        "rectification_submitted_at",
-        *ITEM_RECORD_FIELDS,
-    }
-    return {
-        f.name: plain_value(f.value_from_object(assessment))
-        for f in assessment._meta.concrete_fields
-        if f.name not in skip
-    }
+    return boxes_of(
+        assessment,
+        not_content={
+            "base",
+            "outcome_opinion",
+            "rectify_deadline",
+            "rectification_report",
+            "rectification_submitted_at",
+        },
+    )
 
 
 #: The sections of the 附件2 edit page: anchor, title, the boxes in it.

@@ -14,7 +14,6 @@ from . import services
 from .choices import BaseLevel
 from .forms import AssessmentBundle, BaseForm
 from .models import Assessment, Base
-from .rules import FORM_SECTIONS
 
 
 def _org(request):
@@ -86,12 +85,8 @@ def base_form(request, pk=None):
 
 #: 附件2's edit and confirmation pages, as the one edit view (reviews.editing) shows them.
 EDITOR = Editor(
-    bundle=AssessmentBundle,
-    sections=FORM_SECTIONS,
-    edit_template="bases/assessment_edit.html",
-    submit_template="bases/submit.html",
+    AssessmentBundle,
+    pages="bases:assessment_",
     item_name="assessment",
-    edit_url="bases:assessment_edit",
-    submit_url="bases:assessment_submit",
     done=lambda assessment: f"已提交至{assessment.recommender}。",
 )

@@ -110,7 +110,7 @@ def _render_edit(request, bundle, *, stale=False):
         editor.item_name: item,
         "bundle": bundle,
         "form": bundle.form,
-        "sections": section_status(item.submission_problems(), editor.sections),
+        "sections": section_status(item.submission_problems(), bundle.sections),
         "stale": stale,
         **bundle.formsets,
     }

@@ -309,6 +309,9 @@ class ItemBundle:
     row_sections: dict[str, str] = {}
     #: A finding on a model field the page shows through another box: field → (box, anchor).
     problem_boxes: dict[str, tuple[str, str]] = {}
+    #: The edit page's sections (anchor, title, the boxes in it), each shown with its count
+    #: of problems left (section_status).
+    sections: tuple = ()
 
     def __init__(self, item, data=None):
         self.item = item

@@ -19,8 +19,40 @@ from django.urls import reverse
 from django.utils.module_loading import import_string
 
 from .forms import ItemBundle, Problem
-from .models import Call, Organisation
+from .models import ITEM_RECORD_FIELDS, Call, Organisation
 from .states import EDITABLE_STATES, State
+from .text import plain_value
+
+#: What every item carries beside the unit's submitted content: its bookkeeping, what its
+#: recommender records of it, and the records about it (ITEM_RECORD_FIELDS). A snapshot leaves
+#: them out, so the printed fingerprint stays that of what the unit submitted.
+NOT_CONTENT = frozenset(
+    {
+        "id",
+        "call",
+        "unit",
+        "state",
+        "version",
+        "created_at",
+        "updated_at",
+        "submitted_at",
+        "recommender_opinion",
+        "return_opinion",
+        "recommender_opinion_date",
+        *ITEM_RECORD_FIELDS,
+    }
+)
+
+
+def boxes_of(item, *, not_content=()) -> dict:
+    """The item's own boxes as plain data (a snapshot's fields): every column but NOT_CONTENT
+    and the kind's own `not_content`."""
+    skip = NOT_CONTENT | set(not_content)
+    return {
+        f.name: plain_value(f.value_from_object(item))
+        for f in item._meta.concrete_fields
+        if f.name not in skip
+    }
 
 
 def fingerprint(snapshot: dict) -> str:
@@ -134,27 +166,40 @@ def kind_of(code: str) -> ItemKind:
 class Editor:
     """A kind's edit page and the page that confirms its submission, as the one edit view
     (reviews.editing) shows them: what differs between the forms, declared by each form's app
-    (applications.views.EDITOR, bases.views.EDITOR) and found through ``ItemKind.editor``."""
+    (applications.views.EDITOR, bases.views.EDITOR) and found through ``ItemKind.editor``.
 
-    #: The form with its lists of rows: ``bundle(item)`` shows the saved item,
-    #: ``bundle(item, data)`` what was posted.
+    The two pages are named after `pages`: with "bases:assessment_", the URL names
+    bases:assessment_edit and bases:assessment_submit, and the templates
+    bases/assessment_edit.html and bases/assessment_submit.html."""
+
+    #: The form with its lists of rows and the page's sections: ``bundle(item)`` shows the
+    #: saved item, ``bundle(item, data)`` what was posted.
     bundle: type[ItemBundle]
-    #: The edit page's sections (anchor, title, the boxes in it), each shown with its count of
-    #: problems left.
-    sections: tuple
-    edit_template: str
-    submit_template: str
+    pages: str
     #: The name the two templates give the item (app, assessment).
     item_name: str
-    #: The URL names of the two pages, each taking the item's pk.
-    edit_url: str
-    submit_url: str
     #: The message once it is submitted.
     done: Callable[[WorkflowItem], str]
     #: What the confirmation page says was saved again since it was opened (申报表, 本表).
     what: str = "本表"
     #: What the confirmation page shows beside the item (its lists of rows).
     submit_context: Callable[[WorkflowItem], dict] = lambda item: {}
+
+    @property
+    def edit_url(self) -> str:
+        return f"{self.pages}edit"
+
+    @property
+    def submit_url(self) -> str:
+        return f"{self.pages}submit"
+
+    @property
+    def edit_template(self) -> str:
+        return f"{self.pages.replace(':', '/')}edit.html"
+
+    @property
+    def submit_template(self) -> str:
+        return f"{self.pages.replace(':', '/')}submit.html"
 
 
 class ItemQuerySet(models.QuerySet):
