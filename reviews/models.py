@@ -427,3 +427,39 @@ class RecommenderFiling(models.Model):
     @property
     def has_contact(self) -> bool:
         return all(getattr(self, name) for name in self.CONTACT_FIELDS)
+
+
+class DeadlineReminder(models.Model):
+    """A reminder sent before a deadline of the call: the ledger that makes each go once.
+
+    One row per (who, what, which deadline, how many days before): a deadline moved by an
+    extension is another deadline, reminded of in its turn; the same one never twice.
+    """
+
+    class Kind(models.TextChoices):
+        UNIT = "unit", "申报单位未提交"
+        RECOMMENDER = "recommender", "推荐单位未处理"
+        RECTIFICATION = "rectification", "基地整改未提交"
+
+    kind = models.CharField("类型", max_length=16, choices=Kind.choices)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="单位", on_delete=models.CASCADE, related_name="+"
+    )
+    #: The item it is about (a rectifying assessment), or 0 for an organisation's items.
+    object_id = models.PositiveBigIntegerField(default=0)
+    deadline = models.DateTimeField("截止时间")
+    days = models.PositiveSmallIntegerField("提前天数")
+    sent_at = models.DateTimeField("发送时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "截止提醒"
+        verbose_name_plural = "截止提醒"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "organisation", "object_id", "deadline", "days"],
+                name="one_reminder_per_deadline_and_day",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}：{self.organisation}（提前 {self.days} 天）"

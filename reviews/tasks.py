@@ -2,12 +2,13 @@
 
 from celery import shared_task
 
-from . import deadlines, retention
+from . import deadlines, reminders, retention
 
 
 @shared_task(ignore_result=True)
 def queue_reminders() -> int:
-    return deadlines.queue_reminders()
+    """The reviewers' (before the review deadline) and everyone else's (before theirs)."""
+    return deadlines.queue_reminders() + reminders.queue_reminders()
 
 
 @shared_task(ignore_result=True)

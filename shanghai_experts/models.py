@@ -266,6 +266,23 @@ class CallQuerySet(models.QuerySet):
         return call
 
 
+def parse_reminder_days(value: str) -> list[int]:
+    """ "3,1" → [3, 1]: the days before a deadline its reminders go, largest first."""
+    days = set()
+    for part in (value or "").replace("，", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit() or not 1 <= int(part) <= 60:
+            raise ValidationError(f"截止提醒：“{part}”不是 1 到 60 之间的天数。")
+        days.add(int(part))
+    return sorted(days, reverse=True)
+
+
+def validate_reminder_days(value: str) -> None:
+    parse_reminder_days(value)
+
+
 class Call(models.Model):
     """One annual call for applications, editable by the administrator."""
 
@@ -321,6 +338,14 @@ class Call(models.Model):
         blank=True,
         help_text="评审专家提交评分的截止时间；过后不能再提交评分，除非延后本时间。"
         "截止前按设置的时间（如 48、24 小时）提醒尚未提交评分的评审专家。",
+    )
+    reminder_days = models.CharField(
+        "截止提醒（提前天数）",
+        max_length=40,
+        default="3,1",
+        validators=[validate_reminder_days],
+        help_text="申报单位、推荐单位和整改中的基地在各自截止前若干天收到提醒，"
+        "多个天数用逗号分隔（如 3,1）；留空不提醒。",
     )
     min_service_days = models.PositiveSmallIntegerField("累计服务时长下限（天）", default=5)
     service_content_limit = models.PositiveIntegerField("服务内容字数上限", default=1000)
@@ -393,6 +418,13 @@ class Call(models.Model):
             self.quotas.filter(organisation=organisation).values_list("quota", flat=True).first()
         )
         return raised if raised is not None else self.recommender_quota
+
+    @property
+    def reminder_day_list(self) -> list[int]:
+        try:
+            return parse_reminder_days(self.reminder_days)
+        except ValidationError:
+            return []
 
     def deadline_for(self, organisation: Organisation) -> datetime.datetime:
         """The deadline that binds this organisation, after any extension the bureau granted."""
