@@ -1,4 +1,7 @@
+from contextlib import contextmanager
+
 import pytest
+from django.db import connection
 from django.db.models.signals import post_save
 from django.urls import reverse
 
@@ -52,10 +55,13 @@ def login(client):
     return do
 
 
+#: Production hashing costs ~0.5 s a user; tests create hundreds of users.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
-    """Production hashing costs ~0.5 s a user; tests create hundreds of users."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture(autouse=True)
@@ -72,11 +78,17 @@ def no_required_two_factor(settings):
     settings.REQUIRE_2FA_ROLES = []
 
 
-@pytest.fixture(autouse=True)
-def recommenders_record_their_contacts():
-    """Test data as a real call has it: every district office and commission has recorded its
-    contact person for every call (a precondition of 推荐, reviews.workflow.contact_recorded).
-    Tests of that precondition delete the record first."""
+def own_role(prefix: str) -> str:
+    """A PostgreSQL role name of this test database's own. Roles belong to the cluster, which
+    every xdist worker (and any other checkout's run) shares; the test database, test_<name> or
+    test_<name>_gw0 under xdist, is each run's and each worker's."""
+    return f"{prefix}_{connection.settings_dict['NAME']}"
+
+
+@contextmanager
+def recommenders_filing():
+    """While open, every district office and commission records its contact person for every
+    call, as in a real call (a precondition of 推荐, reviews.workflow.contact_recorded)."""
 
     def file(call, org):
         RecommenderFiling.objects.get_or_create(
@@ -101,6 +113,16 @@ def recommenders_record_their_contacts():
 
     post_save.connect(organisation_saved, sender=Organisation, dispatch_uid="test-filings-org")
     post_save.connect(call_saved, sender=Call, dispatch_uid="test-filings-call")
-    yield
-    post_save.disconnect(sender=Organisation, dispatch_uid="test-filings-org")
-    post_save.disconnect(sender=Call, dispatch_uid="test-filings-call")
+    try:
+        yield
+    finally:
+        post_save.disconnect(sender=Organisation, dispatch_uid="test-filings-org")
+        post_save.disconnect(sender=Call, dispatch_uid="test-filings-call")
+
+
+@pytest.fixture(autouse=True)
+def recommenders_record_their_contacts():
+    """Test data as a real call has it (recommenders_filing). Tests of that precondition
+    delete the record first."""
+    with recommenders_filing():
+        yield

@@ -13,6 +13,7 @@ from reviews.dbroles import grant_app_role
 from reviews.models import AuditRecord, SubmittedContent
 from reviews.retention import purge
 
+from .conftest import own_role
 from .factories import CompleteApplicationFactory, UserFactory
 
 pytestmark = [
@@ -20,7 +21,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-ROLE = "se_app_audit_test"
 INSERT = (
     "INSERT INTO reviews_auditrecord (action, action_label, outcome, from_state, to_state,"
     " username, comment, created_at) VALUES ('submit', '提交', %s, '', '', 'x', %s, %s)"
@@ -32,22 +32,23 @@ INSERT = (
 def app_role():
     """A connection as the application's role, made and granted as deploy/prepare_postgres.py
     does; dropped afterwards."""
+    role = own_role("se_app_audit")
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP ROLE IF EXISTS {ROLE}")
-        cursor.execute(f"CREATE ROLE {ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE")
-        grant_app_role(cursor, ROLE)
+        cursor.execute(f"DROP ROLE IF EXISTS {role}")
+        cursor.execute(f"CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE")
+        grant_app_role(cursor, role)
     params = connection.get_connection_params()
     params = {k: params[k] for k in ("dbname", "host", "port") if params.get(k)}
-    app = psycopg2.connect(user=ROLE, **params)
+    app = psycopg2.connect(user=role, **params)
     app.autocommit = True
     try:
         yield app.cursor()
     finally:
         app.close()
         with connection.cursor() as cursor:
-            cursor.execute(f"REASSIGN OWNED BY {ROLE} TO CURRENT_USER")
-            cursor.execute(f"DROP OWNED BY {ROLE}")
-            cursor.execute(f"DROP ROLE {ROLE}")
+            cursor.execute(f"REASSIGN OWNED BY {role} TO CURRENT_USER")
+            cursor.execute(f"DROP OWNED BY {role}")
+            cursor.execute(f"DROP ROLE {role}")
 
 
 def outcome(cursor, statement, params=()):

@@ -8,7 +8,7 @@ X-Forwarded-For), reads 登录锁定 as the bureau does, and lifts each lock on 
 checks that X-Forwarded-Proto is believed only from a trusted proxy.
 
 Needs PostgreSQL (DATABASE_URL=postgres://…): it creates and drops its own database,
-`<name>_gunicorn`, next to the one DATABASE_URL names.
+`<name>_gunicorn` (`<name>_gunicorn_gw0` … under xdist), next to the one DATABASE_URL names.
 """
 
 import http.client
@@ -67,7 +67,9 @@ TOTPDevice.objects.create(user=admin, name="app", key="{ADMIN_KEY}", confirmed=T
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """gunicorn on a free port, as `make prod` starts it, with TRUSTED_PROXIES=127.0.0.1."""
-    name = urlsplit(URL).path.lstrip("/") + "_gunicorn"
+    # A database of this xdist worker's own (gw0, gw1 …), as pytest-django's test database is.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    name = urlsplit(URL).path.lstrip("/") + "_gunicorn" + (f"_{worker}" if worker else "")
     admin = psycopg2.connect(_with_database(URL, "postgres"))
     admin.autocommit = True
     with admin.cursor() as cursor:

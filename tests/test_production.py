@@ -28,6 +28,7 @@ from reviews.models import AuditRecord, OutboundMail, RenderedPdf, SubmittedCont
 from reviews.retention import PSEUDONYM, purge, retention_cutoff
 from shanghai_experts.models import Call, User
 
+from .conftest import own_role
 from .factories import BureauFactory, CompleteApplicationFactory, UnitFactory, UserFactory
 
 # --- a production start ---------------------------------------------------------------------
@@ -327,7 +328,7 @@ postgres_only = pytest.mark.skipif(
 def test_the_application_role_cannot_rewrite_the_audit_trail(call):
     submit(call)
     record = AuditRecord.objects.get(action="submit")
-    role = "se_app_test"
+    role = own_role("se_app")
     with connection.cursor() as cursor:
         cursor.execute(f"DROP ROLE IF EXISTS {role}")
         cursor.execute(f"CREATE ROLE {role} LOGIN NOSUPERUSER")
@@ -371,7 +372,7 @@ def test_the_application_role_cannot_rewrite_the_audit_trail(call):
 @pytest.mark.django_db(transaction=True)
 def test_a_statement_level_trigger_refuses_truncate_by_the_owner(call):
     """Even the role that owns the table cannot empty the audit trail by TRUNCATE."""
-    role = "se_owner_test"
+    role = own_role("se_owner")
     params = connection.get_connection_params()
     params = {k: params[k] for k in ("dbname", "host", "port") if params.get(k)}
     with connection.cursor() as cursor:
