@@ -4,10 +4,12 @@
         manifest.json       when, which engine, each file's size and SHA-256, each table's rows
         database.dump       PostgreSQL: pg_dump, custom format (one consistent snapshot)
         database.sqlite3    SQLite: the online backup API (consistent while the app runs)
-        private/…           every file under PRIVATE_MEDIA_ROOT (the stamped scans)
+        private/…           every file of the private storage (stamped scans, stored PDFs,
+                            job files), read through the storage API: a shared volume or an
+                            S3-compatible object store alike
 
 `restore()` checks every checksum first, and restores only into an empty database and an empty
-scan folder, so it can never mix two installations.
+private storage, so it can never mix two installations.
 
 An archive holds password hashes and TOTP secrets: archives are 0600 in a 0700 folder, and the
 restored scans 0600 in 0700 folders, whatever the umask (check --deploy verifies it).
@@ -26,6 +28,8 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import storages
 from django.db import connection
 from django.utils import timezone
 
@@ -94,12 +98,30 @@ def private_folder(path: Path) -> Path:
     return path
 
 
-def make_private(root: Path) -> None:
-    """Folders 0700 and files 0600 under `root`."""
-    root.chmod(0o700)
-    for path in root.rglob("*"):
-        if not path.is_symlink():
-            path.chmod(0o700 if path.is_dir() else 0o600)
+def private_names(storage=None, folder: str = "") -> list[str]:
+    """Every file of the private storage, by name, whatever the backend (listdir, not a path)."""
+    storage = storage or storages["private"]
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:  # a filesystem storage that has stored nothing yet
+        return []
+    names = [f"{folder}/{name}" if folder else name for name in files]
+    for sub in folders:
+        names += private_names(storage, f"{folder}/{sub}" if folder else sub)
+    return sorted(names)
+
+
+def _fetch_private(work: Path) -> dict[str, Path]:
+    """Copy every private file into `work/private`; {archive name: local copy}."""
+    storage = storages["private"]
+    files = {}
+    for name in private_names(storage):
+        target = work / "private" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with storage.open(name, "rb") as source, target.open("wb") as copy:
+            shutil.copyfileobj(source, copy, 1 << 20)
+        files["private/" + name] = target
+    return files
 
 
 def backup(directory: Path, now=None) -> Path:
@@ -112,10 +134,7 @@ def backup(directory: Path, now=None) -> Path:
         files = {}
         dump = _dump_database(work)
         files[dump] = work / dump
-        private = Path(settings.PRIVATE_MEDIA_ROOT)
-        if private.exists():
-            for path in sorted(p for p in private.rglob("*") if p.is_file()):
-                files["private/" + path.relative_to(private).as_posix()] = path
+        files.update(_fetch_private(work))
         manifest = {
             "created_at": now.isoformat(),
             "engine": connection.vendor,
@@ -168,9 +187,9 @@ def restore(archive_path: Path) -> dict:
             raise BackupError(f"备份来自 {manifest['engine']}，当前数据库是 {connection.vendor}。")
         if not _database_is_empty():
             raise BackupError("目标数据库不是空的：只能恢复到新建的空数据库。")
-        private = Path(settings.PRIVATE_MEDIA_ROOT)
-        if private.exists() and any(p.is_file() for p in private.rglob("*")):
-            raise BackupError(f"扫描件目录 {private} 不是空的：只能恢复到空目录。")
+        storage = storages["private"]
+        if private_names(storage):
+            raise BackupError("私有文件存储（扫描件等）不是空的：只能恢复到空的存储。")
 
         db = connection.settings_dict
         dump = work / manifest["database"]
@@ -190,9 +209,15 @@ def restore(archive_path: Path) -> dict:
                 source.backup(connection.connection)
             finally:
                 source.close()
-        if (work / "private").exists():
-            shutil.copytree(work / "private", private, dirs_exist_ok=True)
-            make_private(private)
+        # Through the storage (on disk it makes each file 0600 in 0700 folders).
+        for arcname in manifest["files"]:
+            if not arcname.startswith("private/"):
+                continue
+            name = arcname.removeprefix("private/")
+            with (work / arcname).open("rb") as fh:
+                saved = storage.save(name, File(fh, name=name))
+            if saved != name:
+                raise BackupError(f"私有文件 {name} 未能按原名恢复（存为 {saved}）。")
     restored = table_counts()
     if restored != manifest["tables"]:
         raise BackupError("恢复后的数据行数与备份清单不一致。")

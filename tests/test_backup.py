@@ -8,6 +8,8 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from django.core.files import File
+from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -15,7 +17,7 @@ from django.db import DatabaseError, connection, transaction
 
 from reviews import printing, scans, workflow
 from reviews.models import AuditRecord, StampedScan
-from shanghai_experts.backup import MANIFEST, backup, table_counts
+from shanghai_experts.backup import MANIFEST, backup, private_names, table_counts
 
 from .factories import CompleteApplicationFactory, UnitFactory, UserFactory
 
@@ -44,8 +46,16 @@ def wipe_database():
             cursor.execute("PRAGMA foreign_keys = ON")
 
 
+def wipe_private():
+    """Every private file deleted, through the storage (a folder or an object store)."""
+    storage = storages["private"]
+    for name in private_names(storage):
+        storage.delete(name)
+    assert private_names(storage) == []
+
+
 @pytest.mark.django_db(transaction=True)
-def test_backup_wipe_restore(call, private_root, tmp_path):
+def test_backup_wipe_restore(call, tmp_path):
     unit = UnitFactory()
     owner = UserFactory(organisation=unit)
     app = workflow.transition(
@@ -54,8 +64,9 @@ def test_backup_wipe_restore(call, private_root, tmp_path):
     upload = SimpleUploadedFile("s.pdf", printing.form_pdf(app))
     upload.media_type = "application/pdf"
     scan = scans.store(app, user=owner, upload=upload)
-    scan_path = Path(private_root) / scan.file.name
-    scan_bytes = scan_path.read_bytes()
+    storage = storages["private"]
+    with storage.open(scan.file.name) as fh:
+        scan_bytes = fh.read()
     counts = table_counts()
     audit = list(AuditRecord.objects.order_by("id").values_list("id", "action", "created_at"))
 
@@ -66,13 +77,14 @@ def test_backup_wipe_restore(call, private_root, tmp_path):
     assert MANIFEST in names and f"private/{scan.file.name}" in names
 
     wipe_database()
-    shutil.rmtree(private_root)  # the scans and every other private file
+    wipe_private()  # the scans and every other private file
     out = io.StringIO()
     call_command("restore", str(archive), stdout=out)
     assert "已恢复" in out.getvalue()
 
     assert table_counts() == counts
-    assert scan_path.read_bytes() == scan_bytes
+    with storage.open(scan.file.name) as fh:
+        assert fh.read() == scan_bytes
     assert (
         list(AuditRecord.objects.order_by("id").values_list("id", "action", "created_at")) == audit
     )
@@ -109,6 +121,7 @@ def test_restore_refuses_a_damaged_archive(call, tmp_path):
         call_command("restore", str(damaged), stdout=io.StringIO())
 
 
+@pytest.mark.filesystem_storage
 @pytest.mark.django_db(transaction=True)
 def test_backups_and_restored_scans_are_the_service_users_alone(call, private_root, tmp_path):
     """An archive holds password hashes and TOTP secrets: 0600 in a 0700 folder, and the scans
@@ -139,3 +152,14 @@ def test_backups_and_restored_scans_are_the_service_users_alone(call, private_ro
         if folder == Path(private_root).parent:
             break
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+
+
+@pytest.mark.django_db(transaction=True)
+def test_restore_refuses_a_private_storage_that_is_not_empty(call, tmp_path):
+    storages["private"].save("scans/left-over.pdf", File(io.BytesIO(b"%PDF-1.7")))
+    archive = backup(tmp_path)
+    with tarfile.open(archive) as tar:
+        assert "private/scans/left-over.pdf" in tar.getnames()
+    wipe_database()
+    with pytest.raises(CommandError, match="私有文件存储（扫描件等）不是空的"):
+        call_command("restore", str(archive), stdout=io.StringIO())
