@@ -1,8 +1,14 @@
-"""What the review engine needs of an item, whichever form it is.
+"""What the review engine needs of an item, whichever form it is: the registry of item kinds.
 
 附件1 applications and 附件2 assessments are different models in different apps. The workflow,
-the queues, printing and scans (in `reviews`, a floor above both forms) never ask which one they
-hold: they use this protocol, and each form's model provides it.
+the queues, printing, scans and the one edit view (in `reviews`, a floor above both forms) never
+ask which one they hold: they use this protocol, and ask the item's kind (``item.item_kind``,
+or KINDS by code) for what differs.
+
+A new kind (a completion report, a need) is: its model, with KindOfItem, an ItemQuerySet and the
+protocol's methods (WorkflowItem); one ItemKind here, added to KINDS; its Editor (the form
+bundle and the words of its edit page) in its app's views, named by ``editor_path``; its pages'
+paths in portal.urls (reviews.editing.edit and submit with its kind); its print template.
 """
 
 from __future__ import annotations
@@ -295,3 +301,6 @@ class WorkflowItem(Protocol):
 
     def change_label(self, key: str) -> str:
         """The label of a snapshot key, as the history's list of changed boxes shows it."""
+
+    def form_context(self) -> dict:
+        """What its print template shows beside the item (its rows, the choices to tick)."""
