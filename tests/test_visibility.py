@@ -221,6 +221,17 @@ def test_every_list_and_export_shows_each_role_what_the_matrix_allows(
     assert money["合计"][1] == (8.5 if allowed(role, "funding", published) else 0)
 
 
+def test_a_list_reader_stands_in_one_role_to_every_item_it_may_list(call, people):
+    """A list decides what its columns show once for its rows (visibility.list_role): the
+    role each reader holds toward each item its lists hold (visible_to) is that one."""
+    app = item_in(call, people, State.RECOMMENDED)
+    for role in ("unit", "recommender", "bureau"):
+        user = people[role]
+        assert Application.objects.visible_to(user).filter(pk=app.pk).exists()
+        assert visibility.list_role(user.organisation) == visibility.role_of(user.organisation, app)
+    assert visibility.list_role(None) == visibility.OTHER
+
+
 @pytest.mark.parametrize("role", ["recommender", "bureau"])
 def test_a_confirmation_warns_of_scores_only_to_those_who_see_them(client, call, people, role):
     """The bulk confirmation's 评分 and its cautions (尚无评分, 分歧大) are the scores'."""
