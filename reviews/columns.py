@@ -164,6 +164,8 @@ class Column:
     css: str = ""
     #: The list's sort (QueueFilter's `sort` value) that orders the rows by this column.
     sort: str = ""
+    #: The fields its cell reads besides those every list loads (queries.QUEUE_FIELDS).
+    loads: tuple[str, ...] = ()
 
     def header_for(self, showing: str) -> str:
         return (
@@ -261,6 +263,7 @@ COLUMNS = (
         lambda item, _: _money(getattr(item, "requested_amount", None)),
         title="万元",
         bureau_list=True,
+        loads=("requested_amount",),
     ),
     Column(
         "granted",
@@ -269,6 +272,7 @@ COLUMNS = (
         title="万元",
         aspect="funding",
         bureau_default=False,
+        loads=("funding_granted",),
     ),
     Column(
         "leader",
@@ -277,6 +281,7 @@ COLUMNS = (
         title="第一位领衔专家的职称层级与人才计划",
         bureau_list=True,
         bureau_default=False,
+        loads=("leader_title_level", "leader_talents"),
     ),
     Column(
         "scan",
@@ -309,6 +314,12 @@ BY_KEY = {c.key: c for c in COLUMNS}
 def available(organisation) -> list[Column]:
     """Every column this organisation's list has."""
     return [c for c in COLUMNS if c.is_available_to(organisation)]
+
+
+def loaded_fields(organisation) -> list[str]:
+    """The fields the columns of `organisation`'s list read besides every list's own (those it
+    may show, chosen or not: the choice changes no query)."""
+    return [field for c in available(organisation) for field in c.loads]
 
 
 def hidden_sorts(role: str) -> frozenset[str]:

@@ -389,21 +389,16 @@ def queue(user, call):
     50-row page builds 50 objects rather than 100. 推荐单位 and 优先支持 are set on the
     page's rows afterwards (complete_rows).
     """
-    bureau = user.organisation.is_bureau  # only the bureau's list shows 推荐单位 and 优先支持
+    # The fields only some lists' columns read (reviews.columns: 申请经费, 资助经费, 领衔专家).
+    extra = columns.loaded_fields(user.organisation)
     qs = (
         base_queue(user, call)
         .annotate(unit_label=organisation_label("unit"))
         .only(*QUEUE_FIELDS)
         .order_by("recommender_id", "recommender_rank", "-submitted_at", "id")
     )
-    if bureau:
-        qs = qs.only(
-            *QUEUE_FIELDS,
-            "requested_amount",
-            "funding_granted",
-            "leader_title_level",
-            "leader_talents",
-        )
+    if extra:
+        qs = qs.only(*QUEUE_FIELDS, *extra)
     return qs
 
 
