@@ -76,6 +76,8 @@ def _account(org: Organisation | None, org_admin: bool) -> list[tuple[str, str]]
         items += [("单位账号", "accounts:units"), ("批量开通", "accounts:onboarding")]
     if org is not None and (org.kind == Organisation.Kind.DISTRICT or org.is_bureau):
         items.append(("注册审核", "accounts:approvals"))
+    if org is not None and (org.is_recommender or org.is_bureau):
+        items.append(("我的下载", "jobs:list"))  # the ZIPs and exports built in the background
     items += [("账号安全", "accounts:security"), ("修改密码", "password_change")]
     return items
 
