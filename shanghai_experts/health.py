@@ -8,6 +8,7 @@ database, and a job that cannot start now is kept and started later).
 
 import os
 import time
+from pathlib import Path
 
 import redis
 from django.conf import settings
@@ -45,13 +46,23 @@ def _redis() -> str:
     return "ok"
 
 
+def _writable(folder: Path) -> bool:
+    """Whether files can be written under `folder`: it, or (before the first file made it)
+    the nearest folder above it, is writable."""
+    while not folder.exists():
+        if folder.parent == folder:
+            return False
+        folder = folder.parent
+    return folder.is_dir() and os.access(folder, os.W_OK | os.X_OK)
+
+
 def _storage() -> str:
     storage = storages["private"]
     try:
         storage.exists("healthz")  # an object store answers, or raises
         location = getattr(storage, "location", None)
-        if location is not None and not os.access(location, os.W_OK | os.X_OK):
-            return "down"  # the shared volume is missing, or read-only to this host
+        if location is not None and not _writable(Path(location)):
+            return "down"  # the shared volume is read-only to this host, or unreachable
     except Exception:  # an unreadable volume, an object store that does not answer
         return "down"
     return "ok"

@@ -12,11 +12,6 @@ CLOSED = "redis://127.0.0.1:9/0"  # nothing listens there
 REDIS = "redis://127.0.0.1:6379/14"
 
 
-@pytest.fixture(autouse=True)
-def private_volume(settings):
-    settings.PRIVATE_MEDIA_ROOT.mkdir(parents=True, exist_ok=True)  # as make prod-prepare does
-
-
 def checks(client):
     started = time.monotonic()
     response = client.get("/healthz")
@@ -42,8 +37,14 @@ def test_healthz_reports_redis_away_within_a_second_and_stays_200(client, settin
 
 
 @pytest.mark.django_db
+@pytest.mark.filesystem_storage
 def test_healthz_is_503_when_the_private_files_cannot_be_written(client, settings, tmp_path):
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "not-mounted"
+    # Before the first file the folder need not exist (make run's first minutes)…
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "not-yet" / "private"
+    assert checks(client)[1]["storage"] == "ok"
+    # …but where no folder can be made (a file where the volume should be mounted) it is down.
+    (tmp_path / "volume").write_text("not a folder")
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "volume" / "private"
     status, words, _ = checks(client)
     assert status == 503 and words["storage"] == "down" and words["database"] == "ok"
 
