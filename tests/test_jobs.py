@@ -263,3 +263,20 @@ def test_a_failed_job_says_why_in_chinese_and_can_be_started_again(client, scene
     monkeypatch.undo()
     client.get(reverse("reviews:zip"))
     assert [j.state for j in Job.objects.order_by("id")] == ["failed", "done"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_lost_in_a_redis_restart_is_sent_again_from_the_row(client, scene, broker):
+    client.force_login(scene["recommender"])
+    client.get(reverse("reviews:zip"))
+    job = Job.objects.get()
+    assert job.state == Job.State.QUEUED and job.sent_at is not None
+    # Redis keeps nothing on disk: a restart loses the queued message.
+    assert redis.Redis.from_url(REDIS).delete(broker) == 1
+    assert services.resend_lost(now=timezone.now()) == 0  # not yet: it may still be taken
+    later = timezone.now() + services.RESEND_AFTER + timedelta(seconds=1)
+    assert services.resend_lost(now=later) == 1
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
+        assert wait_for(lambda: Job.objects.get().state == Job.State.DONE)
+    job.refresh_from_db()
+    assert job.attempts == 1 and job.done == 3
