@@ -7,7 +7,7 @@ APT_PACKAGES := fonts-noto-cjk fonts-dejavu-core libharfbuzz-subset0 libpango-1.
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint deps system-deps venv demo bench prod prod-demo prod-prepare restart-bench load-bench backup restore purge send-mail clean
+.PHONY: run test lint deps lock system-deps venv demo bench prod prod-demo prod-prepare restart-bench load-bench backup restore purge send-mail clean
 
 # Production mode on this machine: PostgreSQL, gunicorn, WhiteNoise, DEBUG off. The application
 # connects as a role that owns nothing; deploy/prepare_postgres.py makes the roles and the
@@ -34,9 +34,14 @@ run: deps  ## Migrate an SQLite database, load demo data and serve on http://127
 	$(SITE_ENV) $(PY) manage.py load_demo
 	$(SITE_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
-test: deps lint  ## The whole test suite (CI runs exactly this)
+# The suite runs on every core (pytest-xdist, -n auto: 2 workers on a 2-core machine), each
+# worker with a database of its own (test_<name>_gw0, _gw1 …); worksteal hands a worker that is
+# done the waiting cases of the other, so the long URL-walk cases end together.
+# PYTEST_WORKERS=0 runs it in one process (for --pdb); PYTEST_ARGS adds options.
+PYTEST_WORKERS ?= auto
+test: deps lint  ## The whole test suite on every core (CI runs exactly this)
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: deps
 	$(PY) -m ruff check .
@@ -54,11 +59,29 @@ system-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
-$(VENV)/.installed: pyproject.toml
+# Every package, the project's and its dev extra's, at the version requirements.lock names and
+# with the hashes it lists: a machine installs exactly what was tested, or fails. Then the
+# project itself, editable, with the setuptools the lock pinned (no download, no other version).
+LOCK := requirements.lock
+$(VENV)/.installed: $(LOCK) pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e '.[dev]'
+	$(PIP) install -q --require-hashes -r $(LOCK)
+	$(PIP) install -q --no-deps --no-build-isolation -e .
+	$(PIP) check  # a dependency pyproject.toml names but the lock lacks: run make lock
 	touch $@
+
+# Regenerate the lock from pyproject.toml (pip-tools, in the dev extra). To upgrade:
+#   1. change the pin in pyproject.toml (a direct dependency), or nothing for the others;
+#   2. make lock                  keeps every locked version that still fits pyproject.toml;
+#      make lock UPGRADE=1        takes the newest release of every indirect dependency too;
+#      make lock UPGRADE=pkg      (or UPGRADE="pkg1 pkg2") only those;
+#   3. make test, and commit pyproject.toml and requirements.lock together.
+# The index settings are the machine's pip configuration and stay out of the file.
+lock: $(VENV)/.installed
+	$(VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --extra dev --strip-extras \
+		--no-emit-index-url --no-emit-find-links --output-file $(LOCK) \
+		$(if $(filter 1,$(UPGRADE)),--upgrade,$(foreach p,$(UPGRADE),--upgrade-package $(p))) \
+		pyproject.toml
 
 bench: deps  ## Print the benchmark figures (lists, 统计, 一览表 export, PDFs, onboarding) and a table of every target; non-zero if one is missed
 	@status=0; out=$$(mktemp -d); \
