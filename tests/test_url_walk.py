@@ -4,16 +4,27 @@ server error.
 The URLs are read from the URLconf, so a new view is walked without editing this test. The
 fields are those the page itself offers (read from its HTML) plus every name any form of the
 project uses. The Hypothesis tests go deep on single forms; this one goes wide.
+
+The walk is cut into cases of one role and a few routes each (a namespace, or a part of a large
+one), so that pytest-xdist spreads them over the cores and the progress line moves. The world
+they walk is built once per module (once per xdist worker) and each case runs in a savepoint of
+it, so every case starts from the same whole world, as when each built its own.
 """
 
 import itertools
+import math
 import re
+import shutil
 from html import unescape
 from urllib.parse import unquote
 
 import pytest
 from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.handlers.wsgi import LimitedStream, WSGIRequest
+from django.db import transaction
+from django.http import HttpRequest
+from django.test import override_settings
 from django.urls import URLResolver, get_resolver, reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -22,10 +33,12 @@ from reviews import printing, reviewers, scans, workflow
 from reviews.models import StampedScan
 from shanghai_experts.models import Organisation
 
+from .conftest import FAST_HASHERS, recommenders_filing
 from .factories import (
     AssessmentFactory,
     BaseFactory,
     BureauFactory,
+    CallFactory,
     CommissionFactory,
     CompleteApplicationFactory,
     UnitFactory,
@@ -34,7 +47,7 @@ from .factories import (
 )
 
 HOSTILE = [
-    "",
+    "",  # first: the smallest body, the one a request is least likely to be refused unread for
     "x" * 5000,
     "a\x00b",
     "Infinity",
@@ -67,6 +80,17 @@ NAMED_ACTIONS = ("save", "submit", "autosave", "declare", "recuse")
 
 NAME_RE = re.compile(r'name="([^"]+)"')
 
+ROLES = [
+    "anonymous",
+    "unit",
+    "other_unit",
+    "district",
+    "commission",
+    "bureau",
+    "reviewer",
+    "second_step",
+]
+
 
 def walk(patterns, namespace=None):
     for pattern in patterns:
@@ -81,9 +105,55 @@ def walk(patterns, namespace=None):
 
 ROUTES = list(walk(get_resolver().url_patterns))
 
+#: Values tried for a URL parameter that is neither an id nor an action.
+OTHER_VALUES = ["1", "2", "3", "zz", "0"]
+ACTION_VALUES = ["accept", "recommend", "no-such-action"]
+#: The world's objects whose ids a `pk` takes (world["ids"]["pk"]), and one id past any.
+PK_SAMPLES = 8 + 1
 
-@pytest.fixture
-def world(call):
+
+def url_count(converters):
+    return math.prod(
+        PK_SAMPLES if name == "pk" else len(ACTION_VALUES if name == "action" else OTHER_VALUES)
+        for name in converters
+    )
+
+
+#: About how many URLs one case walks: a case takes a few seconds, and a large namespace is
+#: cut into parts of this size (a route is never split).
+URLS_PER_CASE = 40
+
+
+def route_groups(routes):
+    """The routes by namespace, a large namespace cut into parts of about URLS_PER_CASE URLs,
+    in URLconf order: {"reviews-2": [(route, converters), …], …}."""
+    namespaces = {}
+    for route, converters in routes:
+        namespace = route.split(":")[0] if ":" in route else "site"
+        namespaces.setdefault(namespace, []).append((route, converters))
+    groups = {}
+    for namespace, members in namespaces.items():
+        parts, size = [[]], 0
+        for route, converters in members:
+            if parts[-1] and size + url_count(converters) > URLS_PER_CASE:
+                parts.append([])
+                size = 0
+            parts[-1].append((route, converters))
+            size += url_count(converters)
+        for number, part in enumerate(parts, 1):
+            groups[namespace if len(parts) == 1 else f"{namespace}-{number}"] = part
+    return groups
+
+
+GROUPS = route_groups(ROUTES)
+
+
+def test_every_route_is_in_exactly_one_group():
+    walked = [route for part in GROUPS.values() for route in part]
+    assert sorted(walked) == sorted(ROUTES)
+
+
+def build_world(call):
     """One item in each state that matters, and a person of each role."""
     district_unit = UnitFactory()
     owner = UserFactory(organisation=district_unit)
@@ -168,8 +238,82 @@ def world(call):
     }
 
 
-#: Values tried for a URL parameter that is neither an id nor an action.
-OTHER_VALUES = ["1", "2", "3", "zz", "0"]
+@pytest.fixture(scope="module")
+def world_files(tmp_path_factory):
+    """Where the world's stored scan is written when it is built."""
+    return tmp_path_factory.mktemp("walk-private")
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, world_files):
+    """The world, built once per module in a transaction that stays open: each case's own
+    transaction (pytest-django's, as for any test) is a savepoint inside it and is rolled back
+    after the case, so what one case's hostile POSTs change, the next never sees. Building it
+    takes seconds (a PDF is rendered and stamped); the walk has dozens of cases."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            with (
+                override_settings(PASSWORD_HASHERS=FAST_HASHERS, PRIVATE_MEDIA_ROOT=world_files),
+                recommenders_filing(),
+            ):
+                built = build_world(CallFactory())
+            assert len(built["ids"]["pk"]) + 1 == PK_SAMPLES
+            with django_db_blocker.block():
+                yield built
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def private_root(settings, tmp_path, world, world_files):
+    """Replaces conftest's: the case's own folder starts with the world's stored scan, so a case
+    that replaces or deletes it leaves it whole for the next."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    shutil.copytree(world_files, settings.PRIVATE_MEDIA_ROOT)
+    return settings.PRIVATE_MEDIA_ROOT
+
+
+class Reads(set):
+    """What the last request read of what the client sent: "query" when anything (a view, a
+    middleware, a template, a redirect to the login page naming `next`) read its query string,
+    "body" when anything read its body. Empty means the answer cannot depend on the values
+    sent: they never left the client's bytes."""
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    seen = Reads()
+    query = WSGIRequest.__dict__["GET"]
+
+    class MarkedQuery:
+        """request.GET, marking its first use (a non-data descriptor like Django's own
+        cached_property, so the QueryDict it stores on the request is used from then on)."""
+
+        def __get__(self, request, owner=None):
+            if request is None:
+                return self
+            seen.add("query")
+            return query.__get__(request, owner)
+
+    monkeypatch.setattr(WSGIRequest, "GET", MarkedQuery())
+
+    def marking(what, original):
+        def marked(*args, **kwargs):
+            seen.add(what)
+            return original(*args, **kwargs)
+
+        return marked
+
+    # The full path carries the query string (the login redirect's `next`); every reading of
+    # the body, by request.body, request.POST/FILES or a stream, goes through LimitedStream.
+    for name in ("get_full_path", "get_full_path_info"):
+        monkeypatch.setattr(HttpRequest, name, marking("query", getattr(HttpRequest, name)))
+    for name in ("read", "readline"):
+        monkeypatch.setattr(LimitedStream, name, marking("body", getattr(LimitedStream, name)))
+    return seen
 
 
 def urls_for(route, converters, ids):
@@ -180,7 +324,7 @@ def urls_for(route, converters, ids):
         name: (
             sorted(set(ids["pk"])) + [10**18 - 1]
             if name == "pk"
-            else ["accept", "recommend", "no-such-action"]
+            else ACTION_VALUES
             if name == "action"
             else OTHER_VALUES
         )
@@ -191,28 +335,31 @@ def urls_for(route, converters, ids):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    "role",
-    [
-        "anonymous",
-        "unit",
-        "other_unit",
-        "district",
-        "commission",
-        "bureau",
-        "reviewer",
-        "second_step",
-    ],
-)
-def test_no_url_answers_with_a_server_error(client, world, role):
+@pytest.mark.parametrize("group", list(GROUPS))
+@pytest.mark.parametrize("role", ROLES)
+def test_no_url_answers_with_a_server_error(client, world, reads, role, group):
     client.raise_request_exception = False
     user = world["roles"][role]
     if user is not None:
         client.force_login(user)
     failures = []
-    for route, converters in ROUTES:
+    sent = 0
+
+    def send(method, url, data, note):
+        nonlocal sent
+        reads.clear()
+        response = getattr(client, method)(url, data)
+        sent += 1
+        if response.status_code >= 500:
+            failures.append((method.upper(), url, note, response.status_code))
+        if user is not None and not client.session.get("_auth_user_id"):
+            client.force_login(user)  # a hostile POST to /logout/ ends the session
+        return reads.copy()
+
+    for route, converters in GROUPS[group]:
         for url in urls_for(route, converters, world["ids"]):
             first = client.get(url)
+            sent += 1
             fields = set(KNOWN_FIELDS)
             page_fields = set()
             if first.status_code == 200 and first.get("Content-Type", "").startswith("text/html"):
@@ -222,28 +369,31 @@ def test_no_url_answers_with_a_server_error(client, world, role):
             # A PDF view reads no parameter, and each GET renders the form again: three hostile
             # values show that, without rendering it fourteen times.
             pdf = first.get("Content-Type", "") == "application/pdf"
-            for value in HOSTILE[:3] + HOSTILE[-1:] if pdf else HOSTILE:
-                data = {name: value for name in sorted(fields)}
-                for method in ("get", "post"):
+            body_read = False
+            for method, wanted in (("get", "query"), ("post", "body")):
+                for value in HOSTILE[:3] + HOSTILE[-1:] if pdf else HOSTILE:
+                    data = {name: value for name in sorted(fields)}
                     if method == "post" and "file" in fields:
                         # A file box gets a file: the hostile value as its content.
                         data["file"] = SimpleUploadedFile("hostile.xlsx", str(value).encode())
-                    response = getattr(client, method)(url, data)
-                    if response.status_code >= 500:
-                        failures.append(
-                            (method.upper(), url, repr(value)[:40], response.status_code)
-                        )
-                if user is not None and not client.session.get("_auth_user_id"):
-                    client.force_login(user)  # a hostile POST to /logout/ ends the session
+                    read = wanted in send(method, url, data, repr(value)[:40])
+                    body_read |= method == "post" and read
+                    if not read:
+                        # Nothing read the values (the answer came from the URL, the session
+                        # and the headers alone: a 404 for a foreign id, a 405, an anonymous
+                        # body refused unread), so the other values would take the very same
+                        # path. The first value is the smallest body, which no size bound
+                        # refuses unread.
+                        break
             # A page whose form says what to do (action=submit, autosave, declare …): each of
-            # its named actions, with hostile values in every other field.
-            if "action" in page_fields:
+            # its named actions, with hostile values in every other field. Skipped only when
+            # the body is not read at all, the action in it included.
+            if "action" in page_fields and body_read:
                 for action in NAMED_ACTIONS:
                     for value in HOSTILE[:3] + HOSTILE[-1:]:
                         data = {name: value for name in sorted(fields)} | {"action": action}
-                        response = client.post(url, data)
-                        if response.status_code >= 500:
-                            failures.append(("POST", url, f"action={action}", repr(value)[:40]))
+                        send("post", url, data, f"action={action} {value!r}"[:40])
+    print(f"{role} {group}: {sent} requests")
     assert failures == []
 
 
@@ -257,13 +407,19 @@ ADMIN_QUERY = ["q", "o", "p", "all", "e", "_popup", "_to_field", "_changelist_fi
 
 HREF_RE = re.compile(r'href="(/admin/[^"#]*)"')
 
+#: The admin crawl in a case per registered model (its pages), and one for the site's own pages
+#: (the index, the password change).
+ADMIN_PARTS = ["site"] + sorted(model._meta.label_lower for model in admin.site._registry)
 
-def admin_urls():
-    """Every page of every registered model (list, add, change, history, delete and its extra
-    views, such as a TOTP device's key and QR code) for its first objects and hostile ids; the
-    pages that delete come last, so the others see the world whole."""
-    urls = {"/admin/", "/admin/password_change/"}
+
+def admin_urls(part):
+    """Every page of the registered model `part` (list, add, change, history, delete and
+    its extra views, such as a TOTP device's key and QR code) for its first objects and hostile
+    ids; the pages that delete come last, so the others see the world whole."""
+    urls = {"/admin/", "/admin/password_change/"} if part == "site" else set()
     for model, model_admin in admin.site._registry.items():
+        if model._meta.label_lower != part:
+            continue
         pks = list(model._default_manager.order_by("pk").values_list("pk", flat=True)[:2])
         for pattern in model_admin.get_urls():
             name = getattr(pattern, "name", None)
@@ -279,7 +435,8 @@ def admin_urls():
 
 
 @pytest.mark.django_db
-def test_no_admin_page_answers_with_a_server_error(client, world, settings):
+@pytest.mark.parametrize("part", ADMIN_PARTS)
+def test_no_admin_page_answers_with_a_server_error(client, world, settings, part):
     settings.OTP_TOTP_THROTTLE_FACTOR = 0
     administrator = UserFactory(is_staff=True, is_superuser=True)
     client.raise_request_exception = False
@@ -292,7 +449,7 @@ def test_no_admin_page_answers_with_a_server_error(client, world, settings):
             failures.append((method.upper(), unquote(url)[:80], note, response.status_code))
         return response
 
-    for url in admin_urls():
+    for url in admin_urls(part):
         first = check("get", url)
         if first.status_code != 200 or not first.get("Content-Type", "").startswith("text/html"):
             continue
