@@ -316,6 +316,23 @@ def reads(monkeypatch):
     return seen
 
 
+@pytest.mark.django_db
+def test_reads_sees_what_a_request_reads(client, reads):
+    """The walk sends one value only where nothing read the values: the marking must see a read
+    wherever there is one, or every page would get one value."""
+    client.get("/login/", {"timeout": "1"})  # the login page asks request.GET.timeout
+    assert reads == {"query"}
+    reads.clear()
+    client.post("/login/", {"username": "x", "password": "y"})  # the login form reads the body
+    assert "body" in reads
+    reads.clear()
+    client.get("/no-such-page/", {"q": "x"})  # a 404 reads neither
+    assert reads == set()
+    reads.clear()
+    client.get("/reviews/", {"q": "x"})  # anonymous: sent to log in with the full path as next
+    assert reads == {"query"}
+
+
 def urls_for(route, converters, ids):
     """Every combination of sample values for the route's parameters: the ids of the world's
     objects and one past any (for `pk`), real and unknown actions, and a few plain values for
