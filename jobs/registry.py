@@ -21,6 +21,8 @@ class JobKind:
     build: Callable[..., tuple[str, str]]
     #: The audit record written when its file is served: (action, label).
     audit: tuple[str, str]
+    #: What its count counts, as the audit says it (份 forms, 行 rows, 条 records).
+    unit: str = "份"
 
 
 _KINDS: dict[str, JobKind] = {}

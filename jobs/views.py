@@ -34,7 +34,14 @@ def job_detail(request, job, pk):
     return render(
         request,
         "jobs/detail.html",
-        {"job": job, "hours": services.file_hours(), "refresh": not job.is_finished},
+        {
+            "job": job,
+            "hours": services.file_hours(),
+            "refresh": not job.is_finished,
+            # Just started from a page's button: the file downloads by itself when ready,
+            # as the button's file did before it was built in the background.
+            "started": request.GET.get("started") == "1",
+        },
     )
 
 
@@ -66,14 +73,15 @@ def job_download(request, job, pk):
         handle = services.storage().open(job.file, "rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
-    action, label = registry.get(job.kind).audit
+    kind = registry.get(job.kind)
+    action, label = kind.audit
     # The download is recorded when the file is served, not when it was asked for.
     record(
         Call.objects.filter(pk=job.params.get("call")).first(),
         action=action,
         label=label,
         user=request.user,
-        comment=f"{job.label}（{job.done} 份）" if job.total else job.label,
+        comment=f"{job.file_name}，{job.total} {kind.unit}；条件：{job.params.get('query') or '无'}",
         client_ip=client_ip(request),
     )
     response = FileResponse(handle, content_type=job.content_type or "application/octet-stream")

@@ -404,9 +404,24 @@ def export(
     类别 shows the decision the reader may see: the bureau (`viewer`, and the national list,
     which only the bureau exports) the decision as it stands, anyone else the published one.
     """
-    decisions = national or visibility.list_sees_decisions(viewer)
     handle = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it)
-    rows = table_rows(call, apps, assessments, order, decisions=decisions)
-    count = write_workbook(call, rows, handle, national=national)
+    count = export_to(handle, call, apps, assessments, order, national=national, viewer=viewer)
     handle.seek(0)
     return handle, count
+
+
+def export_to(
+    target, call, apps, assessments, order=RANK_ORDER, *, national=False, viewer=None, each=None
+) -> int:
+    """The 一览表 written to `target` (see `export`); `each(n)` is told each row written."""
+    decisions = national or visibility.list_sees_decisions(viewer)
+    rows = table_rows(call, apps, assessments, order, decisions=decisions)
+    if each is not None:
+        rows = _told(rows, each)
+    return write_workbook(call, rows, target, national=national)
+
+
+def _told(rows, each):
+    for n, row in enumerate(rows, start=1):
+        each(n)
+        yield row

@@ -18,10 +18,13 @@ from collections import Counter
 from decimal import Decimal
 from typing import NamedTuple
 
+from django import forms
 from django.db import connection
 from django.db.models import Case, CharField, Count, F, Q, Sum, Value, When
 from django.db.models.functions import Concat, TruncDate
 from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 
 from applications.choices import Category, ServiceForm, Talent, TitleLevel
 from applications.models import Application, Expert, ServicePlace
@@ -31,7 +34,8 @@ from shanghai_experts.divisions import divisions
 from shanghai_experts.models import Call, Organisation, RecommenderQuota
 from shanghai_experts.states import ASSESSED_STATES, RECOMMENDED_STATES, State
 
-from .queries import shown_state_filter
+from . import exports
+from .queries import QueueFilter, shown_state_filter
 from .workflow import ASSESSMENT
 
 ZERO = Decimal("0")
@@ -549,3 +553,54 @@ def _per_day(scope, groups, assessments) -> Table:
         [[f"{day:%m-%d}", n] for day, n in sorted(days.items())],
         chart="line",
     )
+
+
+# --- the page's filters, and the .xlsx ----------------------------------------------------------
+
+
+class YearField(forms.TypedChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(label="批次", coerce=int, required=False, **kwargs)
+
+
+def scope_from(data, org, organisations):
+    """The scope a page's query string (`data`) asks for, its filter form and the years."""
+    filters = QueueFilter(data or None, recommenders=organisations if org.is_bureau else None)
+    calls = list(Call.objects.order_by("-year").values_list("year", flat=True))
+    year_field = YearField(choices=[("", "当前批次"), *((y, f"{y} 年") for y in calls)])
+    try:
+        year = year_field.clean(data.get("year", ""))
+    except forms.ValidationError:
+        year = None
+    call = Call.objects.filter(year=year).first() if year else Call.objects.current()
+    data = filters.chosen
+    scope = Scope(
+        call=call,
+        organisation=org,
+        category=data.get("category") or "",
+        recommender=data.get("recommender") if org.is_bureau else None,
+        state=data.get("state") or "",
+    )
+    return scope, filters, calls
+
+
+def write_workbook(tables, target) -> None:
+    """One sheet per table, cells written as the 一览表 writes them (text stays text)."""
+    wb = Workbook(write_only=True)
+    used = set()
+    for table in tables:
+        title = table.title.split("（")[0][:28] or table.key
+        while title in used:
+            title = f"{title[:26]}_{len(used)}"
+        used.add(title)
+        ws = wb.create_sheet(title=title)
+        styles = exports._styles(ws)
+        for index in range(1, len(table.columns) + 1):
+            ws.column_dimensions[get_column_letter(index)].width = 22 if index == 1 else 14
+        ws.append([exports.styled(ws, styles.title, table.title)])
+        ws.append([exports.styled(ws, styles.header, c) for c in table.columns])
+        for row in table.rows:
+            ws.append([exports.styled(ws, styles.body, v) for v in row])
+        if table.note:
+            ws.append([exports.styled(ws, styles.note, table.note)])
+    wb.save(target)

@@ -17,6 +17,7 @@ from reviews import exports, scoring, services, workflow
 from reviews.models import AuditRecord
 from shanghai_experts.states import State
 
+from .downloads import served
 from .factories import (
     AssessmentFactory,
     BaseFactory,
@@ -49,6 +50,7 @@ def recommend(call, district, people, **fields):
 
 
 def read(response):
+    response = served(response)
     assert response.status_code == 200
     assert response["Content-Type"] == (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -219,7 +221,7 @@ def test_bureau_national_list_in_score_order(client, call, district, people):
         workflow.transition(app, "select_national", user=bureau)
     workflow.transition(municipal, "select_municipal", user=bureau)
     client.force_login(bureau)
-    response = client.get(reverse("reviews:export"), {"list": "national"})
+    response = served(client.get(reverse("reviews:export"), {"list": "national"}))
     assert quote("推荐人力资源社会保障部") in response["Content-Disposition"]
     ws = read(response)
     assert ws["A1"].value == "2026年上海市推荐人力资源社会保障部国家级专家服务团项目一览表"

@@ -20,6 +20,7 @@ from shanghai_experts.states import State
 from shanghai_experts.text import parse_ids
 from shanghai_experts.validators import money_problem
 
+from .downloads import served
 from .factories import (
     AssessmentFactory,
     BureauFactory,
@@ -312,7 +313,7 @@ def test_personal_data_is_never_cached(client, submitted, bureau_user):
         assert response["Cache-Control"] == "private, no-store", url
     client.force_login(bureau_user)
     for url in (reverse("reviews:export"), reverse("reviews:audit"), reverse("reviews:queue")):
-        response = client.get(url)
+        response = served(client.get(url))
         assert response.status_code == 200, url
         assert response["Cache-Control"] == "private, no-store", url
 

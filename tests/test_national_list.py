@@ -17,6 +17,7 @@ from applications.choices import Category
 from reviews import publication, workflow
 from reviews.models import Publication
 
+from .downloads import served
 from .factories import BureauFactory, CompleteApplicationFactory, UnitFactory, UserFactory
 
 CATEGORY_COLUMN = 3  # C: 类别
@@ -56,7 +57,7 @@ def approve(app, bureau):
 
 def categories(client, **params) -> dict[str, str]:
     """名称 → 类别, read cell by cell from the downloaded workbook's data rows."""
-    response = client.get(reverse("reviews:export"), params)
+    response = served(client.get(reverse("reviews:export"), params))
     assert response.status_code == 200
     ws = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     found = {}

@@ -22,6 +22,7 @@ from reviews.models import AuditRecord
 from reviews.queries import recommenders
 from shanghai_experts.states import State
 
+from .downloads import content_of
 from .factories import (
     ApplicationFactory,
     AssessmentFactory,
@@ -206,7 +207,7 @@ def test_statistics_queries_do_not_grow_with_items(call, world):
 def test_the_statistics_export_reads_back(client, call, world):
     client.force_login(world["bureau"])
     response = client.get(reverse("reviews:statistics"), {"format": "xlsx"})
-    wb = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    wb = openpyxl.load_workbook(io.BytesIO(content_of(response)))
     assert "申报进度" in wb.sheetnames and "按推荐单位" in wb.sheetnames
     ws = wb["按推荐单位"]
     assert [c.value for c in ws[2]] == [
@@ -253,7 +254,7 @@ def test_the_bureau_list_shows_money_and_totals(client, call, world):
 def test_the_audit_log_exports_with_its_own_record(client, call, world):
     client.force_login(world["bureau"])
     response = client.get(reverse("reviews:audit"), {"format": "xlsx", "action": "recommend"})
-    ws = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    ws = openpyxl.load_workbook(io.BytesIO(content_of(response))).active
     header = [c.value for c in ws[1]]
     assert header == [
         "时间",
@@ -273,11 +274,11 @@ def test_the_audit_log_exports_with_its_own_record(client, call, world):
     assert {row[4][:6] for row in body} == {"ZJ2026", "JD2026"}
     assert AuditRecord.objects.filter(action="export_audit", actor=world["bureau"]).exists()
     # An object that is not an item is named by its kind in Chinese and its number.
-    client.get(reverse("reviews:statistics"), {"format": "xlsx"})
+    content_of(client.get(reverse("reviews:statistics"), {"format": "xlsx"}))
     response = client.get(
         reverse("reviews:audit"), {"format": "xlsx", "action": "export_statistics"}
     )
-    ws = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    ws = openpyxl.load_workbook(io.BytesIO(content_of(response))).active
     assert ws.cell(row=2, column=5).value == f"申报批次 #{call.pk}"
     client.force_login(world["officer_a"])
     assert client.get(reverse("reviews:audit"), {"format": "xlsx"}).status_code == 404

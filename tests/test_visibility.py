@@ -20,6 +20,7 @@ from reviews.models import AuditRecord, Note, OutboundMail, Publication
 from shanghai_experts import visibility
 from shanghai_experts.states import State
 
+from .downloads import content_of
 from .factories import BureauFactory, CompleteApplicationFactory, UnitFactory, UserFactory
 
 ROLES = ["unit", "recommender", "bureau", "other_unit"]
@@ -163,7 +164,7 @@ def queue_table(page) -> tuple[list[str], list[dict[str, str]]]:
 
 
 def workbook(response):
-    return openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    return openpyxl.load_workbook(io.BytesIO(content_of(response)))
 
 
 def sheet_rows(sheet) -> dict:
@@ -260,8 +261,7 @@ def test_the_recommenders_export_and_the_units_pdf_say_nothing_of_the_bureaus_wo
 ):
     app = item_in(call, people, State.NOT_SELECTED)
     client.force_login(people["recommender"])
-    response = client.get(reverse("reviews:export"))
-    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    sheet = workbook(client.get(reverse("reviews:export"))).active
     cells = {str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None}
     assert app.name in cells
     assert not any(word in c for c in cells for word in ("未入选", "王评审", "均分", "8.5"))

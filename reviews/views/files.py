@@ -67,7 +67,7 @@ def zip_pdfs(request):
     )
     if not job.dispatched:
         messages.warning(request, jobs.NOT_STARTED)
-    return redirect(job)
+    return redirect(f"{job.get_absolute_url()}?started=1")
 
 
 @require_POST

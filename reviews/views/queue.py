@@ -1,18 +1,15 @@
 """The queues: the recommender's and the bureau's lists, bulk actions, the summary, the 一览表."""
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import render
 
-from records import audit
 from shanghai_experts import visibility
-from shanghai_experts.http import client_ip
 from shanghai_experts.models import Call
 from shanghai_experts.paging import CappedPaginator, Concatenated, capped_counts, count_label
 
 from .. import (
     columns,
     exports,
-    services,
     workflow,
 )
 from ..models import RecommenderFiling
@@ -22,8 +19,6 @@ from ..queries import (
     base_assessment_queue,
     base_queue,
     complete_rows,
-    export_applications,
-    export_assessments,
     priority_first,
     queue,
     recommenders,
@@ -31,6 +26,7 @@ from ..queries import (
     totals,
 )
 from ..workflow import APPLICATION, ASSESSMENT
+from .background import start_export
 from .bulk import bulk
 from .common import PAGE_SIZE, bureau_org, current_call, reviewer_org
 
@@ -128,36 +124,17 @@ def summary(request):
 
 def export_list(request):
     """附件3 一览表 as .xlsx: the recommender's own, the bureau's filtered list, or the
-    national recommendation list (?list=national)."""
+    national recommendation list (?list=national); built in the background (jobs)."""
     org = reviewer_org(request)
     call = Call.objects.current()
     if call is None:
         raise Http404
-    filters = QueueFilter(
-        request.GET or None, recommenders=recommenders() if org.is_bureau else None, call=call
-    )
     national = request.GET.get("list") == "national"
-    if national:
-        if not org.is_bureau:
-            raise Http404
-        apps, assessments = services.national_candidates(call), None
-        order = services.NATIONAL_ORDER
-        filename = f"{exports.title_for(call, national=True)}.xlsx"
-    else:
-        wants = filters.wants
-        apps = export_applications(request.user, call, filters) if APPLICATION in wants else None
-        assessments = (
-            export_assessments(request.user, call, filters) if ASSESSMENT in wants else None
-        )
-        order = exports.RANK_ORDER
-        filename = f"{call.year}年专家服务基层项目一览表（{org}）.xlsx"
-    handle, count = exports.export(call, apps, assessments, order, national=national, viewer=org)
-    audit.record(
-        call,
-        action="export",
-        label="导出一览表",
-        user=request.user,
-        comment=f"{filename}，{count} 行；条件：{request.GET.urlencode() or '无'}",
-        client_ip=client_ip(request),
+    if national and not org.is_bureau:
+        raise Http404
+    label = (
+        exports.title_for(call, national=True)
+        if national
+        else f"{call.year}年专家服务基层项目一览表（{org}）"
     )
-    return FileResponse(handle, as_attachment=True, filename=filename)
+    return start_export(request, "export_list", label, call=call.pk)

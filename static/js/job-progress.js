@@ -14,6 +14,20 @@
   var error = box.querySelector("[data-job-error]");
   var wait = box.querySelector("[data-job-wait]");
 
+  // Started from a page's button: the file downloads by itself once, when ready (a reload
+  // or a later visit does not download it again).
+  var once = "job-downloaded-" + box.getAttribute("data-job-id");
+  function autodownload(href) {
+    if (!box.hasAttribute("data-autodownload") || !href) return;
+    try {
+      if (window.sessionStorage.getItem(once)) return;
+      window.sessionStorage.setItem(once, "1");
+    } catch (e) {
+      /* storage refused: download anyway */
+    }
+    window.location.assign(href);
+  }
+
   function show(s) {
     state.textContent = s.state_label;
     count.textContent = s.total ? "已完成 " + s.done + " / " + s.total + " 份" : "";
@@ -24,7 +38,10 @@
       fill.classList.remove("progress-bar-striped", "progress-bar-animated");
       if (wait) wait.hidden = true;
     }
-    if (s.state === "done") done.hidden = false;
+    if (s.state === "done") {
+      done.hidden = false;
+      autodownload(s.download);
+    }
     if (s.state === "failed") {
       fill.classList.add("bg-danger");
       error.firstChild.textContent = (s.error || "生成失败。") + " ";
@@ -47,6 +64,10 @@
         window.setTimeout(poll, 5000); // a lost connection: try again, more slowly
       });
   }
-  if (!box.querySelector("[data-job-done]").hidden || !error.hidden) return;
+  if (!done.hidden) {
+    autodownload(box.querySelector("[data-job-download]").getAttribute("href"));
+    return;
+  }
+  if (!error.hidden) return;
   window.setTimeout(poll, 800);
 })();

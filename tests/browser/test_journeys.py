@@ -84,8 +84,10 @@ def test_the_whole_process(page, live_server, checkpoint):
     expect(page.get_by_test_id("state")).to_have_text("拟推荐国家级")
     checkpoint("bureau-selected")
     page.get_by_role("link", name="全市申报").click()
+    # Built in the background: its page shows progress, and the file downloads by itself.
     with page.expect_download() as download:
         page.get_by_role("link", name="导出推荐国家级名单").click()
+    expect(page.get_by_role("link", name="下载文件")).to_be_visible()
     with open(download.value.path(), "rb") as fh:  # a temporary name without ".xlsx"
         sheet = openpyxl.load_workbook(io.BytesIO(fh.read())).active
     assert sheet["A1"].value == "2026年上海市推荐人力资源社会保障部国家级专家服务团项目一览表"
