@@ -15,9 +15,17 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import log_in
-from tests.test_url_walk import world  # noqa: F401  (the fixture: an item in each state, each role)
+from tests.test_url_walk import build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def world(call):
+    """The URL walk's world (an item in each state, a person of each role), built for each test
+    and committed: the live server reads it on connections of its own."""
+    return build_world(call)
+
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 
@@ -118,7 +126,7 @@ def check(page, url: str, found: dict) -> None:
 @pytest.mark.parametrize(
     "role", ["anonymous", "unit", "district", "commission", "bureau", "reviewer"]
 )
-def test_no_serious_or_critical_violations(page, live_server, world, role):  # noqa: F811
+def test_no_serious_or_critical_violations(page, live_server, world, role):
     page.context.add_init_script(path=str(AXE))
     user = world["roles"][role]
     base = live_server.url
