@@ -133,7 +133,7 @@ def baseline(call, rows, target):
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.properties import PageSetupProperties
 
-    from reviews.exports import HEADERS, NOTES, WIDTHS, title_for
+    from reviews.documents.exports import HEADERS, NOTES, WIDTHS, title_for
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=f"{call.year}年一览表")
@@ -172,7 +172,7 @@ def baseline(call, rows, target):
 
 def run_export(call):
     from applications.models import Application
-    from reviews import exports
+    from reviews.documents import exports
 
     handle, count = exports.export(call, Application.objects.filter(call=call), None)
     handle.close()
@@ -230,7 +230,7 @@ def rss_child(n: int) -> None:
     """In a process of its own (the high-water mark never falls): export the first `n` items
     and print how far the resident memory rose above where it stood before."""
     from applications.models import Application
-    from reviews import exports
+    from reviews.documents import exports
 
     call = Application.objects.order_by("id").first().call
 
@@ -282,7 +282,7 @@ def main():
     from django.test.utils import override_settings
 
     from applications.models import Application
-    from reviews import exports
+    from reviews.documents import exports
 
     start = time.perf_counter()
     call, units = populate(args.items)

@@ -60,7 +60,7 @@ def store_pdfs(call) -> int:
     from django.core.files.base import ContentFile
 
     from applications.models import Application
-    from reviews import printing
+    from reviews.documents import printing
     from reviews.models import RenderedPdf
 
     apps = Application.objects.filter(call=call).select_related("call", "unit", "recommender")

@@ -110,7 +110,7 @@ def main():
     from weasyprint import HTML
 
     from applications.models import Application
-    from reviews import printing
+    from reviews.documents import printing
 
     every = populate(max(args.count, args.zip_count))
     pks = every[: args.count]
@@ -166,7 +166,7 @@ def stored_path(pks, load, fresh_ms) -> int:
     """Submitted forms are rendered once and then served from storage: a download and a ZIP
     of every form, after one pass has stored them."""
     from applications.models import Application
-    from reviews import printing
+    from reviews.documents import printing
     from shanghai_experts.states import State
 
     Application.objects.filter(pk__in=pks).update(state=State.SUBMITTED)

@@ -11,7 +11,8 @@ from applications.models import Application
 from applications.services import creation_refusal
 from bases.models import Assessment
 from bases.services import has_priority
-from reviews import exports, guidance, printing
+from reviews.documents import exports, printing
+from reviews.engine import guidance
 from shanghai_experts.items import KINDS
 from shanghai_experts.models import Call
 from shanghai_experts.states import State

@@ -17,9 +17,12 @@ from jobs.services import JobError
 from shanghai_experts.models import Call, Organisation
 from shanghai_experts.text import parse_ids
 
-from . import audit_log, exports, filing, printing, services, statistics
+from . import statistics
+from .documents import exports, filing, printing
+from .engine import services
+from .engine.workflow import APPLICATION, ASSESSMENT
+from .operations import audit_log
 from .queries import QueueFilter, export_applications, export_assessments, recommenders
-from .workflow import APPLICATION, ASSESSMENT
 
 
 def zip_params(request) -> dict:

@@ -35,7 +35,7 @@ from shanghai_experts.links import pk_url
 from shanghai_experts.models import User
 from shanghai_experts.templatetags.ui import STATE_COLOURS, STATE_LABELS, minute
 
-from .workflow import bulk_applies
+from .engine.workflow import bulk_applies
 
 TITLE_LABELS = dict(TitleLevel.choices)
 #: Short names of the honours, as a list column has room for them.

@@ -28,10 +28,10 @@ from django.utils import timezone
 from records import audit
 from shanghai_experts.models import Call, User
 
-from . import notifications
+from .engine import notifications
+from .engine.workflow import WorkflowError
 from .models import ReviewAssignment
 from .scoring import SCORABLE_STATES, shown_time
-from .workflow import WorkflowError
 
 #: Reviewers reminded in one run at most (the rest wait a minute).
 REMINDER_BATCH = 200

@@ -16,7 +16,7 @@ from shanghai_experts.http import kept_copy_saved
 from shanghai_experts.items import ItemKind
 from shanghai_experts.pledge import PLEDGE, confirm_submission
 
-from .workflow import refusal, transition
+from .engine.workflow import refusal, transition
 
 
 def _unit_of(request):

@@ -19,9 +19,11 @@ from shanghai_experts.forms import StaleVersion, autosave
 from shanghai_experts.http import client_ip, kept_copy_saved
 from shanghai_experts.models import Call, Organisation
 
-from . import guidance, notes, printing, scans, services, workflow
+from . import notes
+from .documents import printing, scans
+from .engine import guidance, services, workflow
+from .engine.services import FUNDED_STATES
 from .scoring import SCORABLE_STATES
-from .services import FUNDED_STATES
 
 #: Taken on the edit pages, not from the item page.
 EDIT_PAGE_ACTIONS = frozenset({"submit", "submit_rectification"})
@@ -35,7 +37,7 @@ def _changed_since_return(item) -> list[str]:
     """For a returned item: the boxes the unit has already changed since it was returned."""
     if item.state != "returned":
         return []
-    before, now = printing.submitted_snapshot(item), item.snapshot()
+    before, now = workflow.submitted_snapshot(item), item.snapshot()
     return [item.change_label(key) for key in now if now.get(key) != before.get(key)]
 
 

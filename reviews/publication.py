@@ -28,8 +28,8 @@ from shanghai_experts.models import Call, User
 from shanghai_experts.states import State
 
 from .cautions import with_cautions
+from .engine.notifications import send_after_commit
 from .models import OutboundMail, Publication
-from .notifications import send_after_commit
 
 Stage = Publication.Stage
 SELECTION_STATES = (State.NATIONAL_CANDIDATE, State.MUNICIPAL_TEAM, State.NOT_SELECTED)

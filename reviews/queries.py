@@ -26,8 +26,8 @@ from shanghai_experts.states import ASSESSED_STATES, RECOMMENDED_STATES, State
 from shanghai_experts.widgets import ListFilter, filter_widgets
 
 from . import columns
+from .engine.workflow import APPLICATION, ASSESSMENT
 from .models import ReviewAssignment
-from .workflow import APPLICATION, ASSESSMENT
 
 QUEUE_STATES = [(s.value, s.label) for s in State if s != State.DRAFT]
 #: What a recommender can filter by: the states it sees (shanghai_experts.visibility); the

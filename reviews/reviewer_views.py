@@ -15,13 +15,14 @@ from shanghai_experts.paging import CappedPaginator, count_label
 from shanghai_experts.permissions import permission_required
 from shanghai_experts.text import parse_id, parse_ids
 
-from . import printing, reviewers, scoring
+from . import reviewers, scoring
+from .documents import printing
+from .engine.workflow import WorkflowError
 from .item_views import form_table
 from .models import ReviewAssignment, ScoreSheet
 from .queries import AssignmentFilter
 from .sheet_entry import SheetEntry
 from .views.common import PAGE_SIZE, current_call
-from .workflow import WorkflowError
 
 
 def _assignment(request, pk) -> ReviewAssignment:

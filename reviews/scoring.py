@@ -21,8 +21,8 @@ from records import audit
 from shanghai_experts.models import Call, User
 from shanghai_experts.states import State
 
+from .engine.workflow import WorkflowError
 from .models import DEFAULT_CRITERIA, ReviewAssignment, Score, ScoreSheet, ScoringCriterion
-from .workflow import WorkflowError
 
 #: The bureau scores an item once it is recommended, and may revise until MOHRSS decides.
 SCORABLE_STATES = frozenset({State.RECOMMENDED, State.NATIONAL_CANDIDATE, State.MUNICIPAL_TEAM})

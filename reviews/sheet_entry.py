@@ -12,7 +12,7 @@ from shanghai_experts.http import client_ip
 from shanghai_experts.text import parse_id, plain_number
 
 from . import scoring
-from .workflow import WorkflowError
+from .engine.workflow import WorkflowError
 
 COMMENT_LIMIT = 2000
 

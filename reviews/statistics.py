@@ -34,9 +34,9 @@ from shanghai_experts.divisions import divisions
 from shanghai_experts.models import Call, Organisation, RecommenderQuota
 from shanghai_experts.states import ASSESSED_STATES, RECOMMENDED_STATES, State
 
-from . import exports
+from .documents import exports
+from .engine.workflow import ASSESSMENT
 from .queries import QueueFilter, shown_state_filter
-from .workflow import ASSESSMENT
 
 ZERO = Decimal("0")
 SELECTED_STATES = frozenset({State.NATIONAL_CANDIDATE, State.MUNICIPAL_TEAM, State.NATIONAL_TEAM})

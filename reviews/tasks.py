@@ -2,7 +2,8 @@
 
 from celery import shared_task
 
-from . import deadlines, reminders, retention
+from . import deadlines, reminders
+from .operations import retention
 
 
 @shared_task(ignore_result=True)

@@ -220,7 +220,7 @@ class ListedRows:
 
 class StampedScanStatus(models.Model):
     """Where the applicant's stamped scan (盖章件) of an item stands, as lists show it: kept on
-    the item when a scan is uploaded (reviews.scans.store), so a list page reads a column
+    the item when a scan is uploaded (reviews.documents.scans.store), so a list page reads a column
     instead of looking up each row's latest scan. Both forms' items carry it."""
 
     class Scan(models.IntegerChoices):

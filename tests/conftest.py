@@ -88,7 +88,7 @@ def own_role(prefix: str) -> str:
 @contextmanager
 def recommenders_filing():
     """While open, every district office and commission records its contact person for every
-    call, as in a real call (a precondition of 推荐, reviews.workflow.contact_recorded)."""
+    call, as in a real call (a precondition of 推荐, reviews.engine.workflow.contact_recorded)."""
 
     def file(call, org):
         RecommenderFiling.objects.get_or_create(

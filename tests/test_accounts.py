@@ -23,7 +23,7 @@ from accounts.models import OnboardingBatch
 from accounts.tokens import activation_token
 from applications.models import Application
 from reviews.models import AuditRecord, OutboundMail
-from reviews.retention import purge
+from reviews.operations.retention import purge
 from shanghai_experts.models import Organisation, User
 
 from .factories import (

@@ -5,7 +5,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from reviews import printing, scans, workflow
+from reviews.documents import printing, scans
+from reviews.engine import workflow
 from reviews.models import StampedScan
 
 from .factories import (

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from applications.models import Application
-from reviews import notifications, workflow
+from reviews.engine import notifications, workflow
 from reviews.models import AuditRecord
 from shanghai_experts.states import State
 

@@ -8,10 +8,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from reviews import workflow
-from reviews.dbroles import grant_app_role
+from reviews.engine import workflow
 from reviews.models import AuditRecord, SubmittedContent
-from reviews.retention import purge
+from reviews.operations.dbroles import grant_app_role
+from reviews.operations.retention import purge
 
 from .conftest import own_role
 from .factories import CompleteApplicationFactory, UserFactory

@@ -15,7 +15,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
-from reviews import printing, scans, workflow
+from reviews.documents import printing, scans
+from reviews.engine import workflow
 from reviews.models import AuditRecord, StampedScan
 from shanghai_experts.backup import MANIFEST, backup, private_names, table_counts
 

@@ -15,7 +15,7 @@ from bases import rules
 from bases.choices import HostType
 from bases.forms import RectificationForm
 from bases.models import Assessment, Base
-from reviews import workflow
+from reviews.engine import workflow
 from reviews.models import AuditRecord
 from reviews.views import queue as queue_views
 from shanghai_experts.forms import StaleVersion

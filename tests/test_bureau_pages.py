@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from reviews import workflow
+from reviews.engine import workflow
 from reviews.models import AuditRecord
 from shanghai_experts.models import RecommenderQuota
 

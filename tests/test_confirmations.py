@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from applications.models import Application
 from bases.models import Assessment
-from reviews import publication, reviewers, scoring, workflow
+from reviews import publication, reviewers, scoring
+from reviews.engine import workflow
 from reviews.models import AuditRecord, Publication, ReviewAssignment, ScoreSheet
 from shanghai_experts.models import Organisation
 from shanghai_experts.pledge import PLEDGE

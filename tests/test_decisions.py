@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from applications.models import Application
-from reviews import services, workflow
+from reviews.engine import services, workflow
 from shanghai_experts.states import State
 
 from .factories import (

@@ -11,7 +11,8 @@ from django.apps import apps
 from django.urls import reverse
 
 from applications.models import ServicePlace
-from reviews import statistics, workflow
+from reviews import statistics
+from reviews.engine import workflow
 from reviews.queries import recommenders
 from shanghai_experts.divisions import DATA, divisions
 

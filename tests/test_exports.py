@@ -13,7 +13,9 @@ from django.urls import reverse
 from applications.choices import Talent
 from applications.models import Application, Expert
 from bases import rules
-from reviews import exports, scoring, services, workflow
+from reviews import scoring
+from reviews.documents import exports
+from reviews.engine import services, workflow
 from reviews.models import AuditRecord
 from shanghai_experts.states import State
 

@@ -16,7 +16,8 @@ from django.utils import timezone
 from PIL import Image
 
 from applications.models import Application
-from reviews import printing, services, workflow
+from reviews.documents import printing
+from reviews.engine import services, workflow
 from reviews.models import RecommenderFiling
 from shanghai_experts.items import WorkflowError
 

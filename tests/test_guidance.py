@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from applications.models import Application
 from applications.rules import FORM_SECTIONS
-from reviews import guidance, workflow
+from reviews.engine import guidance, workflow
 from reviews.models import AuditRecord
 from shanghai_experts import visibility
 from shanghai_experts.forms import Problem, section_status

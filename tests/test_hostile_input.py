@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from applications.models import Application
 from bases.models import Assessment, Base
-from reviews import workflow
+from reviews.engine import workflow
 from reviews.models import AuditRecord, ScoreSheet
 from shanghai_experts.models import DeadlineExtension, RecommenderQuota
 

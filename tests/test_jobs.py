@@ -22,7 +22,8 @@ from kombu import pools as kombu_pools
 
 from jobs import services
 from jobs.models import Job
-from reviews import printing, workflow
+from reviews.documents import printing
+from reviews.engine import workflow
 from shanghai_experts import celery_app
 
 from .factories import (

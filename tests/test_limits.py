@@ -13,7 +13,8 @@ from django.views.defaults import server_error
 from PIL import Image
 
 from applications.models import Application
-from reviews import printing, scans, workflow
+from reviews.documents import printing, scans
+from reviews.engine import workflow
 from reviews.models import AuditRecord, StampedScan
 from shanghai_experts.models import DeadlineExtension
 from shanghai_experts.states import State

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from reviews import workflow
+from reviews.engine import workflow
 from shanghai_experts.models import User
 
 from .factories import CompleteApplicationFactory, UserFactory

@@ -12,7 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from applications.choices import Category
-from reviews import printing, publication, services, workflow
+from reviews import publication
+from reviews.documents import printing
+from reviews.engine import services, workflow
 from reviews.models import AuditRecord, Publication, StampedScan
 
 from .factories import (

@@ -5,7 +5,8 @@ import re
 from django.urls import reverse
 
 from applications.models import ServicePlace
-from reviews import reviewers, workflow
+from reviews import reviewers
+from reviews.engine import workflow
 from shanghai_experts.models import Organisation
 
 from .factories import BureauFactory, CompleteApplicationFactory, UnitFactory, UserFactory

@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from applications.choices import Category
-from reviews import publication, workflow
+from reviews import publication
+from reviews.engine import workflow
 from reviews.models import Publication
 
 from .downloads import served

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from portal import notice
-from reviews import workflow
+from reviews.engine import workflow
 from reviews.models import RenderedPdf
 
 from .factories import CompleteApplicationFactory, UnitFactory, UserFactory

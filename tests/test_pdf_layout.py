@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops
 
-from reviews import printing
+from reviews.documents import printing
 from shanghai_experts.items import APPLICATION, ASSESSMENT
 from shanghai_experts.states import State
 

@@ -11,7 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from applications.models import Application, Expert
-from reviews import printing, scoring, workflow
+from reviews import scoring
+from reviews.documents import printing
+from reviews.engine import workflow
 from reviews.models import AuditRecord, RenderedPdf
 
 from .downloads import job_file
@@ -261,7 +263,7 @@ def test_fingerprint_ignores_what_reviewers_record_later(call):
     recommender = UserFactory(organisation=district)
     app = CompleteApplicationFactory(call=call, unit=unit)
     app = workflow.transition(app, "submit", user=UserFactory(organisation=unit))
-    submitted = printing.fingerprint(printing.submitted_snapshot(app))
+    submitted = printing.fingerprint(workflow.submitted_snapshot(app))
     app = workflow.transition(app, "accept", user=recommender)
     app = workflow.transition(app, "recommend", user=recommender, comment="同意推荐")
     bureau = UserFactory(organisation=BureauFactory())

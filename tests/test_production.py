@@ -22,10 +22,11 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from reviews import notifications, printing, workflow
-from reviews.dbroles import grant_app_role
+from reviews.documents import printing
+from reviews.engine import notifications, workflow
 from reviews.models import AuditRecord, OutboundMail, RenderedPdf, SubmittedContent
-from reviews.retention import PSEUDONYM, purge, retention_cutoff
+from reviews.operations.dbroles import grant_app_role
+from reviews.operations.retention import PSEUDONYM, purge, retention_cutoff
 from shanghai_experts.models import Call, User
 
 from .conftest import own_role

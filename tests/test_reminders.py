@@ -8,7 +8,8 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from reviews import reminders, services, workflow
+from reviews import reminders
+from reviews.engine import services, workflow
 from reviews.models import DeadlineReminder
 from shanghai_experts.models import parse_reminder_days
 from shanghai_experts.states import State

@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from applications.choices import Category
 from bases.models import Assessment
-from reviews import publication, reviewers, services, workflow
+from reviews import publication, reviewers
+from reviews.engine import services, workflow
 from reviews.models import Publication
 from shanghai_experts.models import Organisation
 

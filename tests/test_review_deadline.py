@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from reviews import deadlines, reviewers, scoring
+from reviews.engine.workflow import WorkflowError
 from reviews.models import AuditRecord, OutboundMail, ReviewAssignment, ScoreSheet
-from reviews.workflow import WorkflowError
 from shanghai_experts.models import Call, Organisation
 
 from .factories import BureauFactory, UserFactory

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from applications.models import Application
-from reviews import services, workflow
+from reviews.engine import services, workflow
 from reviews.models import AuditRecord
 from reviews.queries import QueueFilter
 from reviews.views import queue as queue_views

@@ -8,7 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from reviews import publication, reviewer_views, reviewers, scoring, workflow
+from reviews import publication, reviewer_views, reviewers, scoring
+from reviews.engine import workflow
 from reviews.models import ReviewAssignment, ScoreSheet
 from shanghai_experts.models import Organisation
 

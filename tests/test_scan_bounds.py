@@ -17,7 +17,8 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
-from reviews import printing, workflow
+from reviews.documents import printing
+from reviews.engine import workflow
 from reviews.models import StampedScan
 from shanghai_experts import filecheck
 

@@ -11,7 +11,8 @@ from django.urls import reverse
 from PIL import Image
 
 from applications.models import Application
-from reviews import printing, workflow
+from reviews.documents import printing
+from reviews.engine import workflow
 from reviews.models import AuditRecord, StampedScan, SubmittedContent
 
 from .factories import AssessmentFactory, CompleteApplicationFactory, UnitFactory, UserFactory
@@ -175,13 +176,13 @@ def test_stored_submissions_lose_the_record_keys_they_once_took(app):
     stored = SubmittedContent.objects.get(record__object_id=app.pk, record__action="submit")
     stored.data = {**stored.data, "paper_received_on": None, "paper_received_by": None}
     stored.save()
-    assert printing.fingerprint(printing.submitted_snapshot(app)) != printing.fingerprint(
+    assert printing.fingerprint(workflow.submitted_snapshot(app)) != printing.fingerprint(
         app.snapshot()
     )
     import_module("reviews.migrations.0020_submitted_content_without_records").drop_record_keys(
         apps, None
     )
-    assert printing.fingerprint(printing.submitted_snapshot(app)) == printing.fingerprint(
+    assert printing.fingerprint(workflow.submitted_snapshot(app)) == printing.fingerprint(
         app.snapshot()
     )
 

@@ -7,7 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from reviews import scoring, workflow
+from reviews import scoring
+from reviews.engine import workflow
 from reviews.models import AuditRecord, ScoreSheet
 from shanghai_experts.states import State
 

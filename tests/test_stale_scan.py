@@ -7,7 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from applications.models import Application
-from reviews import printing, workflow
+from reviews.documents import printing
+from reviews.engine import workflow
 from shanghai_experts.models import StampedScanStatus
 
 from .factories import CompleteApplicationFactory, UnitFactory, UserFactory
@@ -40,7 +41,7 @@ def test_a_scan_of_the_version_before_a_return_is_no_longer_the_submitted_one(cl
     )
     client.force_login(owner)
     upload(client, app)
-    first = printing.fingerprint(printing.submitted_snapshot(app))
+    first = printing.fingerprint(workflow.submitted_snapshot(app))
     page = client.get(app.get_absolute_url()).content.decode()
     assert f"校验码 {first} 与提交版本一致" in scans_section(page)
     assert "盖章" not in next_steps(page)  # the stamped copy is in
@@ -52,7 +53,7 @@ def test_a_scan_of_the_version_before_a_return_is_no_longer_the_submitted_one(cl
 
     page = client.get(app.get_absolute_url()).content.decode()
     section = scans_section(page)
-    second = printing.fingerprint(printing.submitted_snapshot(app))
+    second = printing.fingerprint(workflow.submitted_snapshot(app))
     assert second != first
     assert "与提交版本一致" not in section
     assert f"此前提交版本的盖章件（校验码 {first}），与现提交版本 {second} 不一致" in section

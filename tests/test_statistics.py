@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from applications.models import Application, Expert
 from bases.models import Assessment
-from reviews import columns, statistics, workflow
+from reviews import columns, statistics
+from reviews.engine import workflow
 from reviews.models import AuditRecord
 from reviews.queries import recommenders
 from shanghai_experts.states import State

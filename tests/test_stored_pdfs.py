@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from reviews import printing, workflow
+from reviews.documents import printing
+from reviews.engine import workflow
 from reviews.models import RenderedPdf
 
 from .downloads import job_file

@@ -3,7 +3,7 @@ here, naming what is missing, instead of showing a blank on some page, mail or l
 
 import pytest
 
-from reviews import guidance, notifications, workflow
+from reviews.engine import guidance, notifications, workflow
 from shanghai_experts import visibility
 from shanghai_experts.items import KINDS
 from shanghai_experts.states import STATE_COLOURS, State

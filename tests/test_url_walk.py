@@ -29,7 +29,9 @@ from django.urls import URLResolver, get_resolver, reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import OnboardingBatch
-from reviews import printing, reviewers, scans, workflow
+from reviews import reviewers
+from reviews.documents import printing, scans
+from reviews.engine import workflow
 from reviews.models import StampedScan
 from shanghai_experts.models import Organisation
 

@@ -15,7 +15,8 @@ from django.urls import reverse
 
 from applications.choices import CATEGORY_LIST_LABELS, Category
 from applications.models import Application
-from reviews import columns, notes, publication, scoring, workflow
+from reviews import columns, notes, publication, scoring
+from reviews.engine import workflow
 from reviews.models import AuditRecord, Note, OutboundMail, Publication
 from shanghai_experts import visibility
 from shanghai_experts.states import State

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from applications.models import Application
-from reviews import services, workflow
+from reviews.engine import services, workflow
 from reviews.models import AuditRecord
 from shanghai_experts.models import RecommenderQuota
 from shanghai_experts.states import State
@@ -24,7 +24,7 @@ from .factories import (
 )
 from .forms_data import form_data
 
-# Written out by hand from the notice's process, independently of reviews/workflow.py.
+# Written out by hand from the notice's process, independently of reviews/engine/workflow.py.
 RECOMMENDER_STAGE = {
     ("submit", "unit"): {"draft", "returned"},
     ("withdraw", "unit"): {"submitted"},

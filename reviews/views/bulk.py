@@ -10,8 +10,8 @@ from bases.models import Assessment
 from shanghai_experts.http import client_ip
 from shanghai_experts.text import parse_id, parse_ids
 
-from .. import workflow
 from ..cautions import with_cautions
+from ..engine import workflow
 
 COMMENT_LIMIT = 2000
 #: A list page shows 50 rows a tab: one action never takes more than two pages' worth, so

@@ -9,11 +9,8 @@ from shanghai_experts.models import Organisation
 from shanghai_experts.permissions import permission_required
 from shanghai_experts.validators import date_problem
 
-from .. import (
-    deadlines,
-    services,
-    workflow,
-)
+from .. import deadlines
+from ..engine import services, workflow
 from .common import current_call
 
 

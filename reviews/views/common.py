@@ -8,9 +8,7 @@ from bases.models import Assessment
 from shanghai_experts.items import APPLICATION, kind_of
 from shanghai_experts.models import Call
 
-from .. import (
-    workflow,
-)
+from ..engine import workflow
 
 PAGE_SIZE = 50
 

@@ -17,13 +17,8 @@ from shanghai_experts.models import Call
 from shanghai_experts.pledge import PLEDGE, confirm_submission
 from shanghai_experts.text import parse_ids
 
-from .. import (
-    notes,
-    publication,
-    scoring,
-    services,
-    workflow,
-)
+from .. import notes, publication, scoring
+from ..engine import services, workflow
 from ..models import Publication
 from ..sheet_entry import SheetEntry
 from .common import bureau_org, current_call, reviewer_org, workflow_model

@@ -12,12 +12,9 @@ from records import audit
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Call
 
-from .. import (
-    bundles,
-    printing,
-    scans,
-    workflow,
-)
+from .. import bundles
+from ..documents import printing, scans
+from ..engine import workflow
 from ..models import StampedScan
 from .common import reviewer_org, workflow_model
 

@@ -19,7 +19,7 @@ from shanghai_experts.permissions import permission_required
 from shanghai_experts.text import parse_id
 from shanghai_experts.validators import validate_mobile, validate_office_phone
 
-from .. import filing
+from ..documents import filing
 from ..queries import recommenders
 from .common import current_call, item_getter
 

@@ -7,11 +7,10 @@ from shanghai_experts import visibility
 from shanghai_experts.models import Call
 from shanghai_experts.paging import CappedPaginator, Concatenated, capped_counts, count_label
 
-from .. import (
-    columns,
-    exports,
-    workflow,
-)
+from .. import columns
+from ..documents import exports
+from ..engine import workflow
+from ..engine.workflow import APPLICATION, ASSESSMENT
 from ..models import RecommenderFiling
 from ..queries import (
     QueueFilter,
@@ -25,7 +24,6 @@ from ..queries import (
     summary_by_recommender,
     totals,
 )
-from ..workflow import APPLICATION, ASSESSMENT
 from .background import start_export
 from .bulk import bulk
 from .common import PAGE_SIZE, bureau_org, current_call, reviewer_org

@@ -11,9 +11,9 @@ from shanghai_experts.http import client_ip
 from shanghai_experts.items import KINDS
 from shanghai_experts.permissions import permission_required
 
-from .. import notifications
-from ..audit_log import AuditFilter
-from ..audit_log import records as audit_records
+from ..engine import notifications
+from ..operations.audit_log import AuditFilter
+from ..operations.audit_log import records as audit_records
 from .background import start_export
 from .common import PAGE_SIZE
 

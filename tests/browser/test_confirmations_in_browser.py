@@ -8,7 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from applications.models import Application
-from reviews import scoring, workflow
+from reviews import scoring
+from reviews.engine import workflow
 from shanghai_experts.pledge import PLEDGE
 from shanghai_experts.states import State
 from tests.browser.conftest import log_in

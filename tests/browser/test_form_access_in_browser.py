@@ -4,7 +4,8 @@ section navigation and error summary lead to the boxes."""
 import pytest
 from playwright.sync_api import expect
 
-from reviews import reviewers, workflow
+from reviews import reviewers
+from reviews.engine import workflow
 from shanghai_experts.models import Organisation
 from tests.browser.conftest import log_in
 from tests.factories import (

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from reviews import workflow
+from reviews.engine import workflow
 from tests.browser.conftest import log_in
 from tests.factories import (
     AssessmentFactory,

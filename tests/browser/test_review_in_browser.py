@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from applications.models import Application
-from reviews import workflow
+from reviews.engine import workflow
 from shanghai_experts.states import State
 from tests.browser.conftest import act, log_in
 from tests.factories import (

@@ -4,7 +4,7 @@ decides and publishes. The unit sees nothing of it before publication, and the r
 import pytest
 from playwright.sync_api import expect
 
-from reviews import workflow
+from reviews.engine import workflow
 from shanghai_experts.models import Organisation
 from tests.browser.conftest import act, log_in
 from tests.factories import (

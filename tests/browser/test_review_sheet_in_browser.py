@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from reviews import reviewers, scoring, workflow
+from reviews import reviewers, scoring
+from reviews.engine import workflow
 from reviews.models import ReviewAssignment, ScoreSheet, ScoringCriterion
 from shanghai_experts.models import Organisation
 from tests.browser.conftest import log_in

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from reviews import workflow
+from reviews.engine import workflow
 from tests.browser.conftest import log_in
 from tests.factories import (
     BureauFactory,

@@ -18,9 +18,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from applications.choices import Affiliation, Category, Talent, TitleLevel
 from applications.models import Application, BudgetItem, Expert, FundingSource, ServicePlace
 from bases.models import Base
-from reviews import workflow
+from reviews.engine import workflow
+from reviews.engine.services import open_assessments
 from reviews.models import RecommenderFiling
-from reviews.services import open_assessments
 from shanghai_experts.models import Call, Organisation, User
 from shanghai_experts.reference import load_recommenders
 

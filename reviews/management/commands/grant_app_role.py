@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from reviews.dbroles import grant_app_role
+from reviews.operations.dbroles import grant_app_role
 
 
 class Command(BaseCommand):

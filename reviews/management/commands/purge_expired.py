@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from reviews.retention import purge
+from reviews.operations.retention import purge
 
 
 class Command(BaseCommand):

@@ -28,8 +28,8 @@ from shanghai_experts.items import fingerprint
 from shanghai_experts.models import StampedScanStatus
 from shanghai_experts.states import State
 
-from .models import AuditRecord, StampedScan
-from .printing import submitted_snapshot
+from ..models import AuditRecord, StampedScan
+from .workflow import submitted_snapshot
 
 #: The audit records a result is read from.
 RESULT_ACTIONS = (

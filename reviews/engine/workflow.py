@@ -19,7 +19,7 @@ preconditions, locks the row inside a transaction, writes an audit record and qu
 
 Each Transition also carries its words: what its confirmation page says and asks, whom its
 notice tells, whether it is the bureau's internal work. The pages, the notice and the history
-read them here; what each role does next in each state is reviews.guidance.NEXT_STEPS, and a
+read them here; what each role does next in each state is reviews.engine.guidance.NEXT_STEPS, and a
 state's badge colour shanghai_experts.states.STATE_COLOURS.
 """
 
@@ -42,7 +42,7 @@ from shanghai_experts.models import Organisation, StampedScanStatus
 from shanghai_experts.pledge import PLEDGE, PLEDGE_RECORD
 from shanghai_experts.states import RECOMMENDED_STATES, STATE_COLOURS, State
 
-from .models import RecommenderFiling, StampedScan, SubmittedContent
+from ..models import RecommenderFiling, StampedScan, SubmittedContent
 from .notifications import NOBODY, queue_transition_mail
 
 #: The roles that act on an item, as shanghai_experts.visibility names them.
@@ -834,6 +834,12 @@ BUREAU_INTERNAL_ACTIONS = frozenset(
         "note",  # internal notes show in their own section, to the recommender and the bureau
     }
 )
+
+
+def submitted_snapshot(item) -> dict:
+    """The content of the item's last submission, or its current content if never submitted."""
+    record = history(item).filter(action="submit", content__isnull=False).order_by("-id").first()
+    return record.snapshot if record is not None else item.snapshot()
 
 
 def history_for(item, organisation) -> list:

@@ -2,7 +2,7 @@
 
 The notice asks each 委办局 and 区人社局 to 函报 its written materials to the bureau by the
 deadline, 注明联系人姓名、电话、手机. Here the recommender records that contact for the call
-(a precondition of its first 推荐, reviews.workflow.contact_recorded), prints its 推荐函, and
+(a precondition of its first 推荐, reviews.engine.workflow.contact_recorded), prints its 推荐函, and
 the bureau records that the paper arrived, per recommender or per item.
 """
 
@@ -21,8 +21,8 @@ from shanghai_experts.items import WorkflowError
 from shanghai_experts.models import Call, Organisation
 from shanghai_experts.states import ASSESSED_STATES, RECOMMENDED_STATES
 
+from ..models import RecommenderFiling
 from . import printing
-from .models import RecommenderFiling
 
 
 def filing_for(call: Call, org: Organisation) -> RecommenderFiling:

@@ -20,7 +20,7 @@ from records.outbox import (  # noqa: F401 (the outbox's own names, for callers 
 from shanghai_experts import visibility
 from shanghai_experts.models import Organisation, User
 
-from .models import OutboundMail
+from ..models import OutboundMail
 
 #: A transition's `next_actor` when its notice asks nobody but the unit to act.
 NOBODY = "nobody"

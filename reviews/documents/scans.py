@@ -19,9 +19,10 @@ from shanghai_experts import filecheck, visibility
 from shanghai_experts.models import StampedScanStatus
 from shanghai_experts.states import State
 
+from ..engine import workflow
+from ..engine.workflow import WorkflowError
+from ..models import StampedScan
 from . import printing
-from .models import StampedScan
-from .workflow import WorkflowError
 
 PDF = "application/pdf"
 SIGNATURES = (
@@ -194,7 +195,7 @@ def store(item, *, user, upload, typed: str = "", client_ip=None) -> StampedScan
         reason = upload_refusal(user, locked)
         if reason:
             raise WorkflowError(reason)
-        expected = printing.fingerprint(printing.submitted_snapshot(locked))
+        expected = printing.fingerprint(workflow.submitted_snapshot(locked))
         found = expected if expected in seen else (sorted(seen)[0] if seen else "")
         if not found and typed:
             found = typed

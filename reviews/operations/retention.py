@@ -26,7 +26,7 @@ from django.utils import timezone
 from records import audit
 from shanghai_experts import signals as core_signals
 
-from .models import RenderedPdf, SubmittedContent
+from ..models import RenderedPdf, SubmittedContent
 
 PSEUDONYM = "（已脱敏）"
 #: Keys of a snapshot, and of its expert rows, that hold personal data.

@@ -23,8 +23,7 @@ from weasyprint.text.fonts import FontConfiguration
 from shanghai_experts.items import ItemKind, fingerprint
 from shanghai_experts.states import EDITABLE_STATES
 
-from .models import RenderedPdf, StampedScan
-from .workflow import history
+from ..models import RenderedPdf, StampedScan
 
 logger = logging.getLogger(__name__)
 
@@ -43,12 +42,6 @@ def font_configuration():
             if _fonts is None:
                 _fonts = FontConfiguration()
     return _fonts
-
-
-def submitted_snapshot(item) -> dict:
-    """The content of the item's last submission, or its current content if never submitted."""
-    record = history(item).filter(action="submit", content__isnull=False).order_by("-id").first()
-    return record.snapshot if record is not None else item.snapshot()
 
 
 def render_html(html: str) -> bytes:
@@ -106,7 +99,7 @@ def project_notice_pdf(app, result, bureau_name: str = BUREAU_NAME) -> bytes:
     """The stamp-ready 立项通知 of a selected team: the decision and its date, the final
     category, the funding, the notice's service rules (累计服务时长不少于N天，每次应解决1-2个
     具体问题, the 服务次数 and period promised), the bureau's name and room for its seal.
-    `result` is what the unit was told (reviews.guidance.result_for), with `notice` set."""
+    `result` is what the unit was told (reviews.engine.guidance.result_for), with `notice` set."""
     places = list(app.places.all())
     leaders = [e.name for e in app.experts.all() if e.is_leader]
     html = render_to_string(

@@ -11,7 +11,8 @@ from records.models import AuditRecord
 from shanghai_experts.items import KINDS
 from shanghai_experts.states import State
 
-from . import exports, workflow
+from ..documents import exports
+from ..engine import workflow
 
 
 class AuditFilter(forms.Form):

@@ -12,7 +12,7 @@ The audit record's time is the database's (migration 0021's trigger), not the ro
 
 from psycopg2 import sql
 
-from .models import AuditRecord, SubmittedContent
+from ..models import AuditRecord, SubmittedContent
 
 APPEND_ONLY = {
     AuditRecord._meta.db_table: "SELECT, INSERT",
