@@ -42,6 +42,6 @@ forwarded_allow_ips = os.environ.get("TRUSTED_PROXIES", "")
 
 def post_worker_init(worker):
     """Load WeasyPrint and the CJK fonts when a worker starts, not on a user's first PDF."""
-    from reviews import printing
+    from reviews.documents import printing
 
     printing.render_html("<p>预热</p>")
