@@ -13,6 +13,7 @@ from shanghai_experts.permissions import (
     is_office,
     is_recommender,
     is_reviewer,
+    owns_item,
     sees_item,
 )
 
@@ -28,6 +29,12 @@ def recused(user, assignment) -> bool:
     return assignment is not None and assignment.declaration == assignment.Declaration.RECUSED
 
 
+@rules.predicate
+def sees_scanned_item(user, scan) -> bool:
+    """A stamped scan is seen by whoever may see its item (scan.item)."""
+    return scan is not None and sees_item(user, scan.item)
+
+
 # --- the lists: recommenders and the bureau -----------------------------------------------------
 
 #: 项目列表, its totals, its columns, the 一览表 export and the ZIP of PDFs.
@@ -36,10 +43,16 @@ rules.add_perm("reviews.see_queue", is_office)
 rules.add_perm("reviews.rank_items", is_office)
 #: 统计.
 rules.add_perm("reviews.see_statistics", is_office)
-#: 汇总: how many items each recommender sent (the bureau's overview).
+#: 汇总 (how many items each recommender sent) and the bureau list's totals line.
 rules.add_perm("reviews.see_summary", is_bureau)
+#: The national recommendation list (国家级推荐名单), exported from the bureau's list.
+rules.add_perm("reviews.export_national_list", is_bureau)
 
 # --- one item ---------------------------------------------------------------------------------
+
+#: The one edit page and its submission's confirmation (reviews.editing), of any kind: the
+#: unit that owns the item, in any state (the page says why a submitted one cannot change).
+rules.add_perm("reviews.edit_item", owns_item)
 
 #: A transition's confirmation and the transition (the workflow refuses the rest).
 rules.add_perm("reviews.act_on_item", sees_item)
@@ -48,6 +61,7 @@ rules.add_perm("reviews.note_item", sees_item)
 #: The stamp-ready PDF, and the stamped scans.
 rules.add_perm("reviews.print_item", sees_item)
 rules.add_perm("reviews.scan_item", sees_item)
+rules.add_perm("reviews.download_scan", sees_scanned_item)
 #: 资助经费 (services.record_funding refuses anyone but the bureau).
 rules.add_perm("reviews.fund_item", sees_item)
 #: The bureau's score sheet of an item.

@@ -7,6 +7,7 @@ that changes must change its row.
 """
 
 import re
+from types import SimpleNamespace
 
 import pytest
 import rules
@@ -80,6 +81,7 @@ ROLE_RULES = {
     "reviews.see_statistics": OFFICES,
     "reviews.print_letter": OFFICES,
     "reviews.see_summary": BUREAU_ONLY,
+    "reviews.export_national_list": BUREAU_ONLY,
     "reviews.record_paper": BUREAU_ONLY,
     "reviews.set_call": BUREAU_ONLY,
     "reviews.publish_results": BUREAU_ONLY,
@@ -109,6 +111,7 @@ ITEM_RULES = {
     "bases.see_assessment": ((Assessment,), SEEN),
     "bases.edit_assessment": ((Assessment,), OWNER_ALWAYS),
     "bases.rectify_assessment": ((Assessment,), OWNER_ALWAYS),
+    "reviews.edit_item": ((Application, Assessment), OWNER_ALWAYS),
     "reviews.act_on_item": ((Application, Assessment), SEEN),
     "reviews.note_item": ((Application, Assessment), SEEN),
     "reviews.print_item": ((Application, Assessment), SEEN),
@@ -145,6 +148,18 @@ OWN_BATCH = OnboardingBatch(pk=1, organisation=DISTRICT)
 BUREAU_BATCH = OnboardingBatch(pk=2, organisation=BUREAU)
 
 OBJECT_RULES = {
+    "reviews.download_scan": [
+        (
+            "a scan of a submitted item",
+            SimpleNamespace(item=item(Application, State.SUBMITTED, "district")),
+            OWNER | {"district", "bureau"},
+        ),
+        (
+            "a scan of a draft",
+            SimpleNamespace(item=item(Assessment, State.DRAFT, "district")),
+            OWNER,
+        ),
+    ],
     "accounts.decide_registration": [
         ("a unit of the district", OWNER_UNIT, {"bureau", "district"}),
         ("a unit of another district", OTHER_UNIT, BUREAU_ONLY),

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404
 
 from applications.models import Application
 from bases.models import Assessment
-from shanghai_experts.items import APPLICATION, kind_of
+from shanghai_experts.items import APPLICATION, ItemKind, kind_of
 from shanghai_experts.models import Call
 
 from ..engine import workflow
@@ -14,11 +14,13 @@ PAGE_SIZE = 50
 
 
 def item_getter(*related):
-    """For permission_required's `fn`: the item of the URL's kind (shanghai_experts.items)
-    and pk, with `related` loaded in the same query; the rule then decides who may see it."""
+    """For permission_required's `fn`: the item of the URL's kind (shanghai_experts.items: an
+    ItemKind or its code) and pk, with `related` loaded in the same query; the rule then
+    decides who may see it."""
 
     def item(request, pk, kind=APPLICATION.code, **_):
-        return get_object_or_404(kind_of(kind).model.objects.select_related(*related), pk=pk)
+        model = (kind if isinstance(kind, ItemKind) else kind_of(kind)).model
+        return get_object_or_404(model.objects.select_related(*related), pk=pk)
 
     return item
 
