@@ -383,7 +383,7 @@ def _activation_mail(user: User, uploader: Organisation) -> OutboundMail:
         "",
         "链接只能使用一次。登录后可在“本单位账号”中为同事开通账号。",
         "",
-        services.SIGNATURE,
+        outbox.SIGNATURE,
     ]
     return OutboundMail(
         recipients=[user.email], subject="【专家服务基层项目】账号开通", body="\n".join(body)

@@ -29,7 +29,6 @@ from shanghai_experts.models import Organisation, User
 from .tokens import activation_token
 
 Approval = Organisation.Approval
-SIGNATURE = "上海市专家服务基层项目申报评审系统（本邮件由系统自动发送）"
 
 
 class AccountError(Exception):
@@ -126,7 +125,7 @@ def activation_mail(user: User, *, reason: str) -> OutboundMail | None:
             "",
             "链接只能使用一次。如果这不是您本人的操作，请忽略本邮件。",
             "",
-            SIGNATURE,
+            outbox.SIGNATURE,
         ],
     )
 
@@ -178,7 +177,7 @@ def register_unit(request, data: dict) -> User:
             f"「{unit.name}」（统一社会信用代码 {unit.uscc}，{unit.district}）已注册，等待审核。",
             f"审核：{site_link(reverse('accounts:approvals'))}",
             "",
-            SIGNATURE,
+            outbox.SIGNATURE,
         ],
     )
     return user
@@ -224,7 +223,7 @@ def decide_registration(request, unit: Organisation, *, approve: bool, reason: s
             lines.append("请先打开注册时收到的激活邮件中的链接，激活账号。")
     else:
         lines += [f"原因：{unit.rejection_reason}", "如有疑问，请联系所在区人社局。"]
-    lines += ["", f"登录：{site_link(reverse('login'))}", "", SIGNATURE]
+    lines += ["", f"登录：{site_link(reverse('login'))}", "", outbox.SIGNATURE]
     mail([unit.email, *holders.values_list("email", flat=True)], label, lines)
 
 

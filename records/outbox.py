@@ -23,6 +23,9 @@ from .models import OutboundMail
 
 logger = logging.getLogger(__name__)
 
+#: The last line of every notice the system sends.
+SIGNATURE = "上海市专家服务基层项目申报评审系统（本邮件由系统自动发送）"
+
 #: Waits before each retry: 1 min, 5 min, 30 min, 2 h, 6 h, then every 12 h.
 BACKOFF = [60, 300, 1800, 7200, 21600, 43200]
 #: After this many failures a notice stops being retried and shows as failed.

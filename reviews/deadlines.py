@@ -25,10 +25,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from records import audit
+from records import audit, outbox
 from shanghai_experts.models import Call, User
 
-from .engine import notifications
 from .engine.workflow import WorkflowError
 from .models import ReviewAssignment
 from .scoring import SCORABLE_STATES, shown_time
@@ -169,10 +168,10 @@ def _remind(call: Call, reviewer_id: int, threshold: int, unreminded: Q) -> int:
                 "截止后不能再提交评分。请在截止前完成利益冲突声明和评分；如存在利益冲突，请申请回避。",
                 f"评审任务：{url}",
                 "",
-                "上海市专家服务基层项目申报评审系统（本邮件由系统自动发送）",
+                outbox.SIGNATURE,
             ]
         )
-        notifications.queue(
+        outbox.queue(
             [reviewer.email],
             f"【专家服务基层项目】评审截止提醒：{total} 个项目待提交评分",
             body,

@@ -23,12 +23,12 @@ from django.urls import reverse
 
 from applications.models import Application
 from records import audit
+from records.outbox import send_after_commit
 from shanghai_experts.items import WorkflowError
 from shanghai_experts.models import Call, User
 from shanghai_experts.states import State
 
 from .cautions import with_cautions
-from .engine.notifications import send_after_commit
 from .models import OutboundMail, Publication
 
 Stage = Publication.Stage

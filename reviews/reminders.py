@@ -14,8 +14,10 @@ beat every few minutes (reviews.tasks.queue_reminders), or `manage.py send_notic
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections import Counter
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -106,73 +108,83 @@ def _counts(call: Call, field: str, states) -> Counter:
     return counts
 
 
-def _remind_units(call, days, now) -> int:
+@dataclasses.dataclass(frozen=True)
+class _Duty:
+    """Those who have items to act on before their deadline: a unit its forms to submit, a
+    recommender the items to decide. Its words say what and where."""
+
+    kind: str
+    field: str  # the item's organisation that acts: unit_id or recommender_id
+    states: frozenset
+    deadline: Callable[[Call], datetime.datetime]
+    subject: str  # with {day} and {count}
+    lines: tuple[str, ...]  # with {call}, {deadline} and {count}
+    link: tuple[str, str]  # (label, URL name)
+
+
+DUTIES = (
+    _Duty(
+        kind=DeadlineReminder.Kind.UNIT,
+        field="unit",
+        states=EDITABLE_STATES,
+        deadline=lambda call: call.unit_deadline,
+        subject="【专家服务基层项目】申报截止提醒：还有 {day} 天，{count} 份材料未提交",
+        lines=(
+            "{call.year}年专家服务基层项目申报截止时间为 {deadline}（北京时间），"
+            "本单位还有 {count} 份申报材料尚未提交（草稿或退回修改）。",
+            "截止后不能再提交。请及时完成填写并提交至推荐单位；已不再申报的，可不予理会。",
+        ),
+        link=("登录系统", "home"),
+    ),
+    _Duty(
+        kind=DeadlineReminder.Kind.RECOMMENDER,
+        field="recommender",
+        states=TO_DECIDE,
+        deadline=lambda call: call.recommender_deadline,
+        subject="【专家服务基层项目】推荐截止提醒：还有 {day} 天，{count} 个项目待处理",
+        lines=(
+            "推荐单位报送截止时间为 {deadline}（北京时间），还有 {count} 个项目待受理或待决定是否推荐。",
+            "截止后不能再推荐。请在截止前审核，推荐（填写推荐单位意见）或不予推荐。",
+        ),
+        link=("待审项目", "reviews:queue"),
+    ),
+)
+
+
+def _remind(duty: _Duty, call, days, now) -> int:
     sent = 0
     extensions = _extensions(call)
-    for org_id, count in _counts(call, "unit_id", EDITABLE_STATES).items():
-        deadline = _deadline(call.unit_deadline, extensions.get(org_id))
+    for org_id, count in _counts(call, f"{duty.field}_id", duty.states).items():
+        deadline = _deadline(duty.deadline(call), extensions.get(org_id))
         day = due_days(deadline, days, now)
         if day is None:
             continue
-        unit = Organisation.objects.get(pk=org_id)
-
-        def still(unit=unit):
-            return any(
-                m.objects.filter(call=call, unit=unit, state__in=EDITABLE_STATES).exists()
-                for m in ITEM_MODELS
-            )
-
-        body = "\n".join(
-            [
-                f"{unit}：",
-                "",
-                f"{call.year}年专家服务基层项目申报截止时间为 {shown_time(deadline)}（北京时间），"
-                f"本单位还有 {count} 份申报材料尚未提交（草稿或退回修改）。",
-                "截止后不能再提交。请及时完成填写并提交至推荐单位；已不再申报的，可不予理会。",
-                f"登录系统：{_site(reverse('home'))}",
-                "",
-                "上海市专家服务基层项目申报评审系统（本邮件由系统自动发送）",
-            ]
-        )
-        subject = f"【专家服务基层项目】申报截止提醒：还有 {day} 天，{count} 份材料未提交"
-        sent += _send(DeadlineReminder.Kind.UNIT, unit, deadline, day, 0, still, subject, body)
-    return sent
-
-
-def _remind_recommenders(call, days, now) -> int:
-    sent = 0
-    extensions = _extensions(call)
-    for org_id, count in _counts(call, "recommender_id", TO_DECIDE).items():
-        deadline = _deadline(call.recommender_deadline, extensions.get(org_id))
-        day = due_days(deadline, days, now)
-        if day is None:
-            continue
-        office = Organisation.objects.get(pk=org_id)
-        if office.is_bureau:
+        organisation = Organisation.objects.get(pk=org_id)
+        if organisation.is_bureau:
             continue  # 特贴专家 items sent straight to the bureau: it decides them as it reviews
 
-        def still(office=office):
+        def still(organisation=organisation):
             return any(
-                m.objects.filter(call=call, recommender=office, state__in=TO_DECIDE).exists()
+                m.objects.filter(
+                    call=call, state__in=duty.states, **{duty.field: organisation}
+                ).exists()
                 for m in ITEM_MODELS
             )
 
+        words = {"call": call, "deadline": shown_time(deadline), "count": count}
+        label, url_name = duty.link
         body = "\n".join(
             [
-                f"{office}：",
+                f"{organisation}：",
                 "",
-                f"推荐单位报送截止时间为 {shown_time(deadline)}（北京时间），"
-                f"还有 {count} 个项目待受理或待决定是否推荐。",
-                "截止后不能再推荐。请在截止前审核，推荐（填写推荐单位意见）或不予推荐。",
-                f"待审项目：{_site(reverse('reviews:queue'))}",
+                *(line.format(**words) for line in duty.lines),
+                f"{label}：{_site(reverse(url_name))}",
                 "",
-                "上海市专家服务基层项目申报评审系统（本邮件由系统自动发送）",
+                outbox.SIGNATURE,
             ]
         )
-        subject = f"【专家服务基层项目】推荐截止提醒：还有 {day} 天，{count} 个项目待处理"
-        sent += _send(
-            DeadlineReminder.Kind.RECOMMENDER, office, deadline, day, 0, still, subject, body
-        )
+        subject = duty.subject.format(day=day, count=count)
+        sent += _send(duty.kind, organisation, deadline, day, 0, still, subject, body)
     return sent
 
 
@@ -203,7 +215,7 @@ def _remind_rectifications(call, days, now) -> int:
                 "请在期限内提交整改报告；逾期未整改的，按通知规定处理。",
                 f"整改报告：{_site(reverse('bases:rectification', args=[assessment.pk]))}",
                 "",
-                "上海市专家服务基层项目申报评审系统（本邮件由系统自动发送）",
+                outbox.SIGNATURE,
             ]
         )
         subject = f"【专家服务基层项目】整改期限提醒：还有 {day} 天"
@@ -228,7 +240,7 @@ def queue_reminders(now: datetime.datetime | None = None) -> int:
         days = call.reminder_day_list
         if not days:
             continue
-        sent += _remind_units(call, days, now)
-        sent += _remind_recommenders(call, days, now)
+        for duty in DUTIES:
+            sent += _remind(duty, call, days, now)
         sent += _remind_rectifications(call, days, now)
     return sent

@@ -22,8 +22,9 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from records import outbox
 from reviews.documents import printing
-from reviews.engine import notifications, workflow
+from reviews.engine import workflow
 from reviews.models import AuditRecord, OutboundMail, RenderedPdf, SubmittedContent
 from reviews.operations.dbroles import grant_app_role
 from reviews.operations.retention import PSEUDONYM, purge, retention_cutoff
@@ -173,7 +174,7 @@ class RefusingOneAddress(BaseEmailBackend):
 def test_one_refused_address_delays_nobody_else(call, settings):
     submit(call)  # queued; its on_commit hook never ran
     settings.EMAIL_BACKEND = "tests.test_production.RefusingOneAddress"
-    assert notifications.send_due() == (2, 1)
+    assert outbox.send_due() == (2, 1)
     assert "district@example.org" not in [a for m in mail.outbox for a in m.to]
     waiting = OutboundMail.objects.get(sent_at__isnull=True)
     assert waiting.recipients == ["district@example.org"] and "SMTPRecipientsRefused" in (
@@ -182,7 +183,7 @@ def test_one_refused_address_delays_nobody_else(call, settings):
     # Later the mailbox has room: only the waiting one is sent, nobody gets a second copy.
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     later = waiting.next_attempt_at + datetime.timedelta(seconds=1)
-    assert notifications.send_due(now=later) == (1, 0)
+    assert outbox.send_due(now=later) == (1, 0)
     assert sorted(a for m in mail.outbox for a in m.to).count("district@example.org") == 1
     assert len(mail.outbox) == 3
 
@@ -212,11 +213,11 @@ def test_a_failing_notice_is_retried_with_backoff_and_shown_to_the_bureau(
     assert datetime.timedelta(seconds=50) < first_wait <= datetime.timedelta(seconds=60)
 
     # Not due yet: cron sends nothing.
-    assert notifications.send_due() == (0, 0)
+    assert outbox.send_due() == (0, 0)
     # Due twice more, failing each time, each wait longer than the last.
     for expected_attempts in (2, 3):
         later = queued.next_attempt_at + datetime.timedelta(seconds=1)
-        assert notifications.send_due(now=later) == (0, 3)
+        assert outbox.send_due(now=later) == (0, 3)
         previous_wait = queued.next_attempt_at
         queued.refresh_from_db()
         assert queued.attempts == expected_attempts
@@ -231,8 +232,8 @@ def test_a_failing_notice_is_retried_with_backoff_and_shown_to_the_bureau(
     # The mail server is back: the next run sends it, once.
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     later = queued.next_attempt_at + datetime.timedelta(seconds=1)
-    assert notifications.send_due(now=later) == (3, 0)
-    assert notifications.send_due(now=later) == (0, 0)
+    assert outbox.send_due(now=later) == (3, 0)
+    assert outbox.send_due(now=later) == (0, 0)
     assert len(mail.outbox) == 3
     assert queued.subject not in client.get(reverse("reviews:failing_mail")).content.decode()
 
@@ -252,7 +253,7 @@ def test_a_password_reset_during_a_mail_outage_is_sent_once_the_server_is_back(
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     later = waiting.next_attempt_at + datetime.timedelta(seconds=1)
-    assert notifications.send_due(now=later) == (1, 0)
+    assert outbox.send_due(now=later) == (1, 0)
     assert mail.outbox[0].to == ["known@example.org"]
     link = re.search(r"https?://\S+(/accounts/password/reset/\S+/)", mail.outbox[0].body)[1]
     assert "新密码" in client.get(link, follow=True).content.decode()

@@ -7,16 +7,7 @@ only if the change does. Sending, retries and the one-recipient rule are the out
 
 from django.conf import settings
 
-from records.outbox import (  # noqa: F401 (the outbox's own names, for callers that still ask here)
-    BACKOFF,
-    MAX_ATTEMPTS,
-    SHOWN_AFTER,
-    failing,
-    queue,
-    send_after_commit,
-    send_due,
-    split,
-)
+from records import outbox
 from shanghai_experts import visibility
 from shanghai_experts.models import Organisation, User
 
@@ -53,7 +44,6 @@ def recipients(item, next_actor: str = NOBODY) -> list[str]:
 
 #: A transition's notice: its subject, and the lines around what the transition says.
 SUBJECT = "【专家服务基层项目】{item} — {label}"
-SIGNATURE = "上海市专家服务基层项目申报评审系统（本邮件由系统自动发送）"
 
 
 def queue_transition_mail(item, transition, comment: str) -> OutboundMail | None:
@@ -75,12 +65,12 @@ def queue_transition_mail(item, transition, comment: str) -> OutboundMail | None
         "",
         f"查看详情：{url}",
         "",
-        SIGNATURE,
+        outbox.SIGNATURE,
     ]
     mail = OutboundMail.objects.create(
         recipients=to,
         subject=SUBJECT.format(item=item, label=transition.label)[:200],
         body="\n".join(lines),
     )
-    send_after_commit([mail.pk])
+    outbox.send_after_commit([mail.pk])
     return mail

@@ -5,13 +5,12 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from records import audit
+from records import audit, outbox
 from shanghai_experts import lockout
 from shanghai_experts.http import client_ip
 from shanghai_experts.items import KINDS
 from shanghai_experts.permissions import permission_required
 
-from ..engine import notifications
 from ..operations.audit_log import AuditFilter
 from ..operations.audit_log import records as audit_records
 from .background import start_export
@@ -105,5 +104,5 @@ def _unlock_problem(kind: str, username: str, address: str) -> str:
 @permission_required("reviews.see_security")
 def failing_mail(request):
     """Notices that keep failing to send: the bureau tells those people another way."""
-    page = Paginator(notifications.failing(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(outbox.failing(), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "reviews/failing_mail.html", {"page": page})
