@@ -377,8 +377,10 @@ def test_no_url_answers_with_a_server_error(client, world, reads, role, group):
 
     for route, converters in GROUPS[group]:
         for url in urls_for(route, converters, world["ids"]):
+            reads.clear()
             first = client.get(url)
             sent += 1
+            query_read = "query" in reads
             fields = set(KNOWN_FIELDS)
             page_fields = set()
             if first.status_code == 200 and first.get("Content-Type", "").startswith("text/html"):
@@ -390,6 +392,12 @@ def test_no_url_answers_with_a_server_error(client, world, reads, role, group):
             pdf = first.get("Content-Type", "") == "application/pdf"
             body_read = False
             for method, wanted in (("get", "query"), ("post", "body")):
+                if method == "get" and not query_read:
+                    # The plain GET looked at no query string, not even to find it empty:
+                    # whether a view reads one cannot depend on what it never read, so a GET
+                    # with hostile values takes the same path (the same holds below for a
+                    # first value nothing read).
+                    continue
                 for value in HOSTILE[:3] + HOSTILE[-1:] if pdf else HOSTILE:
                     data = {name: value for name in sorted(fields)}
                     if method == "post" and "file" in fields:
