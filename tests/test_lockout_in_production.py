@@ -16,38 +16,26 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-import psycopg2
 import pytest
 import requests
 from django_otp.oath import TOTP
+
+from .servers import URL, free_port, own_database
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "Spray#Test2026x"
 ADMIN_KEY = "3132333435363738393031323334353637383930"
 SPRAYER = "10.9.8.7"
 
-URL = os.environ.get("DATABASE_URL", "")
 pytestmark = pytest.mark.skipif(
     not URL.startswith("postgres"), reason="runs gunicorn against PostgreSQL (DATABASE_URL)"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
 
 
 SETUP = f"""
@@ -67,19 +55,16 @@ TOTPDevice.objects.create(user=admin, name="app", key="{ADMIN_KEY}", confirmed=T
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """gunicorn on a free port, as `make prod` starts it, with TRUSTED_PROXIES=127.0.0.1."""
-    # A database of this xdist worker's own (gw0, gw1 …), as pytest-django's test database is.
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    name = urlsplit(URL).path.lstrip("/") + "_gunicorn" + (f"_{worker}" if worker else "")
-    admin = psycopg2.connect(_with_database(URL, "postgres"))
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute(f'CREATE DATABASE "{name}"')
+    with own_database("gunicorn") as database:
+        yield from _serve(tmp_path_factory, database)
+
+
+def _serve(tmp_path_factory, database):
     port = free_port()
     env = {
         **os.environ,
         "DEBUG": "0",
-        "DATABASE_URL": _with_database(URL, name),
+        "DATABASE_URL": database,
         "CONN_MAX_AGE": "60",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -126,9 +111,6 @@ def server(tmp_path_factory):
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 def login(base: str, username: str, password: str, address: str) -> requests.Response:

@@ -14,11 +14,10 @@ import sys
 import time
 from pathlib import Path
 
-import psycopg2
 import pytest
 import requests
 
-from .test_lockout_in_production import URL, _with_database, free_port
+from .servers import URL, free_port, own_database
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "Prod#Service2026"
@@ -29,7 +28,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 SETUP = f"""
-from reviews import workflow
+from reviews.engine import workflow
 from reviews.models import RecommenderFiling
 from shanghai_experts.models import User
 from tests.factories import CallFactory, CompleteApplicationFactory, UnitFactory, UserFactory
@@ -60,18 +59,16 @@ def children(pid: int) -> str:
 
 
 def test_the_service_runs_web_worker_and_beat_and_ctrl_c_stops_them(tmp_path):
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    name = URL.rsplit("/", 1)[-1] + "_prod" + (f"_{worker}" if worker else "")
-    admin = psycopg2.connect(_with_database(URL, "postgres"))
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute(f'CREATE DATABASE "{name}"')
+    with own_database("prod") as database:
+        _run_the_service(tmp_path, database)
+
+
+def _run_the_service(tmp_path, database):
     port = free_port()
     env = {
         **os.environ,
         "DEBUG": "0",
-        "DATABASE_URL": _with_database(URL, name),
+        "DATABASE_URL": database,
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
         "HTTPS": "0",
@@ -149,6 +146,3 @@ def test_the_service_runs_web_worker_and_beat_and_ctrl_c_stops_them(tmp_path):
     finally:
         if group_alive(service.pid):
             os.killpg(service.pid, signal.SIGKILL)
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
