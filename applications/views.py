@@ -10,21 +10,16 @@ from django.views.decorators.http import require_POST
 
 from shanghai_experts.items import Editor
 from shanghai_experts.models import Call
+from shanghai_experts.permissions import permission_required
 
 from .forms import ApplicationBundle
 from .services import CreationRefused, create_application
 
 
-def _unit_of(request):
-    org = request.user.organisation
-    if org is None or not org.is_unit:
-        raise Http404
-    return org
-
-
 @require_POST
+@permission_required("applications.create_application")
 def create(request):
-    unit = _unit_of(request)
+    unit = request.user.organisation
     call = Call.objects.current()
     if call is None:
         raise Http404
