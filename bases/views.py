@@ -3,11 +3,11 @@ confirmation pages are the one edit view of every kind (reviews.editing), shown 
 declares."""
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from shanghai_experts.items import Editor
 from shanghai_experts.models import Call
+from shanghai_experts.permissions import permission_required
 from shanghai_experts.text import parse_id
 
 from . import services
@@ -16,25 +16,10 @@ from .forms import AssessmentBundle, BaseForm
 from .models import Assessment, Base
 
 
-def _org(request):
-    org = request.user.organisation
-    if org is None:
-        raise Http404
-    return org
-
-
-def _bureau(request):
-    org = _org(request)
-    if not org.is_bureau:
-        raise Http404
-    return org
-
-
+@permission_required("bases.see_bases")
 def base_list(request):
     """The bureau's registry of bases; a unit's own bases. Both with this call's assessments."""
-    org = _org(request)
-    if not (org.is_bureau or org.is_unit):
-        raise Http404
+    org = request.user.organisation
     call = Call.objects.current()
     bases = Base.objects.visible_to(request.user).select_related("host_unit")
     level = request.GET.get("level", "")
@@ -70,8 +55,8 @@ def base_list(request):
     return render(request, "bases/list.html", context)
 
 
+@permission_required("bases.register_base")
 def base_form(request, pk=None):
-    _bureau(request)
     base = get_object_or_404(Base, pk=pk) if pk else None
     form = BaseForm(request.POST or None, instance=base)
     if request.method == "POST":
