@@ -7,36 +7,28 @@ each page its kind; submitting goes through the workflow, imported here from thi
 """
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from shanghai_experts.forms import StaleVersion, autosave, section_status
 from shanghai_experts.http import kept_copy_saved
 from shanghai_experts.items import ItemKind
+from shanghai_experts.permissions import permission_required
 from shanghai_experts.pledge import PLEDGE, confirm_submission
 
 from .engine.workflow import refusal, transition
 
 
-def _unit_of(request):
-    org = request.user.organisation
-    if org is None or not org.is_unit:
-        raise Http404
-    return org
+def _item(request, pk, *, kind: ItemKind):
+    """The item of `kind`, with what its pages print; its rule (reviews.edit_item) lets only
+    the unit that owns it in."""
+    return get_object_or_404(kind.model.objects.for_item_page(), pk=pk)
 
 
-def _own_item(request, kind: ItemKind, pk):
-    """The unit's own item of `kind`, with what its pages print; a 404 for anyone else's."""
-    unit = _unit_of(request)
-    scope = kind.model.objects.visible_to(request.user).for_item_page().filter(unit=unit)
-    return get_object_or_404(scope, pk=pk)
-
-
-def edit(request, pk, *, kind: ItemKind):
+@permission_required("reviews.edit_item", fn=_item)
+def edit(request, item, pk, *, kind: ItemKind):
     """The unit fills its form. 保存草稿 and the autosave keep what is on the page; 提交 saves
     it too, then (when the workflow's refusal finds nothing missing) opens the confirmation."""
-    item = _own_item(request, kind, pk)
     editor = kind.editor
     if not item.is_editable:
         messages.info(request, f"当前状态为“{item.get_state_display()}”，不能修改。")
@@ -66,10 +58,10 @@ def edit(request, pk, *, kind: ItemKind):
     return redirect(editor.submit_url, pk=item.pk)
 
 
-def submit(request, pk, *, kind: ItemKind):
+@permission_required("reviews.edit_item", fn=_item)
+def submit(request, item, pk, *, kind: ItemKind):
     """提交, confirmed: what will be sent and to whom, and the 信用承诺 the unit ticks. The
     submission carries the version previewed, so a form saved since (another tab) is refused."""
-    item = _own_item(request, kind, pk)
     editor = kind.editor
     if not item.is_editable:
         messages.info(request, f"当前状态为“{item.get_state_display()}”，不能提交。")
