@@ -18,6 +18,7 @@ from shanghai_experts import visibility
 from shanghai_experts.forms import StaleVersion, autosave
 from shanghai_experts.http import client_ip, kept_copy_saved
 from shanghai_experts.models import Call, Organisation
+from shanghai_experts.permissions import permission_required
 
 from . import notes
 from .documents import printing, scans
@@ -74,11 +75,20 @@ def _quota(item, user) -> dict:
     return {}
 
 
-def _org(request):
-    org = request.user.organisation
-    if org is None:
-        raise Http404
-    return org
+def _on_its_page(model):
+    """For permission_required's `fn`: the item of `model` with what its page shows; its rule
+    decides who may open it."""
+
+    def item(request, pk):
+        return get_object_or_404(model.objects.for_item_page(), pk=pk)
+
+    return item
+
+
+def _notice_item(request, pk):
+    return get_object_or_404(
+        Application.objects.select_related("call", "unit", "recommender"), pk=pk
+    )
 
 
 def form_table(app) -> dict:
@@ -99,12 +109,9 @@ def form_table(app) -> dict:
     }
 
 
-def application_detail(request, pk):
+@permission_required("applications.see_application", fn=_on_its_page(Application))
+def application_detail(request, app, pk):
     """附件1 as submitted, its history, and what the viewer may do with it."""
-    app = get_object_or_404(
-        Application.objects.visible_to(request.user).for_item_page(),
-        pk=pk,
-    )
     return render(
         request,
         "applications/detail.html",
@@ -124,13 +131,10 @@ def application_detail(request, pk):
     )
 
 
-def project_notice(request, pk):
+@permission_required("reviews.see_project_notice", fn=_notice_item)
+def project_notice(request, app, pk):
     """The 立项通知 of a selected team, for whoever may read its published result (the unit,
     its recommender, the bureau); a 404 for anything else, and before publication."""
-    app = get_object_or_404(
-        Application.objects.visible_to(request.user).select_related("call", "unit", "recommender"),
-        pk=pk,
-    )
     result = guidance.result_for(app, request.user.organisation)
     if result is None or not result.notice:
         raise Http404
@@ -155,10 +159,9 @@ def project_notice(request, pk):
 
 
 @require_POST
+@permission_required("bases.open_assessments")
 def open_assessments(request):
     """The bureau opens the 附件2 forms of the bases due in the current call."""
-    if not _org(request).is_bureau:
-        raise Http404
     call = Call.objects.current()
     if call is None:
         raise Http404
@@ -178,10 +181,8 @@ def open_assessments(request):
     return redirect("bases:list")
 
 
-def assessment_detail(request, pk):
-    assessment = get_object_or_404(
-        Assessment.objects.visible_to(request.user).for_item_page(), pk=pk
-    )
+@permission_required("bases.see_assessment", fn=_on_its_page(Assessment))
+def assessment_detail(request, assessment, pk):
     form = None
     if assessment.unit_id == request.user.organisation.pk and assessment.state == "rectifying":
         form = RectificationForm(instance=assessment)
@@ -208,12 +209,9 @@ def _render_detail(request, assessment, rectification_form=None):
 
 
 @require_POST
-def rectification(request, pk):
+@permission_required("bases.rectify_assessment", fn=_on_its_page(Assessment))
+def rectification(request, assessment, pk):
     """The unit saves its rectification report, and submits it to the bureau."""
-    org = _org(request)
-    assessment = get_object_or_404(
-        Assessment.objects.visible_to(request.user).for_item_page().filter(unit=org), pk=pk
-    )
     if assessment.state != "rectifying":
         messages.error(request, f"当前状态为“{assessment.get_state_display()}”，不能修改整改报告。")
         return redirect(assessment)
