@@ -6,6 +6,7 @@ from django.shortcuts import render
 from shanghai_experts import visibility
 from shanghai_experts.models import Call
 from shanghai_experts.paging import CappedPaginator, Concatenated, capped_counts, count_label
+from shanghai_experts.permissions import allowed, permission_required
 
 from .. import columns
 from ..documents import exports
@@ -26,11 +27,12 @@ from ..queries import (
 )
 from .background import start_export
 from .bulk import bulk
-from .common import PAGE_SIZE, bureau_org, current_call, reviewer_org
+from .common import PAGE_SIZE, current_call
 
 
+@permission_required("reviews.see_queue")
 def queue_view(request):
-    org = reviewer_org(request)
+    org = request.user.organisation
     call = Call.objects.current(org)  # with the organisation's deadline extension
     if call is None:
         raise Http404
@@ -93,11 +95,11 @@ def queue_view(request):
     return render(request, "reviews/queue.html", context)
 
 
+@permission_required("reviews.see_summary")
 def queue_totals(request):
     """The bureau list's totals line for its filters: count, 申请经费, 资助经费 and 配套支持 of
     every matching item. The list page asks for it after showing its 50 rows (static/js/
     queue.js); without JavaScript the line's link opens it as a page of its own."""
-    bureau_org(request)
     call = current_call()
     filters = QueueFilter(request.GET or None, recommenders=recommenders(), call=call)
     # The bare filtered list: no row annotations, no order, one aggregate.
@@ -108,9 +110,9 @@ def queue_totals(request):
     return render(request, "reviews/totals.html", context)
 
 
+@permission_required("reviews.see_summary")
 def summary(request):
     """The bureau's overview: how many items each recommender sent, by category and stage."""
-    bureau_org(request)
     call = current_call()
     rows = summary_by_recommender(call, recommenders())
     totals = {
@@ -120,15 +122,16 @@ def summary(request):
     return render(request, "reviews/summary.html", {"call": call, "rows": rows, "totals": totals})
 
 
+@permission_required("reviews.see_queue")
 def export_list(request):
     """附件3 一览表 as .xlsx: the recommender's own, the bureau's filtered list, or the
     national recommendation list (?list=national); built in the background (jobs)."""
-    org = reviewer_org(request)
+    org = request.user.organisation
     call = Call.objects.current()
     if call is None:
         raise Http404
     national = request.GET.get("list") == "national"
-    if national and not org.is_bureau:
+    if national and not allowed(request.user, "reviews.export_national_list"):
         raise Http404
     label = (
         exports.title_for(call, national=True)
