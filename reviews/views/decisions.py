@@ -10,10 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from applications.models import Application
 from bases.models import Assessment
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Call
+from shanghai_experts.permissions import permission_required
 from shanghai_experts.pledge import PLEDGE, confirm_submission
 from shanghai_experts.text import parse_ids
 
@@ -21,7 +21,7 @@ from .. import notes, publication, scoring
 from ..engine import services, workflow
 from ..models import Publication
 from ..sheet_entry import SheetEntry
-from .common import bureau_org, current_call, reviewer_org, workflow_model
+from .common import current_call, item_getter
 
 
 class ActionForm(forms.Form):
@@ -89,15 +89,12 @@ def _act_page(request, item, t, form, status=200):
     return render(request, "reviews/confirm.html", context, status=status)
 
 
-def act(request, pk, action, kind=workflow.APPLICATION):
+@permission_required("reviews.act_on_item", fn=item_getter("call", "unit"))
+def act(request, item, pk, action, kind=workflow.APPLICATION):
     """An action on an item: a confirmation page first (GET), the transition on POST."""
     t = workflow.TRANSITIONS.get(action)
     if t is None:
         raise Http404  # not an action at all: nothing to refuse, nothing to audit
-    item = get_object_or_404(
-        workflow_model(kind).objects.visible_to(request.user).select_related("call", "unit"),
-        pk=pk,
-    )
     if request.method != "POST":
         reason = workflow.refusal(item, action, request.user, run_checks=False)
         if reason:
@@ -130,8 +127,8 @@ def act(request, pk, action, kind=workflow.APPLICATION):
 
 
 @require_POST
-def add_note(request, pk, kind=workflow.APPLICATION):
-    item = get_object_or_404(workflow_model(kind).objects.visible_to(request.user), pk=pk)
+@permission_required("reviews.note_item", fn=item_getter())
+def add_note(request, item, pk, kind=workflow.APPLICATION):
     try:
         notes.add_note(
             item, user=request.user, text=request.POST.get("text", ""), client_ip=client_ip(request)
@@ -157,9 +154,10 @@ def _ordering_page(request, *, save, url_name, saved, template, context):
     return render(request, template, context)
 
 
+@permission_required("reviews.rank_items")
 def ranking(request):
     """The recommender's order of what it recommended (优中选优), until its deadline."""
-    org = reviewer_org(request)
+    org = request.user.organisation
     call = Call.objects.current()
     if call is None:
         raise Http404
@@ -179,8 +177,8 @@ def ranking(request):
 
 
 @require_POST
-def funding(request, pk):
-    app = get_object_or_404(Application.objects.visible_to(request.user), pk=pk)
+@permission_required("reviews.fund_item", fn=item_getter())
+def funding(request, app, pk):
     try:
         granted = Decimal(request.POST.get("funding_granted", "").strip())
         support_text = request.POST.get("bureau_support", "").strip()
@@ -196,13 +194,9 @@ def funding(request, pk):
     return redirect(app)
 
 
-def score(request, pk):
+@permission_required("reviews.score_item", fn=item_getter("call", "unit", "recommender"))
+def score(request, app, pk):
     """The bureau reviewer's score sheet for one item, beside every reviewer's totals."""
-    bureau_org(request)
-    app = get_object_or_404(
-        Application.objects.visible_to(request.user).select_related("call", "unit", "recommender"),
-        pk=pk,
-    )
     criteria = list(app.call.criteria.all())
     sheets = [s for s in scoring.sheets_for(app) if s.submitted_at]
     mine = next((s for s in sheets if s.reviewer_id == request.user.pk), None)
@@ -227,19 +221,15 @@ def score(request, pk):
     )
 
 
-def rectification_submit(request, pk):
+def _assessment(request, pk):
+    return get_object_or_404(Assessment.objects.select_related("call", "unit", "base"), pk=pk)
+
+
+@permission_required("bases.rectify_assessment", fn=_assessment)
+def rectification_submit(request, assessment, pk):
     """提交整改报告, confirmed: the saved report as it will be sent to the bureau, and the
     信用承诺 the unit ticks; the version previewed is carried, so a report saved since (another
     tab) is refused. The report itself is saved on the item page (item_views.rectification)."""
-    org = request.user.organisation
-    if org is None:
-        raise Http404
-    assessment = get_object_or_404(
-        Assessment.objects.visible_to(request.user)
-        .select_related("call", "unit", "base")
-        .filter(unit=org),
-        pk=pk,
-    )
     reason = workflow.refusal(assessment, "submit_rectification", request.user)
     if reason:
         messages.error(request, f"未能提交整改报告：{reason}")
@@ -264,9 +254,9 @@ def rectification_submit(request, pk):
     )
 
 
+@permission_required("reviews.publish_results")
 def publish(request):
     """公布结果: the bureau previews who will be told what, then confirms."""
-    bureau_org(request)
     call = current_call()
     stage = request.POST.get("stage") or request.GET.get("stage") or Publication.Stage.SELECTION
     if stage not in Publication.Stage.values:
@@ -300,9 +290,9 @@ def publish(request):
     )
 
 
+@permission_required("reviews.publish_results")
 def national_order(request):
     """The bureau puts its national candidates in the order it recommends them to MOHRSS."""
-    bureau_org(request)
     call = current_call()
     return _ordering_page(
         request,
