@@ -11,19 +11,31 @@ from jobs import services as jobs
 from records import audit
 from shanghai_experts.http import client_ip
 from shanghai_experts.models import Call
+from shanghai_experts.permissions import permission_required
 
 from .. import bundles
 from ..documents import printing, scans
 from ..engine import workflow
 from ..models import StampedScan
-from .common import reviewer_org, workflow_model
+from .common import item_getter
 
 
-def item_pdf(request, pk, kind=workflow.APPLICATION):
-    """The stamp-ready PDF of one 附件1 or 附件2, for whoever may see the item."""
-    model = workflow_model(kind)
+def _printed_item(request, pk, kind=workflow.APPLICATION):
     related = ("call", "unit", "recommender") + (("base",) if kind == workflow.ASSESSMENT else ())
-    item = get_object_or_404(model.objects.visible_to(request.user).select_related(*related), pk=pk)
+    return item_getter(*related)(request, pk, kind)
+
+
+def _scan(request, pk):
+    """A stored scan with its item (scan.item): its rule asks whether the item may be seen."""
+    scan = get_object_or_404(StampedScan.objects.select_related("content_type"), pk=pk)
+    model = scan.content_type.model_class()
+    scan.item = get_object_or_404(model.objects.all(), pk=scan.object_id)
+    return scan
+
+
+@permission_required("reviews.print_item", fn=_printed_item)
+def item_pdf(request, item, pk, kind=workflow.APPLICATION):
+    """The stamp-ready PDF of one 附件1 or 附件2, for whoever may see the item."""
     content = printing.form_pdf(item)
     audit.record(
         item,
@@ -42,10 +54,11 @@ def item_pdf(request, pk, kind=workflow.APPLICATION):
     return response
 
 
+@permission_required("reviews.see_queue")
 def zip_pdfs(request):
     """The PDFs of the user's list (as filtered), or of the items ticked, in one ZIP: built in
     the background (jobs), whatever its size; the page shows its progress."""
-    org = reviewer_org(request)
+    org = request.user.organisation
     call = Call.objects.current()
     if call is None:
         raise Http404
@@ -68,8 +81,8 @@ def zip_pdfs(request):
 
 
 @require_POST
-def upload_scan(request, pk, kind=workflow.APPLICATION):
-    item = get_object_or_404(workflow_model(kind).objects.visible_to(request.user), pk=pk)
+@permission_required("reviews.scan_item", fn=item_getter())
+def upload_scan(request, item, pk, kind=workflow.APPLICATION):
     form = scans.ScanForm(request.POST, request.FILES)
     if getattr(request, "upload_too_large", False):
         limit = scans.human_size(settings.SCAN_MAX_BYTES)
@@ -115,11 +128,10 @@ def upload_scan(request, pk, kind=workflow.APPLICATION):
 upload_scan.upload_label = scans.ScanForm.base_fields["file"].label
 
 
-def download_scan(request, pk):
+@permission_required("reviews.download_scan", fn=_scan)
+def download_scan(request, scan, pk):
     """A stored scan, for those who may see its item; everyone else gets a 404."""
-    scan = get_object_or_404(StampedScan.objects.select_related("content_type"), pk=pk)
-    model = scan.content_type.model_class()
-    item = get_object_or_404(model.objects.visible_to(request.user), pk=scan.object_id)
+    item = scan.item
     audit.record(
         item,
         action="download_scan",
