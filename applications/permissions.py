@@ -9,8 +9,5 @@ from shanghai_experts.permissions import is_editable, is_unit, owns_item, sees_i
 rules.add_perm("applications.create_application", is_unit)
 #: Its page: the unit; once submitted, its recommender and the bureau.
 rules.add_perm("applications.see_application", sees_item)
-#: The edit and submit pages: the unit that owns it, in any state (the page says why a
-#: submitted application cannot change).
-rules.add_perm("applications.edit_application", owns_item)
 #: 专家名单导入: only while the unit may change the form.
 rules.add_perm("applications.replace_roster", owns_item & is_editable)

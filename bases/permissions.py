@@ -13,7 +13,5 @@ rules.add_perm("bases.register_base", is_bureau)
 rules.add_perm("bases.open_assessments", is_bureau)
 #: An assessment's page: the host unit; once submitted, its recommender and the bureau.
 rules.add_perm("bases.see_assessment", sees_item)
-#: The edit and submit pages of 附件2: the host unit, in any state (the page says why).
-rules.add_perm("bases.edit_assessment", owns_item)
 #: The rectification report and its submission: the host unit (the state is told on the page).
 rules.add_perm("bases.rectify_assessment", owns_item)

@@ -3,12 +3,8 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from applications.models import Application
-from bases.models import Assessment
 from shanghai_experts.items import APPLICATION, ItemKind, kind_of
 from shanghai_experts.models import Call
-
-from ..engine import workflow
 
 PAGE_SIZE = 50
 
@@ -25,29 +21,8 @@ def item_getter(*related):
     return item
 
 
-def reviewer_org(request):
-    org = request.user.organisation
-    if org is None or not (org.is_recommender or org.is_bureau):
-        raise Http404
-    return org
-
-
-def bureau_org(request):
-    """The bureau's own pages: anyone else gets a 404."""
-    org = request.user.organisation
-    if org is None or not org.is_bureau:
-        raise Http404
-    return org
-
-
 def current_call() -> Call:
     call = Call.objects.current()
     if call is None:
         raise Http404
     return call
-
-
-def workflow_model(kind: str):
-    if kind == workflow.ASSESSMENT:
-        return Assessment
-    return Application
