@@ -229,7 +229,9 @@ def test_links_in_mail_follow_the_host_and_port_the_server_was_started_on(target
         env={k: v for k, v in os.environ.items() if k != "SITE_URL"},
     )
     serving = [
-        line for line in result.stdout.splitlines() if "runserver" in line or "bin/gunicorn" in line
+        line
+        for line in result.stdout.splitlines()
+        if "runserver" in line or "deploy/prod.sh" in line
     ]
     assert serving and all("http://192.168.1.20:8123" in line for line in serving)
     if target != "run":

@@ -48,8 +48,8 @@ def test_load_demo_refuses_to_run_with_debug_off(settings):
 
 
 def test_make_prod_never_loads_demo_data():
-    """`make prod` migrates (as the owner), collects static files and serves: its recipe, as
-    make would run it, names no demo data."""
+    """`make prod` migrates (as the owner), collects static files and serves (gunicorn, a Celery
+    worker and beat: deploy/prod.sh): its recipe, as make would run it, names no demo data."""
     recipe = subprocess.run(
         ["make", "-n", "prod", "VENV=.venv"],
         cwd=settings.BASE_DIR,
@@ -57,7 +57,7 @@ def test_make_prod_never_loads_demo_data():
         text=True,
         env={**os.environ, "DATABASE_URL": "postgres://app@127.0.0.1:5432/real_call"},
     ).stdout
-    assert "prepare_postgres.py" in recipe and "gunicorn" in recipe
+    assert "prepare_postgres.py" in recipe and "deploy/prod.sh" in recipe
     assert "load_demo" not in recipe
     assert "real_call" in recipe  # the database DATABASE_URL names, not a fixed one
 
