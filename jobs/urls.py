@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:pk>/", views.job_detail, name="detail"),
     path("<int:pk>/status.json", views.job_status, name="status"),
     path("<int:pk>/download/", views.job_download, name="download"),
+    path("<int:pk>/again/", views.job_retry, name="retry"),
 ]

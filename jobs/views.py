@@ -1,10 +1,12 @@
 """我的下载: the user's jobs, one job's progress (a page, and the JSON its script polls), and the
 finished file, served from the private storage to the one who started it."""
 
+from django.contrib import messages
 from django.http import FileResponse, Http404, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from records.audit import record
 from shanghai_experts.http import client_ip
@@ -89,3 +91,19 @@ def job_download(request, job, pk):
     if job.size is not None:
         response.headers["Content-Length"] = str(job.size)
     return response
+
+
+@require_POST
+@permission_required("jobs.see_own_job", fn=own_job)
+def job_retry(request, job, pk):
+    """开始新的任务: the same file asked again (a failed or expired job), as its page offered it."""
+    again = services.start(
+        job.kind,
+        user=request.user,
+        organisation=job.organisation,
+        label=job.label,
+        params=job.params,
+    )
+    if not again.dispatched:
+        messages.warning(request, services.NOT_STARTED)
+    return redirect(f"{again.get_absolute_url()}?started=1")

@@ -251,6 +251,9 @@ def test_a_file_expires_and_is_deleted(client, scene):
     assert job.state == Job.State.EXPIRED
     assert client.get(reverse("jobs:download", args=[job.pk])).status_code == 404
     assert "文件已过期删除" in client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+    client.post(reverse("jobs:retry", args=[job.pk]))
+    assert Job.objects.latest("id").state == Job.State.DONE
+    Job.objects.exclude(pk=job.pk).delete()
     # A month on, the row goes too.
     assert services.expire(now=timezone.now() + timedelta(days=31)) == (0, 1)
 
@@ -266,8 +269,17 @@ def test_a_failed_job_says_why_in_chinese_and_can_be_started_again(client, scene
     page = client.get(reverse("reviews:zip"), follow=True).content.decode()
     assert services.GENERIC_FAILURE in page and "disk full" not in page
     monkeypatch.undo()
-    client.get(reverse("reviews:zip"))
+    failed = Job.objects.get()
+    # 重新生成 on its page: the same file asked again, by its owner only.
+    client.force_login(UserFactory(organisation=scene["district"]))
+    assert client.post(reverse("jobs:retry", args=[failed.pk])).status_code == 404
+    client.force_login(scene["recommender"])
+    assert "重新生成" in client.get(reverse("jobs:detail", args=[failed.pk])).content.decode()
+    response = client.post(reverse("jobs:retry", args=[failed.pk]))
+    again = Job.objects.latest("id")
+    assert response["Location"] == reverse("jobs:detail", args=[again.pk]) + "?started=1"
     assert [j.state for j in Job.objects.order_by("id")] == ["failed", "done"]
+    assert again.params == failed.params and again.label == failed.label
 
 
 @pytest.mark.django_db(transaction=True)
