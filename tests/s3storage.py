@@ -70,12 +70,16 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
-def _own_prefix():
-    """Each test's files under a key prefix of their own, as its own folder on disk."""
+def _own_prefix(request):
+    """Each test's files under a key prefix of their own, as its own folder on disk; a module
+    that builds its world once, before any case (SHARED_PRIVATE_FILES = True, the URL walk),
+    keeps the prefix that world was built under, as it copies its files into each case's
+    folder on disk."""
     from django.core.files.storage import storages
 
     storage = storages["private"]
     saved = storage.location
-    storage.location = f"t-{uuid.uuid4().hex[:12]}"
+    if not getattr(request.module, "SHARED_PRIVATE_FILES", False):
+        storage.location = f"t-{uuid.uuid4().hex[:12]}"
     yield
     storage.location = saved

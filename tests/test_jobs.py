@@ -189,6 +189,8 @@ def test_a_worker_killed_midway_is_replaced_and_the_job_completes_once(
         ),
         "CELERY_BROKER_URL": REDIS,
         "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
+        # Under -p tests.s3storage the test's files are under a key prefix of its own.
+        "S3_PREFIX": str(services.storage().location),
         "DEBUG": "1",
     }
     command = [

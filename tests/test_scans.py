@@ -116,6 +116,14 @@ def test_another_units_file_is_a_404(client, unit_client, app):
     assert AuditRecord.objects.filter(action="download_scan").count() == 2
 
 
+def test_a_scan_whose_file_is_gone_is_a_404_and_no_download_is_recorded(unit_client, app):
+    upload(unit_client, app, "scan.png", png())
+    scan = StampedScan.objects.get()
+    scan.file.storage.delete(scan.file.name)
+    assert unit_client.get(reverse("reviews:scan", args=[scan.pk])).status_code == 404
+    assert not AuditRecord.objects.filter(action="download_scan").exists()
+
+
 def test_a_stranger_cannot_upload(client, app):
     client.force_login(UserFactory(organisation=UnitFactory()))
     response = client.post(

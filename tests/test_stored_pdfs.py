@@ -56,3 +56,17 @@ def test_a_draft_is_rendered_every_time_and_never_stored(call):
     draft = CompleteApplicationFactory(call=call)
     printing.form_pdf(draft)
     assert RenderedPdf.objects.count() == 0
+
+
+def test_a_stored_pdf_whose_file_is_gone_is_rendered_again(client, submitted):
+    """A volume or bucket restored without a file: the page still gives the PDF (rendered and
+    stored again), never a server error."""
+    client.force_login(UserFactory(organisation=submitted.unit))
+    url = reverse("reviews:pdf", args=[submitted.pk])
+    first = client.get(url).content
+    stored = RenderedPdf.objects.get()
+    stored.file.storage.delete(stored.file.name)
+    response = client.get(url)
+    assert response.status_code == 200 and response.content == first
+    again = RenderedPdf.objects.get()
+    assert again.file.storage.exists(again.file.name)

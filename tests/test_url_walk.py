@@ -240,6 +240,10 @@ def build_world(call):
     }
 
 
+#: The world's private files are made once for the module (tests/s3storage.py keeps them).
+SHARED_PRIVATE_FILES = True
+
+
 @pytest.fixture(scope="module")
 def world_files(tmp_path_factory):
     """Where the world's stored scan is written when it is built."""

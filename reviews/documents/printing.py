@@ -78,8 +78,14 @@ def stored_pdf(html: str) -> bytes:
     key = hashlib.sha256(html.encode("utf-8")).hexdigest()
     stored = RenderedPdf.objects.filter(key=key).first()
     if stored is not None:
-        with stored.file.open("rb") as fh:
-            return fh.read()
+        try:
+            with stored.file.open("rb") as fh:
+                return fh.read()
+        except FileNotFoundError:
+            # The row outlived its file (a volume or bucket restored without it): rendered
+            # again and stored again, rather than a server error.
+            logger.warning("已保存的 PDF %s 缺少文件，重新生成", key[:12])
+            RenderedPdf.objects.filter(pk=stored.pk).delete()
     pdf = render_html(html)
     try:
         with transaction.atomic():

@@ -130,8 +130,13 @@ upload_scan.upload_label = scans.ScanForm.base_fields["file"].label
 
 @permission_required("reviews.download_scan", fn=_scan)
 def download_scan(request, scan, pk):
-    """A stored scan, for those who may see its item; everyone else gets a 404."""
+    """A stored scan, for those who may see its item; everyone else gets a 404 (and so does a
+    scan whose file is missing from the storage)."""
     item = scan.item
+    try:
+        handle = scan.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
     audit.record(
         item,
         action="download_scan",
@@ -142,7 +147,7 @@ def download_scan(request, scan, pk):
         state=item.state,
     )
     return FileResponse(
-        scan.file.open("rb"),
+        handle,
         content_type=scan.media_type,
         as_attachment=bool(request.GET.get("download")),
         filename=f"{item.reference}-{scan.get_kind_display()}{scan.extension}",
