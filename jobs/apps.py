@@ -6,4 +6,5 @@ class JobsConfig(AppConfig):
     verbose_name = "后台任务"
 
     def ready(self):
-        from . import permissions  # noqa: F401  (the pages' rules)
+        # The pages' rules, and the worker's task (dispatched by name from services).
+        from . import permissions, tasks  # noqa: F401

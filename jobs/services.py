@@ -25,6 +25,8 @@ from django.core.files.storage import storages
 from django.db import transaction
 from django.utils import timezone
 
+from shanghai_experts import celery_app
+
 from . import registry
 from .models import Job
 
@@ -40,6 +42,9 @@ MAX_ATTEMPTS = 3
 HEARTBEAT_EVERY = 1.0
 #: Finished, failed and expired jobs are listed (我的下载) and kept this long.
 KEPT_FOR = datetime.timedelta(days=30)
+
+#: The worker's task that builds a job (jobs.tasks.run_job).
+RUN_JOB = "jobs.tasks.run_job"
 
 GENERIC_FAILURE = "生成文件时出错。请重新开始；如果再次失败，请联系市人社局。"
 NOT_STARTED = (
@@ -79,11 +84,10 @@ def start(kind: str, *, user, organisation=None, label: str = "", params=None) -
 def dispatch(job_id: int) -> bool:
     """Send the job to the broker (or, with none configured, run it now). False when the broker
     could not be reached."""
-    from .tasks import run_job  # the task module imports this one
-
     Job.objects.filter(pk=job_id).update(sent_at=timezone.now())
     try:
-        run_job.apply_async((job_id,), retry=False)
+        # By name from the app's registry: jobs.tasks imports this module, not the reverse.
+        celery_app.tasks[RUN_JOB].apply_async((job_id,), retry=False)
     except Exception as exc:  # kombu's OperationalError, redis' ConnectionError, a refused socket
         logger.warning("后台任务 #%s 无法派发：%s: %s", job_id, type(exc).__name__, exc)
         Job.objects.filter(pk=job_id, state=Job.State.QUEUED).update(sent_at=None)

@@ -15,6 +15,7 @@ from bases.models import Assessment
 from jobs import registry
 from jobs.services import JobError
 from shanghai_experts.models import Call, Organisation
+from shanghai_experts.permissions import allowed
 from shanghai_experts.text import parse_ids
 
 from . import statistics
@@ -119,7 +120,7 @@ def build_export_list(job, out, progress):
     data = QueryDict(job.params.get("query", ""))
     national = data.get("list") == "national"
     if national:
-        if not org.is_bureau:
+        if not allowed(user, "reviews.export_national_list"):
             raise JobError("只有市人社局可以导出推荐国家级名单。")
         apps, assessments = services.national_candidates(call), None
         order = services.NATIONAL_ORDER
@@ -165,7 +166,7 @@ def build_statistics(job, out, progress):
 
 
 def build_audit_log(job, out, progress):
-    if not job.user.organisation or not job.user.organisation.is_bureau:
+    if not allowed(job.user, "reviews.see_security"):
         raise JobError("只有市人社局可以导出审计日志。")
     filters = audit_log.AuditFilter(QueryDict(job.params.get("query", "")) or None)
     audit_log.write_workbook(audit_log.records(filters), out, progress)
