@@ -20,6 +20,8 @@ from urllib.parse import unquote
 
 import pytest
 from django.contrib import admin
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.handlers.wsgi import LimitedStream, WSGIRequest
 from django.db import transaction
@@ -29,6 +31,7 @@ from django.urls import URLResolver, get_resolver, reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import OnboardingBatch
+from jobs.models import Job
 from reviews import reviewers
 from reviews.documents import printing, scans
 from reviews.engine import workflow
@@ -111,7 +114,7 @@ ROUTES = list(walk(get_resolver().url_patterns))
 OTHER_VALUES = ["1", "2", "3", "zz", "0"]
 ACTION_VALUES = ["accept", "recommend", "no-such-action"]
 #: The world's objects whose ids a `pk` takes (world["ids"]["pk"]), and one id past any.
-PK_SAMPLES = 8 + 1
+PK_SAMPLES = 10 + 1
 
 
 def url_count(converters):
@@ -211,6 +214,29 @@ def build_world(call):
             }
         ],
     )
+    # The district's background jobs: one finished with its file, one failed (its page offers
+    # 重新生成, which starts a job the district may not have: it fails at once).
+    done_job = Job.objects.create(
+        kind="export_list",
+        label="一览表",
+        params={"call": call.pk, "query": ""},
+        user=district,
+        organisation=district.organisation,
+        state=Job.State.DONE,
+        file=storages["private"].save("jobs/walk.xlsx", ContentFile(b"PK\x05\x06" + bytes(18))),
+        file_name="一览表.xlsx",
+        content_type="application/zip",
+        size=22,
+    )
+    failed_job = Job.objects.create(
+        kind="audit_xlsx",
+        label="审计日志",
+        params={"query": ""},
+        user=district,
+        organisation=district.organisation,
+        state=Job.State.FAILED,
+        error="只有市人社局可以导出审计日志。",
+    )
     # A bureau account enrolled in two-factor login: its pages lead to the code page.
     enrolled = UserFactory(organisation=bureau.organisation)
     TOTPDevice.objects.create(user=enrolled, name="app", confirmed=True)
@@ -235,6 +261,8 @@ def build_world(call):
                 StampedScan.objects.get().pk,
                 assessment.base.pk,
                 batch.pk,
+                done_job.pk,
+                failed_job.pk,
             ],
         },
     }
